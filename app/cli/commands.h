@@ -1,0 +1,16 @@
+// Subcommands of shape-cli. Each takes the arguments after its name and returns an exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace shape::cli {
+
+int run_bench(const std::vector<std::string>& args);
+
+// Thrown for bad command lines; main prints the message and the usage.
+struct UsageError {
+  std::string message;
+};
+
+}  // namespace shape::cli

@@ -1,0 +1,87 @@
+#include "inference/checkpoint/checkpoint.h"
+
+#include <c10/util/Exception.h>
+
+#include <algorithm>
+#include <new>
+#include <string>
+
+#include "inference/checkpoint/checkpoint_loader.h"
+#include "inference/checkpoint/format_error.h"
+#include "inference/checkpoint/safetensors_checkpoint.h"
+#include "inference/checkpoint/torch_zip_checkpoint.h"
+
+namespace shape {
+namespace checkpoint_detail {
+namespace {
+
+constexpr size_t kSafetensorsHeaderStart = 8;
+
+StateDict load_detected_format(const ByteSource& source) {
+  switch (detect_format(source)) {
+    case CheckpointFormat::TorchZip: return load_torch_zip_checkpoint(source);
+    case CheckpointFormat::Safetensors: return load_safetensors_checkpoint(source);
+    case CheckpointFormat::LegacyTorchPickle:
+      throw FormatError(
+          "legacy (pre-1.6, non-zip) torch.save format is not supported; re-save it with torch>=1.6 "
+          "(torch.save(torch.load(f), f))");
+    case CheckpointFormat::Unknown: break;
+  }
+  throw FormatError("not a PyTorch or safetensors checkpoint");
+}
+
+// Every failure leaves as a CheckpointError naming the file, whatever raised it.
+template <typename Load>
+StateDict with_error_context(const std::string& display_name, Load&& load) {
+  try {
+    return load();
+  } catch (const FormatError& error) {
+    throw CheckpointError(display_name + ": " + error.what());
+  } catch (const CheckpointError& error) {
+    throw CheckpointError(display_name + ": " + error.what());
+  } catch (const c10::Error& error) {
+    throw CheckpointError(display_name + ": " + error.what_without_backtrace());
+  } catch (const std::bad_alloc&) {
+    throw CheckpointError(display_name + ": out of memory while loading the checkpoint");
+  } catch (const std::exception& error) {
+    throw CheckpointError(display_name + ": " + error.what());
+  }
+}
+
+}  // namespace
+
+CheckpointFormat detect_format(const ByteSource& source) {
+  const uint64_t size = source.size();
+  if (size == 0) throw FormatError("file is empty");
+  uint8_t head[kSafetensorsHeaderStart + 1] = {};
+  const auto head_size = static_cast<size_t>(std::min<uint64_t>(size, sizeof head));
+  source.read(0, head, head_size);
+  if (head_size >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) {
+    return CheckpointFormat::TorchZip;
+  }
+  // The header length itself is validated by the safetensors reader, which explains what is wrong.
+  if (head_size > kSafetensorsHeaderStart && head[kSafetensorsHeaderStart] == '{') return CheckpointFormat::Safetensors;
+  if (head[0] == 0x80) return CheckpointFormat::LegacyTorchPickle;
+  return CheckpointFormat::Unknown;
+}
+
+StateDict load_checkpoint_from(const ByteSource& source, const std::string& display_name) {
+  return with_error_context(display_name, [&] { return load_detected_format(source); });
+}
+
+StateDict load_checkpoint_from_memory(const void* data, size_t size, const std::string& display_name) {
+  const MemoryByteSource source(data, size);
+  return load_checkpoint_from(source, display_name);
+}
+
+}  // namespace checkpoint_detail
+
+StateDict load_checkpoint(const std::filesystem::path& path) {
+  const std::string display_name = path.string();
+  return checkpoint_detail::with_error_context(display_name, [&] {
+    const checkpoint_detail::FileByteSource source(path);
+    return checkpoint_detail::load_detected_format(source);
+  });
+}
+
+}  // namespace shape

@@ -1,0 +1,42 @@
+#include "inference/config/strict_yaml_map.h"
+
+#include <fstream>
+#include <sstream>
+
+namespace shape {
+
+StrictYamlMap::StrictYamlMap(YAML::Node node, std::string where)
+    : node_(std::move(node)), where_(std::move(where)) {
+  if (!node_.IsMap()) throw ConfigError(where_ + ": expected a mapping of keys to values");
+}
+
+bool StrictYamlMap::has(const std::string& key) const { return bool(node_[key]); }
+
+YAML::Node StrictYamlMap::child(const std::string& key) const {
+  if (!has(key)) throw ConfigError(where_ + ": missing required key '" + key + "'");
+  used_.insert(key);
+  return node_[key];
+}
+
+void StrictYamlMap::reject_unknown_keys() const {
+  std::string unknown;
+  for (const auto& entry : node_) {
+    auto key = entry.first.as<std::string>();
+    if (!used_.count(key)) unknown += (unknown.empty() ? "'" : ", '") + key + "'";
+  }
+  if (!unknown.empty()) throw ConfigError(where_ + ": unknown key(s) " + unknown);
+}
+
+YAML::Node load_yaml_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError("cannot open config file '" + path + "'");
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    return YAML::Load(text.str());
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(path + ": invalid YAML at line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+}
+
+}  // namespace shape

@@ -1,0 +1,25 @@
+#include "inference/runtime.h"
+
+#include <algorithm>
+#include <sstream>
+#include <thread>
+
+#include <torch/torch.h>
+#include <torch/version.h>
+
+namespace shape {
+
+void configure_torch_threads() {
+  const int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  torch::set_num_threads(threads);
+}
+
+std::string torch_runtime_summary() {
+  std::ostringstream out;
+  out << "LibTorch " << TORCH_VERSION << ", " << torch::get_num_threads() << " CPU threads, CUDA "
+      << (torch::cuda::is_available() ? "available (" + std::to_string(torch::cuda::device_count()) + " devices)"
+                                      : std::string("not available"));
+  return out.str();
+}
+
+}  // namespace shape

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs every Debian package Shape Studio needs to build, run and test. Idempotent.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+
+packages=(
+  cmake ninja-build g++ pkgconf git
+  libtorch-dev libopenblas0-pthread
+  libyaml-cpp-dev zlib1g-dev
+  libimgui-dev libglfw3-dev libvulkan-dev vulkan-validationlayers vulkan-tools
+  glslc glslang-tools spirv-tools mesa-vulkan-drivers
+  libglm-dev libstb-dev libtinygltf-dev libmeshoptimizer-dev libcurl4-openssl-dev
+  libgtest-dev libbenchmark-dev xvfb xauth xdotool imagemagick
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  $SUDO apt-get -o DPkg::Lock::Timeout=600 update
+  $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "${missing[@]}"
+fi
