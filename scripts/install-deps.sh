@@ -8,10 +8,10 @@ if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 packages=(
   cmake ninja-build g++ pkgconf git
   libtorch-dev libopenblas0-pthread
-  libyaml-cpp-dev zlib1g-dev
+  libyaml-cpp-dev zlib1g-dev libicu-dev
   libimgui-dev libglfw3-dev libvulkan-dev vulkan-validationlayers vulkan-tools
   glslc glslang-tools spirv-tools mesa-vulkan-drivers
-  libglm-dev libstb-dev libtinygltf-dev libmeshoptimizer-dev libcurl4-openssl-dev
+  libglm-dev libstb-dev libtinygltf-dev libmeshoptimizer-dev libcurl4-openssl-dev libssl-dev
   libgtest-dev libbenchmark-dev xvfb xauth xdotool imagemagick
 )
 
@@ -19,6 +19,10 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node and npm run the test-only tools (the Khronos glTF-Validator); any Node >= 18 will do.
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
 if ((${#missing[@]})); then
   $SUDO apt-get -o DPkg::Lock::Timeout=600 update
   $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "${missing[@]}"

@@ -13,11 +13,15 @@ constexpr const char* kUsage = R"(usage: shape-cli <command> [options]
 
 commands:
   info                 LibTorch version, threads and devices
-  bench [options]      time the diffusion transformer with random weights
-      --config PATH    shap-e model YAML (default: resources/configs/text300M.yaml)
-      --batch N        latents per forward (default 2: one guided step of one sample)
-      --repeats N      timed forwards after a warm-up (default 2)
-      --steps N        sampler steps for the projection (default 64)
+  bench [options]      time the full-size models with random weights and print a table
+      --only PART      transformer or decoder (default: both)
+      --config PATH    diffusion model YAML (default: resources/configs/text300M.yaml)
+      --batch N        latents per transformer forward (default 2: one guided step)
+      --repeats N      timed transformer forwards after a warm-up (default 2)
+      --steps N        sampler steps for the projected sampling time (default 64)
+      --decoder-config PATH  transmitter YAML (default: resources/configs/transmitter.yaml)
+      --image-size N   NeRF view size in pixels (default 128)
+      --grid N         STF grid size (default 128)
   help                 this text
 )";
 

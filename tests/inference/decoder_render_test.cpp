@@ -1,0 +1,160 @@
+// Cameras and the NeRF volume renderer against the official code (golden `decoder`).
+#include "decoder_golden.h"
+
+namespace shape {
+namespace {
+
+using testing::all_close;
+
+std::vector<Camera> golden_views() {
+  const auto pan = create_pan_cameras(16);
+  return {pan[0], pan[7]};
+}
+
+torch::Tensor stack_field(const std::vector<Camera>& cameras, std::array<float, 3> Camera::*member) {
+  std::vector<torch::Tensor> rows;
+  for (const auto& camera : cameras) rows.push_back(torch::tensor({(camera.*member)[0], (camera.*member)[1], (camera.*member)[2]}));
+  return torch::stack(rows);
+}
+
+std::deque<torch::Tensor> golden_draws(const StateDict& golden) {
+  std::deque<torch::Tensor> draws;
+  for (int i = 0; i < 6; ++i) draws.push_back(golden.at("nerf.rand.00" + std::to_string(i)));
+  return draws;
+}
+
+NerfRenderOptions golden_options() {
+  NerfRenderOptions options;
+  options.ray_batch_size = 256;
+  options.keep_raw = true;
+  return options;
+}
+
+TEST(Cameras, PanCamerasMatchOfficial) {
+  const auto golden = testing::load_golden("decoder");
+  const auto views = golden_views();
+  EXPECT_EQ(create_pan_cameras(16).size(), 20u);
+  EXPECT_TRUE(all_close(stack_field(views, &Camera::origin), golden.at("cam.origin"), 1e-6, 0));
+  EXPECT_TRUE(all_close(stack_field(views, &Camera::x), golden.at("cam.x"), 1e-6, 0));
+  EXPECT_TRUE(all_close(stack_field(views, &Camera::y), golden.at("cam.y"), 1e-6, 0));
+  EXPECT_TRUE(all_close(stack_field(views, &Camera::z), golden.at("cam.z"), 1e-6, 0));
+  EXPECT_TRUE(all_close(torch::tensor({views[0].x_fov, views[1].x_fov}), golden.at("cam.fov"), 1e-7, 0));
+  EXPECT_EQ(views[0].width, 16);
+  EXPECT_EQ(views[0].height, 16);
+}
+
+TEST(Cameras, RaysMatchOfficialRowMajorPixels) {
+  const auto golden = testing::load_golden("decoder");
+  const auto rays = camera_rays(golden_views());
+  EXPECT_TRUE(all_close(rays, golden.at("cam.rays"), 1e-6, 0));
+  EXPECT_TRUE(all_close(rays.select(2, 1).norm(2, -1), torch::ones({2, 256}), 1e-6, 0));
+}
+
+TEST(Cameras, LookAtCameraFramesTheTarget) {
+  const auto camera = look_at_camera({0.0f, -3.0f, 1.0f}, {0.0f, 0.0f, 0.0f}, {0.0f, 0.0f, 1.0f}, 0.8f, 64, 32);
+  const auto z = torch::tensor({camera.z[0], camera.z[1], camera.z[2]});
+  const auto x = torch::tensor({camera.x[0], camera.x[1], camera.x[2]});
+  const auto y = torch::tensor({camera.y[0], camera.y[1], camera.y[2]});
+  EXPECT_TRUE(all_close(z, torch::tensor({0.0f, 3.0f, -1.0f}) / std::sqrt(10.0f), 1e-6, 0));
+  EXPECT_NEAR(x.dot(y).item<float>(), 0.0f, 1e-6);
+  EXPECT_NEAR(x.dot(z).item<float>(), 0.0f, 1e-6);
+  EXPECT_LT(y[2].item<float>(), 0.0f);  // image y points down, away from `up`
+  EXPECT_GT(x[0].item<float>(), 0.0f);  // looking along +y with z up, image x is world +x
+  EXPECT_GT(camera.x_fov, camera.y_fov);
+  // The centre ray (between the middle pixels) looks at the target.
+  const auto rays = camera_rays({camera});
+  EXPECT_EQ(rays.sizes(), (std::vector<int64_t>{1, 64 * 32, 2, 3}));
+  const auto centre = (rays[0][15 * 64 + 31][1] + rays[0][16 * 64 + 32][1]) / 2;
+  EXPECT_TRUE(all_close(centre / centre.norm(), z, 2e-3, 0));
+}
+
+TEST(NerfRenderer, BoxIntersectionMatchesOfficial) {
+  const auto golden = testing::load_golden("decoder");
+  const auto rays = golden.at("cam.rays");
+  const auto range = intersect_bounding_box(rays.select(2, 0), rays.select(2, 1), BoundingBoxConfig{});
+  EXPECT_TRUE(all_close(range.t0.view({1, 2, 16, 16, 1}), golden.at("nerf.t0"), 1e-5, 0));
+  EXPECT_TRUE(all_close(range.t1.view({1, 2, 16, 16, 1}), golden.at("nerf.t1"), 1e-5, 0));
+  EXPECT_TRUE(testing::exactly_equal(range.intersected.view({1, 2, 16, 16, 1}), golden.at("nerf.intersected")));
+}
+
+TEST(NerfRenderer, MatchesOfficialRenderWithRecordedDraws) {
+  torch::NoGradGuard no_grad;
+  auto decoder = testing::golden_decoder();
+  const auto golden = testing::load_golden("decoder");
+  const auto params = decoder->latent_to_params(golden.at("latent"));
+  testing::ReplayRandomness draws(golden_draws(golden));
+  const auto result = decoder->render_views(params, golden_views(), golden_options(), draws);
+  EXPECT_EQ(draws.remaining(), 0u);
+  EXPECT_TRUE(all_close(result.channels, golden.at("nerf.channels"), 0.05, 0));
+  EXPECT_TRUE(all_close(result.transmittance, golden.at("nerf.transmittance"), 2e-2, 0));
+  EXPECT_TRUE(all_close(result.distances, golden.at("nerf.distances"), 2e-2, 0));
+  EXPECT_TRUE(all_close(result.depth, golden.at("nerf.depth"), 2e-2, 0));
+  EXPECT_TRUE(all_close(result.t0, golden.at("nerf.t0"), 1e-5, 0));
+  EXPECT_TRUE(all_close(result.t1, golden.at("nerf.t1"), 1e-5, 0));
+  EXPECT_TRUE(testing::exactly_equal(result.intersected, golden.at("nerf.intersected")));
+  EXPECT_TRUE(all_close(to_uint8_image(result.channels), golden.at("nerf.image_uint8"), 1.0, 0));
+  // Raw per-sample values are only loosely comparable (see the golden README); on hit rays most agree.
+  ASSERT_EQ(result.raw_density.sizes(), golden.at("nerf.raw_density").sizes());
+  const auto hit = golden.at("nerf.intersected").expand_as(golden.at("nerf.raw_signed_distance"));
+  const auto sdf_diff = (result.raw_signed_distance - golden.at("nerf.raw_signed_distance")).abs().masked_select(hit);
+  EXPECT_GT((sdf_diff < 1e-3).to(torch::kFloat32).mean().item<float>(), 0.95f);
+  // The image is not trivial: some rays hit, some of those absorb light.
+  EXPECT_LT(result.transmittance.min().item<float>(), 0.5f);
+}
+
+TEST(NerfRenderer, SkippingMissedRaysChangesNoVisibleOutput) {
+  torch::NoGradGuard no_grad;
+  auto decoder = testing::golden_decoder();
+  const auto golden = testing::load_golden("decoder");
+  const auto params = decoder->latent_to_params(golden.at("latent"));
+  auto options = golden_options();
+  testing::ReplayRandomness skipping_draws(golden_draws(golden));
+  const auto skipping = decoder->render_views(params, golden_views(), options, skipping_draws);
+  options.skip_missed_rays = false;
+  testing::ReplayRandomness full_draws(golden_draws(golden));
+  const auto full = decoder->render_views(params, golden_views(), options, full_draws);
+  EXPECT_TRUE(all_close(skipping.channels, full.channels, 1e-4, 0));
+  EXPECT_TRUE(all_close(skipping.transmittance, full.transmittance, 1e-6, 0));
+  EXPECT_TRUE(all_close(skipping.depth, full.depth, 1e-5, 0));
+}
+
+TEST(NerfRenderer, RendersEveryRayWhenTheCountIsNotAMultipleOfTheBatch) {
+  torch::NoGradGuard no_grad;
+  auto decoder = testing::golden_decoder();
+  const auto golden = testing::load_golden("decoder");
+  const auto params = decoder->latent_to_params(golden.at("latent"));
+  const auto rays = camera_rays(golden_views()).reshape({-1, 2, 3}).narrow(0, 0, 300);
+  NerfRenderOptions options;
+  options.ray_batch_size = 128;  // batches of 128, 128 and 44 rays
+  testing::ConstantRandomness constant;
+  const auto batched = render_rays(decoder->mlp(), params, decoder->background(), rays, decoder->renderer_settings(),
+                                   options, constant);
+  options.ray_batch_size = 300;
+  const auto whole = render_rays(decoder->mlp(), params, decoder->background(), rays, decoder->renderer_settings(),
+                                 options, constant);
+  ASSERT_EQ(batched.channels.sizes(), (std::vector<int64_t>{1, 300, 3}));
+  EXPECT_TRUE(all_close(batched.channels, whole.channels, 1e-3, 0));
+  EXPECT_TRUE(all_close(batched.distances, whole.distances, 1e-5, 0));
+  // The tail batch holds object pixels too, not just background.
+  EXPECT_LT(batched.transmittance.narrow(1, 256, 44).min().item<float>(), 0.99f);
+}
+
+TEST(NerfRenderer, SeededRandomnessIsReproducibleAndRendersABatchOfLatents) {
+  torch::NoGradGuard no_grad;
+  auto decoder = testing::golden_decoder();
+  const auto latent = testing::load_golden("decoder").at("latent");
+  const auto params = decoder->latent_to_params(torch::cat({latent, latent}));
+  NerfRenderOptions options;
+  options.ray_batch_size = 100;
+  SeededRaySampleRandomness first(7), second(7);
+  const auto a = decoder->render_views(params, golden_views(), options, first);
+  const auto b = decoder->render_views(params, golden_views(), options, second);
+  ASSERT_EQ(a.channels.sizes(), (std::vector<int64_t>{2, 2, 16, 16, 3}));
+  EXPECT_TRUE(torch::equal(a.channels, b.channels));
+  // Same latent twice: both images agree up to the sampling noise of their own draws.
+  EXPECT_LT((a.channels[0] - a.channels[1]).abs().mean().item<float>(), 2.0f);
+  EXPECT_TRUE(torch::isfinite(a.channels).all().item<bool>());
+}
+
+}  // namespace
+}  // namespace shape
