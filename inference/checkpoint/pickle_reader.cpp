@@ -27,6 +27,11 @@ constexpr size_t kMaxGlobalNameLength = 256;
 constexpr size_t kMaxStorageKeyLength = 256;  // torch writes decimal numbers
 constexpr size_t kMaxTensorDims = 16;
 constexpr int kHighestProtocol = 5;
+// TorchScript module trees: nesting depth and the number of (object, path) visits, which bounds a
+// hostile pickle that shares objects so that the paths multiply.
+constexpr size_t kMaxModuleDepth = 256;
+constexpr size_t kMaxModuleVisits = size_t{1} << 20;
+constexpr std::string_view kScriptClassPrefix = "__torch__.";
 
 namespace op {
 constexpr uint8_t kMark = '(';
@@ -61,6 +66,7 @@ constexpr uint8_t kTuple = 't';
 constexpr uint8_t kEmptyTuple = ')';
 constexpr uint8_t kSetItems = 'u';
 constexpr uint8_t kProto = 0x80;
+constexpr uint8_t kNewObj = 0x81;
 constexpr uint8_t kTuple1 = 0x85;
 constexpr uint8_t kTuple2 = 0x86;
 constexpr uint8_t kTuple3 = 0x87;
@@ -78,17 +84,22 @@ constexpr uint8_t kFrame = 0x95;
 
 using ObjectId = uint32_t;
 
-enum class Kind : uint8_t { None, Bool, Int, Float, String, Bytes, Tuple, List, Dict, Global, Storage, Tensor };
+enum class Kind : uint8_t {
+  None, Bool, Int, Float, String, Bytes, Tuple, List, Dict, Global, Storage, Tensor, ScriptObject
+};
 
 // The whitelisted globals; anything else is rejected when the GLOBAL opcode names it.
-enum class Global : uint8_t { OrderedDict, RebuildTensorV2, RebuildParameter, StorageType };
+// ScriptClass (a `__torch__.*` class) only in TorchScript module mode.
+enum class Global : uint8_t { OrderedDict, RebuildTensorV2, RebuildParameter, StorageType, ScriptClass };
 
 struct Object {
   Kind kind = Kind::None;
   Global global = Global::OrderedDict;              // Kind::Global
   ElementType storage_type = ElementType::Float32;  // Kind::Global with Global::StorageType
-  int64_t value = 0;  // Bool/Int: the value; String/Bytes/Tuple/List/Dict/Storage/Tensor: pool index
-  double real = 0;    // Float
+  // Bool/Int: the value; String/Bytes/Tuple/List/Dict/Storage/Tensor/ScriptObject: pool index;
+  // Global::ScriptClass: index of its qualified name in the string pool.
+  int64_t value = 0;
+  double real = 0;  // Float
 };
 
 // Tensors and storages refer to other objects by id rather than copying them, so a pickle that
@@ -104,6 +115,12 @@ struct StorageObject {
   ObjectId key = 0;  // a str
   ElementType element_type = ElementType::Float32;
   uint64_t numel = 0;
+};
+
+// An instance of a TorchScript class: only its attribute dict matters, set once by BUILD.
+struct ScriptObjectData {
+  ObjectId class_global = 0;
+  std::optional<ObjectId> attributes;  // a dict of attribute name -> value
 };
 
 // Kind::Bool / Kind::Int objects, and others whose `value` is a pool index.
@@ -129,6 +146,7 @@ const char* kind_name(Kind kind) {
     case Kind::Global: return "a global";
     case Kind::Storage: return "a storage";
     case Kind::Tensor: return "a tensor";
+    case Kind::ScriptObject: return "a TorchScript object";
   }
   return "an object";
 }
@@ -151,6 +169,11 @@ std::string format_dims(const std::vector<int64_t>& dims) {
 std::optional<Object> resolve_global(std::string_view module, std::string_view name) {
   Object object;
   object.kind = Kind::Global;
+  // The caller decides whether TorchScript classes are allowed and records their names.
+  if (module.substr(0, kScriptClassPrefix.size()) == kScriptClassPrefix && !name.empty()) {
+    object.global = Global::ScriptClass;
+    return object;
+  }
   if (module == "collections" && name == "OrderedDict") {
     object.global = Global::OrderedDict;
     return object;
@@ -199,7 +222,8 @@ void check_view_inside_storage(const PickledTensor& tensor) {
 
 class RestrictedUnpickler {
  public:
-  RestrictedUnpickler(const uint8_t* data, size_t size) : input_(data, size, "data.pkl") {
+  RestrictedUnpickler(const uint8_t* data, size_t size, bool allow_script_classes)
+      : input_(data, size, "data.pkl"), allow_script_classes_(allow_script_classes) {
     none_ = make(object_of(Kind::None));
     false_ = make(object_of(Kind::Bool, 0));
     true_ = make(object_of(Kind::Bool, 1));
@@ -244,25 +268,71 @@ class RestrictedUnpickler {
                           "checkpoint, save its model state dict instead)");
       }
       if (!names.insert(name).second) throw FormatError("duplicate state dict entry '" + printable(name) + "'");
-      const TensorObject& tensor = tensors_[value.value];
-      const StorageObject& storage = storages_[objects_[tensor.storage].value];
-      PickledTensor result;
-      result.name = name;
-      result.storage.key = strings_[objects_[storage.key].value];
-      result.storage.element_type = storage.element_type;
-      result.storage.numel = storage.numel;
-      result.storage_offset = tensor.storage_offset;
-      for (const ObjectId size : sequences_[objects_[tensor.sizes].value]) result.sizes.push_back(objects_[size].value);
-      for (const ObjectId stride : sequences_[objects_[tensor.strides].value]) {
-        result.strides.push_back(objects_[stride].value);
-      }
-      check_view_inside_storage(result);
-      tensors.push_back(std::move(result));
+      tensors.push_back(pickled_tensor(name, tensors_[value.value]));
     }
     return tensors;
   }
 
+  // The tensor attributes of a TorchScript module tree, by attribute path.
+  std::vector<PickledTensor> script_module(ObjectId root) const {
+    if (objects_[root].kind != Kind::ScriptObject) {
+      throw FormatError(std::string("data.pkl holds ") + kind_name(objects_[root].kind) +
+                        ", not a TorchScript module");
+    }
+    std::vector<PickledTensor> tensors;
+    std::vector<ObjectId> path_objects;
+    size_t visits = 0;
+    collect_module_tensors(root, "", path_objects, visits, tensors);
+    return tensors;
+  }
+
  private:
+  void collect_module_tensors(ObjectId object_id, const std::string& prefix, std::vector<ObjectId>& path_objects,
+                              size_t& visits, std::vector<PickledTensor>& tensors) const {
+    if (++visits > kMaxModuleVisits) throw FormatError("TorchScript module tree too large");
+    if (path_objects.size() >= kMaxModuleDepth) throw FormatError("TorchScript module tree nested too deeply");
+    if (std::find(path_objects.begin(), path_objects.end(), object_id) != path_objects.end()) {
+      throw FormatError("TorchScript module '" + printable(prefix) + "' contains itself");
+    }
+    const ScriptObjectData& object = script_objects_[objects_[object_id].value];
+    if (!object.attributes) {
+      throw FormatError("TorchScript object '" + printable(prefix) + "' of class '" +
+                        printable(strings_[objects_[object.class_global].value]) + "' has no attributes (no BUILD)");
+    }
+    path_objects.push_back(object_id);
+    const std::vector<ObjectId>& items = sequences_[objects_[*object.attributes].value];
+    for (size_t i = 0; i + 1 < items.size(); i += 2) {
+      const std::string& name = string_of(items[i], "TorchScript attribute name");
+      if (name.empty() || name.find('.') != std::string::npos) {
+        throw FormatError("TorchScript attribute name '" + printable(name) + "' is empty or contains '.'");
+      }
+      const std::string path = prefix + name;
+      const Object& value = objects_[items[i + 1]];
+      if (value.kind == Kind::ScriptObject) {
+        collect_module_tensors(items[i + 1], path + ".", path_objects, visits, tensors);
+      } else if (value.kind == Kind::Tensor) {
+        tensors.push_back(pickled_tensor(path, tensors_[value.value]));
+      }
+    }
+    path_objects.pop_back();
+  }
+
+  PickledTensor pickled_tensor(const std::string& name, const TensorObject& tensor) const {
+    const StorageObject& storage = storages_[objects_[tensor.storage].value];
+    PickledTensor result;
+    result.name = name;
+    result.storage.key = strings_[objects_[storage.key].value];
+    result.storage.element_type = storage.element_type;
+    result.storage.numel = storage.numel;
+    result.storage_offset = tensor.storage_offset;
+    for (const ObjectId size : sequences_[objects_[tensor.sizes].value]) result.sizes.push_back(objects_[size].value);
+    for (const ObjectId stride : sequences_[objects_[tensor.strides].value]) {
+      result.strides.push_back(objects_[stride].value);
+    }
+    check_view_inside_storage(result);
+    return result;
+  }
+
   void execute(uint8_t opcode) {
     switch (opcode) {
       case op::kProto: {
@@ -372,8 +442,19 @@ class RestrictedUnpickler {
         push(reduce(callable, arguments));
         return;
       }
+      case op::kNewObj: {
+        if (!allow_script_classes_) throw FormatError("unsupported pickle opcode " + describe_opcode(opcode));
+        const ObjectId arguments = pop();
+        const ObjectId class_id = pop();
+        push(new_script_object(class_id, arguments));
+        return;
+      }
       case op::kBuild: {
         const ObjectId state = pop();
+        if (objects_[top()].kind == Kind::ScriptObject) {
+          build_script_object(top(), state);
+          return;
+        }
         // torch pickles a state dict's `_metadata` attribute as BUILD(OrderedDict, {'_metadata': ...}).
         // Loading only needs the tensors, so the attribute is dropped.
         if (objects_[top()].kind != Kind::Dict || objects_[state].kind != Kind::Dict) {
@@ -516,7 +597,15 @@ class RestrictedUnpickler {
   }
 
   ObjectId make_global(const std::string& module, const std::string& name) {
-    const std::optional<Object> global = resolve_global(module, name);
+    std::optional<Object> global = resolve_global(module, name);
+    if (global && global->global == Global::ScriptClass) {
+      if (!allow_script_classes_) {
+        throw FormatError("pickle references disallowed global '" + printable(module) + "." + printable(name) +
+                          "', a TorchScript class: this is a TorchScript archive (torch.jit.save), not a state dict");
+      }
+      global->value = static_cast<int64_t>(strings_.size());
+      strings_.push_back(module + "." + name);
+    }
     if (!global) {
       throw FormatError("pickle references disallowed global '" + printable(module) + "." + printable(name) +
                         "'; only the torch tensor-rebuilding globals are allowed");
@@ -541,6 +630,36 @@ class RestrictedUnpickler {
     push(it->second);
   }
 
+  // --- TorchScript objects: inert attribute containers ---
+
+  // NEWOBJ: cls.__new__(cls, *args); torch writes an empty argument tuple.
+  ObjectId new_script_object(ObjectId class_id, ObjectId arguments_id) {
+    const Object& cls = objects_[class_id];
+    if (cls.kind != Kind::Global || cls.global != Global::ScriptClass) {
+      throw FormatError(std::string("NEWOBJ of ") + kind_name(cls.kind) + " (only TorchScript classes are allowed)");
+    }
+    if (!tuple_of(arguments_id, "NEWOBJ arguments").empty()) {
+      throw FormatError("NEWOBJ of '" + printable(strings_[cls.value]) + "' with arguments is not supported");
+    }
+    ScriptObjectData object;
+    object.class_global = class_id;
+    const ObjectId id = make(object_of(Kind::ScriptObject, static_cast<int64_t>(script_objects_.size())));
+    script_objects_.push_back(object);
+    return id;
+  }
+
+  void build_script_object(ObjectId object_id, ObjectId state) {
+    ScriptObjectData& object = script_objects_[objects_[object_id].value];
+    const std::string& class_name = strings_[objects_[object.class_global].value];
+    if (objects_[state].kind != Kind::Dict) {
+      throw FormatError("TorchScript object of class '" + printable(class_name) + "' has " +
+                        kind_name(objects_[state].kind) +
+                        " as its state, not an attribute dict (custom C++ classes are not supported)");
+    }
+    if (object.attributes) throw FormatError("TorchScript object of class '" + printable(class_name) + "' built twice");
+    object.attributes = state;
+  }
+
   // --- the whitelisted callables, interpreted ---
 
   ObjectId reduce(ObjectId callable_id, ObjectId arguments_id) {
@@ -562,9 +681,11 @@ class RestrictedUnpickler {
         check_no_hooks(arguments[2]);
         return arguments[0];  // a Parameter loads as its plain tensor
       }
-      case Global::StorageType: break;
+      case Global::StorageType: throw FormatError("a torch storage type can only appear in a storage's persistent id");
+      case Global::ScriptClass: break;
     }
-    throw FormatError("a torch storage type can only appear in a storage's persistent id");
+    throw FormatError("TorchScript class '" + printable(strings_[callable.value]) +
+                      "' called with REDUCE (only NEWOBJ is supported)");
   }
 
   // backward hooks would be code; torch.save writes an empty OrderedDict.
@@ -633,11 +754,13 @@ class RestrictedUnpickler {
   }
 
   ByteCursor input_;
+  bool allow_script_classes_ = false;
   std::vector<Object> objects_;
   std::vector<std::string> strings_;
   std::vector<std::vector<ObjectId>> sequences_;  // tuples, lists, dicts (key, value, key, value, ...)
   std::vector<StorageObject> storages_;
   std::vector<TensorObject> tensors_;
+  std::vector<ScriptObjectData> script_objects_;
   std::vector<ObjectId> stack_;
   std::vector<size_t> marks_;
   std::unordered_map<uint64_t, ObjectId> memo_;
@@ -647,9 +770,15 @@ class RestrictedUnpickler {
 }  // namespace
 
 std::vector<PickledTensor> parse_state_dict_pickle(const uint8_t* data, size_t size) {
-  RestrictedUnpickler unpickler(data, size);
+  RestrictedUnpickler unpickler(data, size, /*allow_script_classes=*/false);
   const ObjectId root = unpickler.run();
   return unpickler.state_dict(root);
+}
+
+std::vector<PickledTensor> parse_script_module_pickle(const uint8_t* data, size_t size) {
+  RestrictedUnpickler unpickler(data, size, /*allow_script_classes=*/true);
+  const ObjectId root = unpickler.run();
+  return unpickler.script_module(root);
 }
 
 }  // namespace shape::checkpoint_detail

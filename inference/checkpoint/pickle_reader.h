@@ -2,6 +2,7 @@
 // opcodes itself and never runs code from the file: the only globals it accepts are the few torch
 // uses to describe tensors (collections.OrderedDict, torch._utils._rebuild_tensor_v2 and
 // _rebuild_parameter, torch.<Type>Storage), and those are interpreted here, not called.
+// An opt-in second mode reads the module tree of a TorchScript archive the same way.
 #pragma once
 
 #include <cstddef>
@@ -36,5 +37,16 @@ struct PickledTensor {
 // state dicts (the `_metadata` attribute) is accepted and dropped. Throws FormatError for anything
 // else: unsupported opcodes, disallowed globals, non-tensor values, malformed or truncated data.
 std::vector<PickledTensor> parse_state_dict_pickle(const uint8_t* data, size_t size);
+
+// Reads the data.pkl of a TorchScript archive (torch.jit.save, e.g. OpenAI's CLIP ViT-L-14.pt): a
+// tree of `__torch__.*` module objects, each pickled as GLOBAL + EMPTY_TUPLE + NEWOBJ and a BUILD
+// with its attribute dict. Those classes become inert attribute containers (nothing from the
+// archive's code/ folder is read or run); every tensor-valued attribute is returned under its
+// attribute path ("visual.conv1.weight"), depth first in pickle order, which for torch's writer is
+// the order of named_parameters() / named_buffers(). Parameters, buffers and plain tensor
+// attributes are not told apart. Other attribute values (bool, int, None, str, containers) are
+// skipped. Globals other than `__torch__.*` classes and the state-dict ones are still rejected, as
+// are objects with a non-dict state (custom C++ classes such as quantized packed parameters).
+std::vector<PickledTensor> parse_script_module_pickle(const uint8_t* data, size_t size);
 
 }  // namespace shape::checkpoint_detail

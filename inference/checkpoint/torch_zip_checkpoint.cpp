@@ -102,14 +102,16 @@ std::vector<StorageUse> collect_storages(const std::vector<PickledTensor>& tenso
   return storages;
 }
 
-}  // namespace
+enum class PickleContent { kStateDict, kScriptModule };
 
-StateDict load_torch_zip_checkpoint(const ByteSource& source) {
+StateDict load_zip(const ByteSource& source, PickleContent content) {
   const ZipArchive archive(source);
   const std::string prefix = find_record_prefix(archive);
   check_byte_order(archive, prefix);
   const std::vector<uint8_t> pickle = archive.read(*archive.find(prefix + "data.pkl"), kMaxPickleSize);
-  const std::vector<PickledTensor> tensors = parse_state_dict_pickle(pickle.data(), pickle.size());
+  const std::vector<PickledTensor> tensors = content == PickleContent::kStateDict
+                                                 ? parse_state_dict_pickle(pickle.data(), pickle.size())
+                                                 : parse_script_module_pickle(pickle.data(), pickle.size());
   const std::vector<StorageUse> storages = collect_storages(tensors, archive, prefix, source.size());
 
   const uint64_t copy_budget = checked_add(checked_multiply(source.size(), kMaxCopiedBytesPerFileByte, "copy budget"),
@@ -124,7 +126,7 @@ StateDict load_torch_zip_checkpoint(const ByteSource& source) {
     check_bool_values(storage);
     for (const size_t index : use.tensors) {
       const PickledTensor& tensor = tensors[index];
-      // Safe: parse_state_dict_pickle checked that the view stays inside the storage.
+      // Safe: the pickle reader checked that the view stays inside the storage.
       torch::Tensor view =
           storage.as_strided(tensor.sizes, tensor.strides, static_cast<int64_t>(tensor.storage_offset));
       if (use.tensors.size() == 1 && tensor.storage_offset == 0 && view.numel() == numel && view.is_contiguous()) {
@@ -145,6 +147,25 @@ StateDict load_torch_zip_checkpoint(const ByteSource& source) {
   StateDict state_dict;
   for (size_t i = 0; i < tensors.size(); ++i) state_dict.insert(tensors[i].name, std::move(results[i]));
   return state_dict;
+}
+
+}  // namespace
+
+StateDict load_torch_zip_checkpoint(const ByteSource& source) { return load_zip(source, PickleContent::kStateDict); }
+
+StateDict load_torchscript_zip_tensors(const ByteSource& source) {
+  return load_zip(source, PickleContent::kScriptModule);
+}
+
+bool is_torchscript_zip(const ByteSource& source) {
+  const ZipArchive archive(source);
+  const std::string prefix = find_record_prefix(archive);
+  if (archive.find(prefix + "constants.pkl") != nullptr) return true;
+  const std::string code_folder = prefix + "code/";
+  for (const ZipEntry& entry : archive.entries()) {
+    if (entry.name.compare(0, code_folder.size(), code_folder) == 0) return true;
+  }
+  return false;
 }
 
 }  // namespace shape::checkpoint_detail

@@ -1,0 +1,88 @@
+#include "inference/clip/clip_weights.h"
+
+#include <c10/util/Exception.h>
+
+#include <new>
+#include <string>
+#include <vector>
+
+#include "inference/checkpoint/byte_source.h"
+#include "inference/checkpoint/checkpoint.h"
+#include "inference/checkpoint/checkpoint_loader.h"
+#include "inference/checkpoint/format_error.h"
+#include "inference/checkpoint/torch_zip_checkpoint.h"
+
+namespace shape {
+namespace {
+
+// Tensors of OpenAI's archives that are no parameters (build_model deletes them).
+const std::vector<std::string> kNonWeightTensors = {"input_resolution", "context_length", "vocab_size"};
+
+const std::vector<std::string> kTextTowerPrefixes = {"token_embedding.", "positional_embedding", "transformer.",
+                                                     "ln_final.", "text_projection"};
+
+std::vector<std::string> ignored_prefixes(ClipTowers towers) {
+  std::vector<std::string> prefixes = kNonWeightTensors;
+  if (towers != ClipTowers::kBoth) prefixes.push_back("logit_scale");
+  if (towers == ClipTowers::kText) prefixes.push_back("visual.");
+  if (towers == ClipTowers::kVision)
+    prefixes.insert(prefixes.end(), kTextTowerPrefixes.begin(), kTextTowerPrefixes.end());
+  return prefixes;
+}
+
+// Only files that torch.jit.save wrote go through the TorchScript path; everything else (and
+// every error message for it) is load_checkpoint's.
+bool is_torchscript_archive(const std::filesystem::path& path) {
+  try {
+    const checkpoint_detail::FileByteSource source(path);
+    return checkpoint_detail::detect_format(source) == checkpoint_detail::CheckpointFormat::TorchZip &&
+           checkpoint_detail::is_torchscript_zip(source);
+  } catch (const checkpoint_detail::FormatError&) {
+    return false;
+  }
+}
+
+}  // namespace
+
+StateDict load_clip_weights(const std::filesystem::path& path) {
+  if (!is_torchscript_archive(path)) return load_checkpoint(path);
+  const std::string name = path.string();
+  try {
+    const checkpoint_detail::FileByteSource source(path);
+    return checkpoint_detail::load_torchscript_zip_tensors(source);
+  } catch (const checkpoint_detail::FormatError& error) {
+    throw CheckpointError(name + ": " + error.what());
+  } catch (const CheckpointError& error) {
+    throw CheckpointError(name + ": " + error.what());
+  } catch (const c10::Error& error) {
+    throw CheckpointError(name + ": " + error.what_without_backtrace());
+  } catch (const std::bad_alloc&) {
+    throw CheckpointError(name + ": out of memory while loading the checkpoint");
+  }
+}
+
+WeightBindingReport bind_clip_weights(ClipModel& model, const StateDict& weights) {
+  WeightBindingOptions options;
+  options.ignored_prefixes = ignored_prefixes(model->towers());
+  return bind_weights(*model, weights, options);
+}
+
+ClipModel load_clip_model(const std::filesystem::path& path, const ClipLoadOptions& options) {
+  const StateDict weights = load_clip_weights(path);
+  ClipConfig config;
+  try {
+    config = options.config ? *options.config : infer_clip_config(weights, options.transformer_heads);
+  } catch (const ConfigError& error) {
+    throw ConfigError(path.string() + ": " + error.what());
+  }
+  ClipModel model(config, options.towers);
+  try {
+    bind_clip_weights(model, weights);
+  } catch (const WeightBindingError& error) {
+    throw WeightBindingError(path.string() + ": " + error.what());
+  }
+  model->eval();
+  return model;
+}
+
+}  // namespace shape

@@ -1,0 +1,25 @@
+// Reading PNG, JPEG and the other formats stb_image knows (BMP, GIF's first frame, TGA, PSD, HDR
+// tone-mapped to 8 bits, PNM) into an ImageU8, torch-free.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "inference/clip/image_u8.h"
+
+namespace shape {
+
+// Larger images are refused before decoding (a 16k x 16k RGBA image is already 1 GiB).
+inline constexpr int kMaxImageSide = 16384;
+
+// Keeps the file's channels (gray, gray + alpha, RGB or RGBA; 16-bit samples are reduced to 8).
+// Like PIL, applies no EXIF orientation. Throws ImageError naming the file: missing, unreadable,
+// empty, not an image, corrupt, or larger than kMaxImageSide on a side.
+ImageU8 load_image_file(const std::filesystem::path& path);
+
+// The same for encoded bytes in memory; `name` appears in error messages.
+ImageU8 decode_image(const uint8_t* data, size_t size, const std::string& name = "image");
+
+}  // namespace shape
