@@ -1,6 +1,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "cli/arguments.h"
 #include "cli/commands.h"
 #include "inference/benchmark.h"
 #include "inference/decoder/decoder_benchmark.h"
@@ -8,16 +9,6 @@
 
 namespace shape::cli {
 namespace {
-
-int64_t parse_count(const std::string& option, const std::string& value) {
-  try {
-    size_t used = 0;
-    const long long parsed = std::stoll(value, &used);
-    if (used == value.size() && parsed > 0) return parsed;
-  } catch (const std::exception&) {
-  }
-  throw UsageError{option + " needs a positive integer, got '" + value + "'"};
-}
 
 void print_transformer_rows(const TransformerBenchmarkOptions& options, const TransformerBenchmarkResult& result) {
   const double gflops_per_second = result.gflops_per_forward / (result.ms_per_forward / 1000.0);

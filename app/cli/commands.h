@@ -7,6 +7,9 @@
 namespace shape::cli {
 
 int run_bench(const std::vector<std::string>& args);
+int run_generate(const std::vector<std::string>& args);
+int run_decode(const std::vector<std::string>& args);
+int run_download(const std::vector<std::string>& args);
 
 // Thrown for bad command lines; main prints the message and the usage.
 struct UsageError {

@@ -5,13 +5,19 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "inference/diffusion/karras_sampler.h"
 #include "inference/runtime.h"
+#include "inference/weights/downloader.h"
+#include "inference/weights/weights_unavailable.h"
 
 namespace {
 
 constexpr const char* kUsage = R"(usage: shape-cli <command> [options]
 
 commands:
+  generate             prompt or image -> 3D mesh (GLB/glTF/PLY/OBJ); see generate --help
+  decode               saved latents -> mesh; see decode --help
+  download             fetch the official weights into the cache; see download --help
   info                 LibTorch version, threads and devices
   bench [options]      time the full-size models with random weights and print a table
       --only PART      transformer or decoder (default: both)
@@ -42,10 +48,23 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (command == "bench") return shape::cli::run_bench(args);
+    if (command == "generate") return shape::cli::run_generate(args);
+    if (command == "decode") return shape::cli::run_decode(args);
+    if (command == "download") return shape::cli::run_download(args);
     throw shape::cli::UsageError{"unknown command '" + command + "'"};
   } catch (const shape::cli::UsageError& error) {
     std::cerr << "shape-cli: " << error.message << "\n\n" << kUsage;
     return 2;
+  } catch (const shape::GenerationCancelled&) {
+    std::cerr << "\nshape-cli: cancelled; nothing was written\n";
+    return 130;
+  } catch (const shape::DownloadCancelled&) {
+    std::cerr << "\nshape-cli: download cancelled; run the same command again to resume it\n";
+    return 130;
+  } catch (const shape::WeightsUnavailable& error) {
+    std::cerr << "shape-cli: " << error.what()
+              << "\n(add --download to fetch them, or --weights-dir DIR if you downloaded them by hand)\n";
+    return 1;
   } catch (const std::exception& error) {
     std::cerr << "shape-cli: error: " << error.what() << "\n";
     return 1;

@@ -90,7 +90,7 @@ enum class Kind : uint8_t {
 
 // The whitelisted globals; anything else is rejected when the GLOBAL opcode names it.
 // ScriptClass (a `__torch__.*` class) only in TorchScript module mode.
-enum class Global : uint8_t { OrderedDict, RebuildTensorV2, RebuildParameter, StorageType, ScriptClass };
+enum class Global : uint8_t { OrderedDict, RebuildTensorV2, RebuildParameter, RestoreTypeTag, StorageType, ScriptClass };
 
 struct Object {
   Kind kind = Kind::None;
@@ -184,6 +184,11 @@ std::optional<Object> resolve_global(std::string_view module, std::string_view n
   }
   if (module == "torch._utils" && name == "_rebuild_parameter") {
     object.global = Global::RebuildParameter;
+    return object;
+  }
+  // LibTorch's torch::pickle_save tags typed containers with it; it returns its first argument.
+  if (module == "torch.jit._pickle" && name == "restore_type_tag") {
+    object.global = Global::RestoreTypeTag;
     return object;
   }
   if (module == "torch") {
@@ -681,6 +686,9 @@ class RestrictedUnpickler {
         check_no_hooks(arguments[2]);
         return arguments[0];  // a Parameter loads as its plain tensor
       }
+      case Global::RestoreTypeTag:
+        if (arguments.size() != 2) throw FormatError("torch.jit._pickle.restore_type_tag needs 2 arguments");
+        return arguments[0];  // the tag only names the container's static type
       case Global::StorageType: throw FormatError("a torch storage type can only appear in a storage's persistent id");
       case Global::ScriptClass: break;
     }

@@ -1,6 +1,7 @@
 #include "inference/clip/image_file.h"
 
-#include <stb_image.h>  // the implementation is compiled into Debian's libstb
+#include <stb_image.h>  // the implementations are compiled into Debian's libstb
+#include <stb_image_write.h>
 
 #include <cstring>
 #include <fstream>
@@ -8,6 +9,8 @@
 #include <limits>
 #include <memory>
 #include <vector>
+
+#include "inference/export/file_io.h"
 
 namespace shape {
 namespace {
@@ -62,6 +65,23 @@ ImageU8 load_image_file(const std::filesystem::path& path) {
     throw ImageError(name + ": cannot read image file");
   }
   return decode_image(bytes.data(), bytes.size(), name);
+}
+
+void write_png_file(const ImageU8& image, const std::filesystem::path& path) {
+  check_image(image, path.string());
+  std::string encoded;
+  const auto append = [](void* context, void* data, int size) {
+    static_cast<std::string*>(context)->append(static_cast<const char*>(data), static_cast<size_t>(size));
+  };
+  if (!stbi_write_png_to_func(append, &encoded, image.width, image.height, image.channels, image.pixels.data(),
+                              image.width * image.channels)) {
+    throw ImageError(path.string() + ": PNG encoding failed");
+  }
+  try {
+    write_files_atomically({{path, encoded}});
+  } catch (const std::exception& error) {
+    throw ImageError(error.what());
+  }
 }
 
 }  // namespace shape

@@ -1,5 +1,5 @@
 // Reading PNG, JPEG and the other formats stb_image knows (BMP, GIF's first frame, TGA, PSD, HDR
-// tone-mapped to 8 bits, PNM) into an ImageU8, torch-free.
+// tone-mapped to 8 bits, PNM) into an ImageU8, and writing PNG; torch-free.
 #pragma once
 
 #include <cstddef>
@@ -21,5 +21,8 @@ ImageU8 load_image_file(const std::filesystem::path& path);
 
 // The same for encoded bytes in memory; `name` appears in error messages.
 ImageU8 decode_image(const uint8_t* data, size_t size, const std::string& name = "image");
+
+// Writes a PNG atomically (nothing is left behind on failure). Throws ImageError naming the path.
+void write_png_file(const ImageU8& image, const std::filesystem::path& path);
 
 }  // namespace shape

@@ -1,0 +1,328 @@
+// shape-cli generate / decode / download.
+#include <csignal>
+#include <cstdio>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <iostream>
+
+#include "cli/arguments.h"
+#include "cli/commands.h"
+#include "cli/model_options.h"
+#include "inference/clip/image_file.h"
+#include "inference/decoder/camera.h"
+#include "inference/diffusion/karras_sampler.h"
+#include "inference/export/mesh_export.h"
+#include "inference/pipeline/latent_decoder.h"
+#include "inference/pipeline/latent_generator.h"
+#include "inference/weights/weights_catalog.h"
+
+namespace shape::cli {
+namespace {
+
+std::atomic<bool> g_cancel{false};
+
+extern "C" void request_cancel(int) { g_cancel.store(true); }
+
+// Ctrl-C asks the sampler to stop at its next step; a second Ctrl-C kills as usual.
+struct CancelOnInterrupt {
+  CancelOnInterrupt() {
+    g_cancel = false;
+    struct sigaction action {};
+    action.sa_handler = request_cancel;
+    action.sa_flags = SA_RESETHAND;
+    sigaction(SIGINT, &action, &previous_);
+  }
+  ~CancelOnInterrupt() { sigaction(SIGINT, &previous_, nullptr); }
+  struct sigaction previous_ {};
+};
+
+// What to write for each latent.
+struct OutputOptions {
+  std::filesystem::path output = "shape.glb";
+  std::optional<MeshFormat> format;
+  int64_t grid_size = 128;
+  bool weld = true;
+  size_t target_triangles = 0;
+  std::filesystem::path render;  // PNG strip of NeRF views
+  int64_t render_size = 128;
+  int64_t render_views = 8;
+
+  bool parse(const std::string& option, ArgumentReader& reader) {
+    if (option == "-o" || option == "--output") {
+      output = reader.value_of(option);
+    } else if (option == "--format") {
+      const auto& value = reader.value_of(option);
+      try {
+        format = mesh_format_from_path("x." + value);
+      } catch (const std::exception&) {
+        throw UsageError{"--format takes glb, gltf, ply or obj, got '" + value + "'"};
+      }
+    } else if (option == "--grid") {
+      grid_size = parse_count(option, reader.value_of(option));
+      if (grid_size < 8 || grid_size > 512) throw UsageError{"--grid must lie in 8..512"};
+    } else if (option == "--no-weld") {
+      weld = false;
+    } else if (option == "--simplify") {
+      target_triangles = static_cast<size_t>(parse_count(option, reader.value_of(option)));
+    } else if (option == "--render") {
+      render = reader.value_of(option);
+    } else if (option == "--render-size") {
+      render_size = parse_count(option, reader.value_of(option));
+    } else if (option == "--render-views") {
+      render_views = parse_count(option, reader.value_of(option));
+      if (render_views > 20) throw UsageError{"--render-views is at most 20 (shap-e's pan cameras)"};
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  MeshExportOptions export_options() const {
+    MeshExportOptions options;
+    options.format = format ? *format : mesh_format_from_path(output);
+    options.weld = weld;
+    options.target_triangles = target_triangles;
+    return options;
+  }
+
+  // shape.glb -> shape_2.glb for the third of several samples.
+  std::filesystem::path numbered(const std::filesystem::path& path, size_t index, size_t count) const {
+    if (count == 1) return path;
+    auto result = path;
+    result.replace_filename(path.stem().string() + "_" + std::to_string(index) + path.extension().string());
+    return result;
+  }
+};
+
+constexpr const char* kOutputUsage = R"(  output options:
+      -o, --output PATH        mesh file (default shape.glb; with --batch N: shape_0.glb ...)
+      --format glb|gltf|ply|obj   (default: from the extension)
+      --grid N                 STF grid size (default 128, 8..512)
+      --no-weld                keep marching cubes' duplicate vertices
+      --simplify N             simplify to about N triangles
+      --render PATH.png        a strip of NeRF views around the object
+      --render-size N          pixels per view (default 128)
+      --render-views N         views in the strip (default 8, at most 20)
+)";
+
+// Fails before any model work if the output cannot be written.
+void check_output_writable(const std::filesystem::path& path) {
+  const auto directory = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  if (!std::filesystem::is_directory(directory)) {
+    throw std::runtime_error("cannot write " + path.string() + ": directory " + directory.string() + " does not exist");
+  }
+  if (std::filesystem::is_directory(path)) throw std::runtime_error("cannot write " + path.string() + ": it is a directory");
+  if (::access(directory.c_str(), W_OK) != 0) {
+    throw std::runtime_error("cannot write " + path.string() + ": directory " + directory.string() + " is not writable");
+  }
+}
+
+ImageU8 render_strip(const LatentDecoder& decoder, const Latent& latent, const OutputOptions& options, uint64_t seed) {
+  const auto cameras = create_pan_cameras(options.render_size);
+  ImageU8 strip;
+  strip.width = static_cast<int>(options.render_size * options.render_views);
+  strip.height = static_cast<int>(options.render_size);
+  strip.channels = 3;
+  strip.pixels.resize(static_cast<size_t>(strip.width) * strip.height * 3);
+  for (int64_t view = 0; view < options.render_views; ++view) {
+    RenderSettings settings;
+    settings.seed = seed + static_cast<uint64_t>(view);
+    const auto image = decoder.render_nerf(latent, cameras[view * 20 / options.render_views], settings);
+    for (int y = 0; y < image.height; ++y) {
+      std::copy_n(&image.pixels[static_cast<size_t>(y) * image.width * 3], image.width * 3,
+                  &strip.pixels[(static_cast<size_t>(y) * strip.width + view * options.render_size) * 3]);
+    }
+  }
+  return strip;
+}
+
+void write_outputs(const LatentDecoder& decoder, const std::vector<Latent>& latents, const OutputOptions& options,
+                   uint64_t seed) {
+  const auto export_options = options.export_options();
+  for (size_t i = 0; i < latents.size(); ++i) {
+    if (g_cancel) throw GenerationCancelled();
+    const auto path = options.numbered(options.output, i, latents.size());
+    std::fprintf(stderr, "meshing sample %zu at %lld^3...\n", i, static_cast<long long>(options.grid_size));
+    const auto mesh = decoder.decode_mesh(latents[i], {options.grid_size});
+    if (mesh.empty()) {
+      std::fprintf(stderr, "warning: sample %zu has no surface (its SDF never crosses zero); no mesh written\n", i);
+    } else {
+      export_mesh(mesh, path, export_options);
+      std::printf("wrote %s (%zu triangles)\n", path.c_str(), mesh.triangles.size());
+    }
+    if (!options.render.empty()) {
+      const auto render_path = options.numbered(options.render, i, latents.size());
+      write_png_file(render_strip(decoder, latents[i], options, seed), render_path);
+      std::printf("wrote %s\n", render_path.c_str());
+    }
+  }
+}
+
+void print_step(const GenerationStep& step) {
+  static const bool terminal = isatty(STDERR_FILENO);
+  if (step.step == step.total_steps) {
+    std::fprintf(stderr, "%ssampled %lld steps in %.1f s\n", terminal ? "\r\033[K" : "",
+                 static_cast<long long>(step.total_steps), step.elapsed_seconds);
+    return;
+  }
+  std::fprintf(stderr, terminal ? "\r\033[Kstep %lld/%lld  sigma %.4g  elapsed %.0f s  eta %.0f s"
+                                : "step %lld/%lld  sigma %.4g  elapsed %.0f s  eta %.0f s\n",
+               static_cast<long long>(step.step + 1), static_cast<long long>(step.total_steps), step.sigma,
+               step.elapsed_seconds, step.eta_seconds);
+  std::fflush(stderr);
+}
+
+}  // namespace
+
+const char* const kGenerateUsage = R"(usage: shape-cli generate (--prompt TEXT | --image FILE) [options]
+  sampling options:
+      --prompt TEXT            what to make (text300M)
+      --image FILE             a reference image, PNG/JPEG/... (image300M)
+      --seed N                 random seed (default 0; the same seed gives the official code's x_T)
+      --steps N                Karras steps (default 64)
+      --guidance X             classifier-free guidance (default 15 for text, 3 for images)
+      --batch N                samples (default 1)
+      --save-latent PATH       also save the latents (a PyTorch zip; torch.load(PATH)["latents"])
+)";
+
+int run_generate(const std::vector<std::string>& args) {
+  ArgumentReader reader(args);
+  ModelOptions models;
+  OutputOptions outputs;
+  std::optional<std::string> prompt;
+  std::filesystem::path image_path, latent_path;
+  GenerationSettings settings;
+  std::optional<double> guidance;
+  int64_t batch = 1;
+  while (!reader.done()) {
+    const auto option = reader.next();
+    if (option == "--help" || option == "-h") {
+      std::cout << kGenerateUsage << kOutputUsage << kModelOptionsUsage;
+      return 0;
+    }
+    if (models.parse(option, reader) || outputs.parse(option, reader)) continue;
+    if (option == "--prompt") {
+      prompt = reader.value_of(option);
+    } else if (option == "--image") {
+      image_path = reader.value_of(option);
+    } else if (option == "--seed") {
+      settings.seed = parse_seed(option, reader.value_of(option));
+    } else if (option == "--steps") {
+      settings.steps = parse_count(option, reader.value_of(option));
+    } else if (option == "--guidance") {
+      guidance = parse_number(option, reader.value_of(option));
+    } else if (option == "--batch") {
+      batch = parse_count(option, reader.value_of(option));
+    } else if (option == "--save-latent") {
+      latent_path = reader.value_of(option);
+    } else {
+      throw UsageError{"unknown generate option '" + option + "' (see shape-cli generate --help)"};
+    }
+  }
+  if (prompt.has_value() == !image_path.empty()) throw UsageError{"give exactly one of --prompt and --image"};
+  if (prompt && prompt->find_first_not_of(" \t\r\n") == std::string::npos) throw UsageError{"the prompt is empty"};
+  const auto mode = prompt ? ConditioningMode::kText : ConditioningMode::kImage;
+  settings.guidance_scale = guidance ? *guidance : (prompt ? 15.0 : 3.0);
+
+  // Everything that can be checked before minutes of sampling is checked first.
+  outputs.export_options();
+  check_output_writable(outputs.output);
+  if (!outputs.render.empty()) check_output_writable(outputs.render);
+  if (!latent_path.empty()) check_output_writable(latent_path);
+  Condition condition;
+  if (prompt) condition.prompt = *prompt;
+  if (!image_path.empty()) condition.image = load_image_file(image_path);
+  CancelOnInterrupt interrupt;
+  const auto files = resolve_model_files(models, mode, false, &g_cancel);
+
+  std::fprintf(stderr, "loading models on %s...\n", models.device.c_str());
+  LatentGenerator generator(files.generator, models.device);
+  LatentDecoder decoder(files.decoder_config, files.decoder_weights, models.device);
+  if (generator.latent_size() != decoder.latent_size()) {
+    throw std::runtime_error("the diffusion model makes latents of " + std::to_string(generator.latent_size()) +
+                             " values but the decoder takes " + std::to_string(decoder.latent_size()));
+  }
+
+  const auto result = generator.generate(std::vector<Condition>(batch, condition), settings, print_step, &g_cancel);
+  for (const auto& notice : result.notices) std::fprintf(stderr, "note: %s\n", notice.c_str());
+  if (!latent_path.empty()) {
+    save_latents(result.latents, latent_path);
+    std::printf("wrote %s\n", latent_path.c_str());
+  }
+  write_outputs(decoder, result.latents, outputs, settings.seed);
+  return 0;
+}
+
+const char* const kDecodeUsage = R"(usage: shape-cli decode --latent PATH [options]
+  Meshes (and renders) latents saved by generate --save-latent.
+      --latent PATH            the saved latents
+      --seed N                 NeRF ray-sample seed for --render (default 0)
+)";
+
+int run_decode(const std::vector<std::string>& args) {
+  ArgumentReader reader(args);
+  ModelOptions models;
+  OutputOptions outputs;
+  std::filesystem::path latent_path;
+  uint64_t seed = 0;
+  while (!reader.done()) {
+    const auto option = reader.next();
+    if (option == "--help" || option == "-h") {
+      std::cout << kDecodeUsage << kOutputUsage << kModelOptionsUsage;
+      return 0;
+    }
+    if (models.parse(option, reader) || outputs.parse(option, reader)) continue;
+    if (option == "--latent") {
+      latent_path = reader.value_of(option);
+    } else if (option == "--seed") {
+      seed = parse_seed(option, reader.value_of(option));
+    } else {
+      throw UsageError{"unknown decode option '" + option + "' (see shape-cli decode --help)"};
+    }
+  }
+  if (latent_path.empty()) throw UsageError{"decode needs --latent PATH"};
+  outputs.export_options();
+  check_output_writable(outputs.output);
+  const auto latents = load_latents(latent_path);
+  CancelOnInterrupt interrupt;
+  const auto files = resolve_model_files(models, ConditioningMode::kText, /*decoder_only=*/true, &g_cancel);
+  LatentDecoder decoder(files.decoder_config, files.decoder_weights, models.device);
+  write_outputs(decoder, latents, outputs, seed);
+  return 0;
+}
+
+const char* const kDownloadUsage = R"(usage: shape-cli download [text|image|all] [--weights-dir DIR] [--cache-dir DIR]
+  Downloads the official Shap-E and CLIP files (resuming interrupted downloads) and verifies them.
+)";
+
+int run_download(const std::vector<std::string>& args) {
+  ArgumentReader reader(args);
+  ModelOptions models;
+  std::string which = "all";
+  while (!reader.done()) {
+    const auto option = reader.next();
+    if (option == "--help" || option == "-h") {
+      std::cout << kDownloadUsage;
+      return 0;
+    }
+    if (option == "text" || option == "image" || option == "all") {
+      which = option;
+    } else if (option == "--weights-dir" || option == "--cache-dir") {
+      models.parse(option, reader);
+    } else {
+      throw UsageError{"unknown download argument '" + option + "'"};
+    }
+  }
+  models.download = true;
+  CancelOnInterrupt interrupt;
+  for (auto mode : {ConditioningMode::kText, ConditioningMode::kImage}) {
+    if ((mode == ConditioningMode::kText && which == "image") || (mode == ConditioningMode::kImage && which == "text")) continue;
+    resolve_model_files(models, mode, false, &g_cancel);
+  }
+  std::printf("all files present and verified in %s\n", models.store().locations().cache_directory.c_str());
+  return 0;
+}
+
+}  // namespace shape::cli

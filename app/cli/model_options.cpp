@@ -1,0 +1,102 @@
+#include "cli/model_options.h"
+
+#include <cstdio>
+#include <unistd.h>
+
+#include "inference/pipeline/device.h"
+#include "inference/weights/cache_directory.h"
+#include "inference/weights/progress_bar.h"
+#include "inference/weights/weights_catalog.h"
+
+namespace shape::cli {
+
+const char* const kModelOptionsUsage = R"(  model options:
+      --weights-dir DIR        official files you downloaded by hand (searched first)
+      --cache-dir DIR          download cache (default: $SHAPE_STUDIO_CACHE, $XDG_CACHE_HOME/shape-studio)
+      --download               download missing official files (with progress, resumable)
+      --device cpu|cuda        where to run (default cpu)
+      --config YAML --weights FILE          a custom or fine-tuned diffusion model
+      --diffusion-config YAML               diffusion schedule
+      --decoder-config YAML --decoder-weights FILE   a custom decoder (transmitter)
+      --clip-weights FILE [--clip-config JSON]       a custom CLIP
+)";
+
+bool ModelOptions::parse(const std::string& option, ArgumentReader& reader) {
+  if (option == "--download") {
+    download = true;
+    return true;
+  }
+  const std::pair<const char*, std::filesystem::path*> paths[] = {
+      {"--config", &transformer_config},         {"--weights", &transformer_weights},
+      {"--diffusion-config", &diffusion_config}, {"--decoder-config", &decoder_config},
+      {"--decoder-weights", &decoder_weights},   {"--clip-weights", &clip_weights},
+      {"--clip-config", &clip_config}};
+  for (const auto& [name, target] : paths) {
+    if (option == name) {
+      *target = reader.value_of(option);
+      return true;
+    }
+  }
+  if (option == "--weights-dir") {
+    weights_dir = std::filesystem::path(reader.value_of(option));
+  } else if (option == "--cache-dir") {
+    cache_dir = std::filesystem::path(reader.value_of(option));
+  } else if (option == "--device") {
+    device = reader.value_of(option);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+WeightsStore ModelOptions::store() const {
+  WeightsLocations locations;
+  locations.cache_directory = resolve_cache_directory(cache_dir);
+  locations.weights_directory = weights_dir;
+  return WeightsStore(locations);
+}
+
+ModelFileSet resolve_model_files(const ModelOptions& options, ConditioningMode mode, bool decoder_only,
+                                 const std::atomic<bool>* cancel) {
+  check_device_name(options.device);
+  if (options.transformer_config.empty() != options.transformer_weights.empty()) {
+    throw UsageError{"--config and --weights go together"};
+  }
+  if (options.decoder_config.empty() != options.decoder_weights.empty()) {
+    throw UsageError{"--decoder-config and --decoder-weights go together"};
+  }
+  OfficialModelParts parts;
+  parts.diffusion_model = !decoder_only && options.transformer_config.empty();
+  parts.clip = !decoder_only && options.clip_weights.empty();
+  parts.decoder = options.decoder_config.empty();
+
+  ModelFileSet files;
+  if (parts.diffusion_model || parts.clip || parts.decoder) {
+    DownloadOptions download;
+    download.cancel = cancel;
+    const bool terminal = isatty(STDERR_FILENO);
+    download.on_progress = [terminal](const DownloadProgress& progress) {
+      std::fprintf(stderr, terminal ? "\r%s" : "%s\n", render_progress_bar(progress, 60).c_str());
+      std::fflush(stderr);
+    };
+    files = official_model_files(mode, options.store(),
+                                 options.download ? FetchPolicy::DownloadMissing : FetchPolicy::LocalOnly, download,
+                                 parts);
+    if (terminal) std::fprintf(stderr, "\n");
+  }
+  if (!options.transformer_config.empty()) {
+    files.generator.transformer_config = options.transformer_config;
+    files.generator.transformer_weights = options.transformer_weights;
+  }
+  if (!options.diffusion_config.empty()) files.generator.diffusion_config = options.diffusion_config;
+  if (files.generator.diffusion_config.empty()) files.generator.diffusion_config = shipped_config("diffusion.yaml");
+  if (!options.clip_weights.empty()) files.generator.clip_weights = options.clip_weights;
+  if (!options.clip_config.empty()) files.generator.clip_config = options.clip_config;
+  if (!parts.decoder) {
+    files.decoder_config = options.decoder_config;
+    files.decoder_weights = options.decoder_weights;
+  }
+  return files;
+}
+
+}  // namespace shape::cli

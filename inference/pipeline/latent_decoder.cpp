@@ -1,0 +1,74 @@
+#include "inference/pipeline/latent_decoder.h"
+
+#include <stdexcept>
+
+#include <torch/torch.h>
+
+#include "inference/checkpoint/checkpoint.h"
+#include "inference/decoder/nerf_renderer.h"
+#include "inference/decoder/shape_decoder.h"
+#include "inference/pipeline/device.h"
+
+namespace shape {
+
+struct LatentDecoder::Impl {
+  torch::Device device{torch::kCPU};
+  ShapeDecoder decoder{nullptr};
+
+  MetaParameters params(const Latent& latent) {
+    const auto expected = decoder->config().flat_latent_size();
+    if (static_cast<int64_t>(latent.values.size()) != expected) {
+      throw std::invalid_argument("latent has " + std::to_string(latent.values.size()) +
+                                  " values; this decoder takes " + std::to_string(expected));
+    }
+    auto tensor = torch::from_blob(const_cast<float*>(latent.values.data()), {1, expected}, torch::kFloat32);
+    return decoder->latent_to_params(tensor.to(device));
+  }
+};
+
+LatentDecoder::LatentDecoder(const std::filesystem::path& config, const std::filesystem::path& weights,
+                             const std::string& device)
+    : impl_(std::make_unique<Impl>()) {
+  check_device_name(device);
+  impl_->device = torch::Device(device);
+  impl_->decoder = ShapeDecoder(load_decoder_config(config.string()));
+  try {
+    bind_decoder_weights(*impl_->decoder, load_checkpoint(weights));
+  } catch (const WeightBindingError& error) {
+    throw WeightBindingError(weights.string() + ": " + error.what());
+  }
+  impl_->decoder->eval();
+  impl_->decoder->to(impl_->device);
+}
+
+LatentDecoder::~LatentDecoder() = default;
+
+int64_t LatentDecoder::latent_size() const { return impl_->decoder->config().flat_latent_size(); }
+
+Mesh LatentDecoder::decode_mesh(const Latent& latent, const MeshSettings& settings) const {
+  torch::NoGradGuard no_grad;
+  if (settings.grid_size < 8 || settings.grid_size > 512) {
+    throw std::invalid_argument("grid size must lie in 8..512, got " + std::to_string(settings.grid_size));
+  }
+  auto options = impl_->decoder->default_mesh_options();
+  options.grid_size = settings.grid_size;
+  return impl_->decoder->extract_mesh(impl_->params(latent), options).mesh;
+}
+
+ImageU8 LatentDecoder::render_nerf(const Latent& latent, const Camera& camera, const RenderSettings& settings) const {
+  torch::NoGradGuard no_grad;
+  if (camera.width <= 0 || camera.height <= 0) throw std::invalid_argument("camera image size must be positive");
+  NerfRenderOptions options;
+  options.ray_batch_size = settings.ray_batch_size;
+  const auto rendered = impl_->decoder->render_views(impl_->params(latent), {camera}, options, settings.seed);
+  // [1, 1, H, W, 3] in 0..255 -> RGB bytes.
+  const auto pixels = to_uint8_image(rendered.channels).to(torch::kCPU).contiguous();
+  ImageU8 image;
+  image.width = static_cast<int>(camera.width);
+  image.height = static_cast<int>(camera.height);
+  image.channels = 3;
+  image.pixels.assign(pixels.data_ptr<uint8_t>(), pixels.data_ptr<uint8_t>() + pixels.numel());
+  return image;
+}
+
+}  // namespace shape

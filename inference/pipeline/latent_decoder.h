@@ -1,0 +1,48 @@
+// Latent -> STF mesh or NeRF image (the transmitter's decoder half) behind a torch-free interface.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "inference/clip/image_u8.h"
+#include "inference/decoder/camera.h"
+#include "inference/mesh/mesh.h"
+#include "inference/pipeline/latent.h"
+
+namespace shape {
+
+struct MeshSettings {
+  int64_t grid_size = 128;  // STF grid per axis (shap-e's default; up to 256)
+};
+
+struct RenderSettings {
+  uint64_t seed = 0;  // ray-sample draws (shap-e draws them from the global RNG)
+  int64_t ray_batch_size = 4096;
+};
+
+class LatentDecoder {
+ public:
+  // config: shap-e Transmitter YAML; weights: transmitter.pt or compatible (encoder trunk ignored).
+  LatentDecoder(const std::filesystem::path& config, const std::filesystem::path& weights,
+                const std::string& device = "cpu");
+  ~LatentDecoder();
+  LatentDecoder(const LatentDecoder&) = delete;
+  LatentDecoder& operator=(const LatentDecoder&) = delete;
+
+  int64_t latent_size() const;
+
+  // Throws std::invalid_argument for a latent of the wrong size. An SDF without a surface gives an
+  // empty mesh.
+  Mesh decode_mesh(const Latent& latent, const MeshSettings& settings = {}) const;
+
+  // An RGB image (3 channels) of the NeRF seen by `camera`, background included.
+  ImageU8 render_nerf(const Latent& latent, const Camera& camera, const RenderSettings& settings = {}) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace shape

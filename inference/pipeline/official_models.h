@@ -1,0 +1,36 @@
+// Where the official Shap-E models' files are: the weights manager's copies (--weights-dir, then
+// the cache; downloaded on request) plus configs. The official YAMLs are used when present; else
+// the reconstructions shipped in resources/configs. Torch-free header.
+#pragma once
+
+#include <filesystem>
+
+#include "inference/pipeline/latent_generator.h"
+#include "inference/weights/downloader.h"
+#include "inference/weights/weights_store.h"
+
+namespace shape {
+
+struct ModelFileSet {
+  GeneratorFiles generator;
+  std::filesystem::path decoder_config;
+  std::filesystem::path decoder_weights;
+};
+
+// Which official files are wanted (the others may be replaced by custom ones).
+struct OfficialModelParts {
+  bool diffusion_model = true;  // text300M or image300M (+ its config)
+  bool clip = true;             // ViT-L/14
+  bool decoder = true;          // transmitter (+ its config)
+};
+
+// The wanted parts' paths (the others are left empty). Throws WeightsUnavailable naming every
+// missing file, its URL and where to put it (and, with DownloadMissing, why its download failed),
+// or DownloadCancelled.
+ModelFileSet official_model_files(ConditioningMode mode, const WeightsStore& store, FetchPolicy policy,
+                                  const DownloadOptions& download = {}, const OfficialModelParts& parts = {});
+
+// The shipped reconstruction of an official config: resources/configs/<name>.
+std::filesystem::path shipped_config(const std::string& name);
+
+}  // namespace shape

@@ -1,0 +1,223 @@
+// shape-cli end to end with the golden small models: what a user types, what they get back.
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "inference/export/mesh_import.h"
+#include "inference/pipeline/latent.h"
+#include "inference/pipeline/latent_generator.h"
+#include "tests/inference/golden.h"
+
+namespace fs = std::filesystem;
+
+namespace shape {
+namespace {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+CommandResult run_shell(const std::string& command) {
+  CommandResult result;
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  if (!pipe) return result;
+  char chunk[4096];
+  for (size_t n; (n = std::fread(chunk, 1, sizeof chunk, pipe)) > 0;) result.output.append(chunk, n);
+  const int status = ::pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+std::string shell_quoted(const std::string& text) { return "'" + text + "'"; }
+
+std::string golden(const std::string& name) { return shell_quoted(testing::golden_path(name)); }
+
+// The golden small text model and decoder in place of the official files.
+std::string golden_text_models() {
+  return " --config " + golden("e2e.text.transformer.yaml") + " --weights " + golden("e2e_text.transformer.state_dict.pt") +
+         " --diffusion-config " + golden("e2e.diffusion.yaml") + " --clip-weights " + golden("clip.jit.pt") +
+         " --clip-config " + golden("e2e.clip.json") + " --decoder-config " + golden("e2e.decoder.yaml") +
+         " --decoder-weights " + golden("decoder.weights.pt");
+}
+
+std::string golden_image_models() {
+  return " --config " + golden("e2e.image.transformer.yaml") + " --weights " + golden("e2e_image.transformer.state_dict.pt") +
+         " --diffusion-config " + golden("e2e.diffusion.yaml") + " --clip-weights " + golden("clip.weights.pt") +
+         " --clip-config " + golden("e2e.clip.json") + " --decoder-config " + golden("e2e.decoder.yaml") +
+         " --decoder-weights " + golden("decoder.weights.pt");
+}
+
+std::string cli() { return shell_quoted(SHAPE_CLI_PATH); }
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("shape_cli_test_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  fs::path dir_;
+};
+
+::testing::AssertionResult passes_gltf_validator(const std::string& file) {
+  const fs::path tools = SHAPE_TEST_TOOLS_DIR;
+  if (!fs::exists(tools / "node_modules" / "gltf-validator")) {
+    return ::testing::AssertionFailure() << "glTF-Validator not installed: npm ci --prefix tests/tools";
+  }
+  const auto result = run_shell("node " + shell_quoted((tools / "gltf_validate.mjs").string()) + " --fail-on-warnings " + shell_quoted(file));
+  if (result.exit_code == 0) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << result.output;
+}
+
+TEST_F(Cli, GenerateFromTextWritesMeshRenderAndTheLibrarysLatents) {
+  const auto result = run_shell(cli() + " generate --prompt 'a red chair' --seed 2024 --steps 8 --grid 32 -o " +
+                                path("chair.glb") + " --save-latent " + path("chair.pt") + " --render " +
+                                path("chair.png") + " --render-size 16 --render-views 4" + golden_text_models());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("step 8/8"), std::string::npos) << result.output;
+  EXPECT_TRUE(passes_gltf_validator(path("chair.glb")));
+  EXPECT_GT(read_gltf(path("chair.glb")).triangles.size(), 100u);
+  EXPECT_TRUE(fs::exists(path("chair.png")));
+
+  // The same request through the library gives the same latent.
+  GeneratorFiles files;
+  files.transformer_config = testing::golden_path("e2e.text.transformer.yaml");
+  files.transformer_weights = testing::golden_path("e2e_text.transformer.state_dict.pt");
+  files.diffusion_config = testing::golden_path("e2e.diffusion.yaml");
+  files.clip_weights = testing::golden_path("clip.jit.pt");
+  files.clip_config = testing::golden_path("e2e.clip.json");
+  GenerationSettings settings;
+  settings.seed = 2024;
+  settings.steps = 8;
+  const auto expected = LatentGenerator(files).generate({{"a red chair", {}}}, settings).latents;
+  const auto saved = load_latents(path("chair.pt"));
+  ASSERT_EQ(saved.size(), 1u);
+  EXPECT_EQ(saved[0].values, expected[0].values);
+}
+
+TEST_F(Cli, GenerateFromImageInEveryFormatAndBatch) {
+  const auto golden_case = testing::load_golden("e2e_image");
+  const auto hwc = golden_case.at("image0_uint8_hwc");
+  // Write the golden image as a binary PPM, which stb reads.
+  {
+    std::ofstream ppm(path("ref.ppm"), std::ios::binary);
+    ppm << "P6\n" << hwc.size(1) << " " << hwc.size(0) << "\n255\n";
+    ppm.write(reinterpret_cast<const char*>(hwc.contiguous().data_ptr<uint8_t>()), hwc.numel());
+  }
+  for (const std::string format : {"ply", "obj", "gltf"}) {
+    const auto result = run_shell(cli() + " generate --image " + path("ref.ppm") + " --steps 2 --grid 24 --batch 2 --format " +
+                                  format + " -o " + path("out." + format) + golden_image_models());
+    ASSERT_EQ(result.exit_code, 0) << result.output;
+    for (int i = 0; i < 2; ++i) {
+      const auto file = path("out_" + std::to_string(i) + "." + format);
+      ASSERT_TRUE(fs::exists(file)) << file;
+      EXPECT_GT(read_mesh(file).triangles.size(), 10u) << file;
+    }
+  }
+  EXPECT_TRUE(passes_gltf_validator(path("out_0.gltf")));
+}
+
+TEST_F(Cli, DecodeSavedLatents) {
+  auto result = run_shell(cli() + " generate --prompt 'a shark' --steps 2 --grid 24 -o " + path("a.glb") +
+                          " --save-latent " + path("a.pt") + golden_text_models());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  result = run_shell(cli() + " decode --latent " + path("a.pt") + " --grid 24 -o " + path("b.glb") +
+                     " --decoder-config " + golden("e2e.decoder.yaml") + " --decoder-weights " + golden("decoder.weights.pt"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(read_gltf(path("a.glb")).triangles, read_gltf(path("b.glb")).triangles);
+}
+
+TEST_F(Cli, BadInputGetsOneClearLineAndNoCrash) {
+  struct Case {
+    std::string arguments;
+    int exit_code;
+    std::string message;
+  };
+  std::ofstream(path("not_an_image.png")) << "this is text";
+  const std::vector<Case> cases = {
+      {"generate --prompt '   '", 2, "the prompt is empty"},
+      {"generate", 2, "exactly one of --prompt and --image"},
+      {"generate --prompt x --image y", 2, "exactly one of --prompt and --image"},
+      {"generate --prompt x --steps zero", 2, "--steps needs a positive integer"},
+      {"generate --prompt x --format stl", 2, "--format takes glb, gltf, ply or obj"},
+      {"generate --prompt x --frobnicate 1", 2, "unknown generate option '--frobnicate'"},
+      {"frobnicate", 2, "unknown command"},
+      {"generate --prompt x -o " + path("missing_dir/x.glb"), 1, "does not exist"},
+      {"generate --prompt x -o " + path("x.stl"), 1, "unknown mesh format '.stl'"},
+      {"generate --image " + path("not_an_image.png") + golden_image_models() + " -o " + path("x.glb"), 1,
+       "not_an_image.png"},
+      {"generate --image " + path("nowhere.png") + " -o " + path("x.glb"), 1, "nowhere.png"},
+      {"generate --prompt x --config " + golden("e2e.text.transformer.yaml") + " --weights " +
+           golden("decoder.weights.pt") + " --clip-weights " + golden("clip.weights.pt") + " --clip-config " +
+           golden("e2e.clip.json") + " --decoder-config " + golden("e2e.decoder.yaml") + " --decoder-weights " +
+           golden("decoder.weights.pt") + " -o " + path("x.glb"),
+       1, "missing tensors"},
+      {"decode -o " + path("x.glb"), 2, "decode needs --latent"},
+      {"decode --latent " + path("nowhere.pt") + " -o " + path("x.glb"), 1, "nowhere.pt"},
+      {"generate --prompt x --device tpu", 1, "unknown device 'tpu'"},
+  };
+  for (const auto& test : cases) {
+    const auto result = run_shell(cli() + " " + test.arguments);
+    EXPECT_EQ(result.exit_code, test.exit_code) << test.arguments << "\n" << result.output;
+    EXPECT_NE(result.output.find(test.message), std::string::npos) << test.arguments << "\n" << result.output;
+  }
+  EXPECT_TRUE(fs::is_empty(dir_ / "") || !fs::exists(path("x.glb")));
+}
+
+TEST_F(Cli, MissingOfficialWeightsNameEachFileUrlAndPlace) {
+  const auto result = run_shell("SHAPE_STUDIO_CACHE=" + shell_quoted(path("cache")) + " " + cli() +
+                                " generate --prompt 'a chair' -o " + path("x.glb"));
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  const std::vector<std::string> expected_parts = {"text_cond.pt", "transmitter.pt", "ViT-L-14.pt",
+                                                   "https://openaipublic.azureedge.net/main/shap-e/text_cond.pt",
+                                                   path("cache"), "--download"};
+  for (const auto& expected : expected_parts) {
+    EXPECT_NE(result.output.find(expected), std::string::npos) << expected << "\n" << result.output;
+  }
+}
+
+TEST_F(Cli, OverlongPromptIsCutWithANote) {
+  std::string prompt;
+  for (int i = 0; i < 100; ++i) prompt += "word" + std::to_string(i) + " ";
+  const auto result = run_shell(cli() + " generate --prompt " + shell_quoted(prompt) + " --steps 1 --grid 16 -o " +
+                                path("long.glb") + golden_text_models());
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("the rest was cut"), std::string::npos) << result.output;
+}
+
+TEST_F(Cli, CtrlCCancelsCleanlyAndWritesNothing) {
+  // Many steps of the tiny model; interrupt once sampling is under way.
+  const std::string command = cli() + " generate --prompt 'a chair' --steps 5000 -o " + path("never.glb") +
+                              golden_text_models() + " 2> " + shell_quoted(path("err.txt")) + " & pid=$!; " +
+                              "for i in $(seq 600); do grep -q 'step 3/' " + shell_quoted(path("err.txt")) +
+                              " && break; sleep 0.1; done; kill -INT $pid; wait $pid; echo exit=$?";
+  std::ofstream(path("interrupt.sh")) << command << "\n";
+  const auto result = run_shell("bash " + shell_quoted(path("interrupt.sh")));
+  EXPECT_NE(result.output.find("exit=130"), std::string::npos) << result.output;
+  std::ifstream errors(path("err.txt"));
+  const std::string stderr_text((std::istreambuf_iterator<char>(errors)), std::istreambuf_iterator<char>());
+  EXPECT_NE(stderr_text.find("cancelled; nothing was written"), std::string::npos) << stderr_text;
+  EXPECT_FALSE(fs::exists(path("never.glb")));
+}
+
+TEST_F(Cli, EveryCommandHasHelp) {
+  for (const std::string command : {"help", "generate --help", "decode --help", "download --help"}) {
+    const auto result = run_shell(cli() + " " + command);
+    EXPECT_EQ(result.exit_code, 0) << command << "\n" << result.output;
+    EXPECT_NE(result.output.find("usage: shape-cli"), std::string::npos) << command << "\n" << result.output;
+  }
+}
+
+}  // namespace
+}  // namespace shape
