@@ -104,6 +104,10 @@ TEST_F(Cli, GenerateFromTextWritesMeshRenderAndTheLibrarysLatents) {
   const auto saved = load_latents(path("chair.pt"));
   ASSERT_EQ(saved.size(), 1u);
   EXPECT_EQ(saved[0].values, expected[0].values);
+  // And the official chain's first sample: each sample's trajectory is independent of the others
+  // in the batch, and seed 2024's first 4096 normals are the same in a [1, 4096] or [2, 4096] draw.
+  EXPECT_TRUE(testing::all_close(torch::tensor(saved[0].values), testing::load_golden("e2e_text").at("sample")[0],
+                                 5e-3, 0.0));
 }
 
 TEST_F(Cli, GenerateFromImageInEveryFormatAndBatch) {
