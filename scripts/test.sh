@@ -10,4 +10,5 @@ if [[ ! -d tests/tools/node_modules/gltf-validator ]]; then
 fi
 # The glTF-Validator tests must run here, not skip.
 export SHAPE_REQUIRE_GLTF_VALIDATOR=1
-ctest --test-dir build --output-on-failure --parallel "$(nproc)"
+# GUI and renderer tests open windows: give them a virtual display (Mesa's lavapipe draws).
+xvfb-run -a -s '-screen 0 1280x800x24' ctest --test-dir build --output-on-failure --parallel "$(nproc)"
