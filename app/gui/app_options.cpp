@@ -1,0 +1,90 @@
+#include "gui/app_options.h"
+
+#include <cstdio>
+
+#include "cli/arguments.h"
+
+namespace shape::studio {
+
+const char* const kStudioUsage = R"(usage: shape-studio [options]
+  Shape Studio: text or image -> 3D with Shap-E, in a window.
+      --prompt TEXT            the prompt to start with
+      --seed N --steps N --guidance X --grid N --preview-size N   start-up settings
+      --view split|nerf|mesh   what the window shows (default split)
+      --window WxH             window size (default 1280x800)
+  test hooks:
+      --generate               start generating at once (the prompt, or the --drop image)
+      --drop FILE              act as if FILE had been dropped on the window
+      --export PATH            after the job, export the first sample (format from the extension)
+      --exit-after-job         quit when the job is over (or after a few frames when there is none)
+      --screenshot PATH.png    save the last frame before quitting
+      --strict-validation      Vulkan validation on; print the message count and exit 3 if any
+)";
+
+namespace {
+
+render::ViewMode parse_view(const std::string& value) {
+  if (value == "split") return render::ViewMode::Split;
+  if (value == "nerf") return render::ViewMode::ImageOnly;
+  if (value == "mesh") return render::ViewMode::MeshOnly;
+  throw cli::UsageError{"--view takes split, nerf or mesh, got '" + value + "'"};
+}
+
+void parse_window_size(const std::string& value, int& width, int& height) {
+  int w = 0, h = 0;
+  char extra = 0;
+  if (std::sscanf(value.c_str(), "%dx%d%c", &w, &h, &extra) != 2 || w < 320 || h < 240 || w > 8192 || h > 8192) {
+    throw cli::UsageError{"--window takes WxH, at least 320x240, got '" + value + "'"};
+  }
+  width = w;
+  height = h;
+}
+
+}  // namespace
+
+AppOptions parse_app_options(const std::vector<std::string>& args) {
+  cli::ArgumentReader reader(args);
+  AppOptions options;
+  while (!reader.done()) {
+    const auto option = reader.next();
+    if (options.models.parse(option, reader)) continue;
+    if (option == "--help" || option == "-h") {
+      options.help = true;
+    } else if (option == "--prompt") {
+      options.prompt = reader.value_of(option);
+    } else if (option == "--seed") {
+      options.seed = cli::parse_seed(option, reader.value_of(option));
+    } else if (option == "--steps") {
+      options.steps = cli::parse_count(option, reader.value_of(option));
+    } else if (option == "--guidance") {
+      options.guidance = cli::parse_number(option, reader.value_of(option));
+    } else if (option == "--grid") {
+      options.grid_size = cli::parse_count(option, reader.value_of(option));
+      if (*options.grid_size < 8 || *options.grid_size > 256) throw cli::UsageError{"--grid must lie in 8..256"};
+    } else if (option == "--preview-size") {
+      options.preview_size = cli::parse_count(option, reader.value_of(option));
+      if (*options.preview_size > 1024) throw cli::UsageError{"--preview-size is at most 1024"};
+    } else if (option == "--view") {
+      options.view = parse_view(reader.value_of(option));
+    } else if (option == "--window") {
+      parse_window_size(reader.value_of(option), options.window_width, options.window_height);
+    } else if (option == "--generate") {
+      options.generate = true;
+    } else if (option == "--exit-after-job") {
+      options.exit_after_job = true;
+    } else if (option == "--screenshot") {
+      options.screenshot = reader.value_of(option);
+    } else if (option == "--drop") {
+      options.drop = reader.value_of(option);
+    } else if (option == "--export") {
+      options.export_path = reader.value_of(option);
+    } else if (option == "--strict-validation") {
+      options.strict_validation = true;
+    } else {
+      throw cli::UsageError{"unknown option '" + option + "' (see shape-studio --help)"};
+    }
+  }
+  return options;
+}
+
+}  // namespace shape::studio

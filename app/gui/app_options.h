@@ -1,0 +1,42 @@
+// shape-studio's command line: model overrides like shape-cli's, start-up settings, and the hooks
+// headless tests drive the app with (--generate, --exit-after-job, --screenshot, --drop, --export).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/model_options.h"
+#include "renderer/view_layout.h"
+
+namespace shape::studio {
+
+struct AppOptions {
+  cli::ModelOptions models;
+  std::string prompt;
+  std::optional<uint64_t> seed;
+  std::optional<int64_t> steps;
+  std::optional<double> guidance;
+  std::optional<int64_t> grid_size;
+  std::optional<int64_t> preview_size;
+  render::ViewMode view = render::ViewMode::Split;
+  int window_width = 1280;
+  int window_height = 800;
+
+  bool generate = false;           // start a generation right away (with --prompt or --drop)
+  bool exit_after_job = false;     // quit once that job (and --export) is over, or after a few frames
+  std::filesystem::path screenshot;  // PNG of the last frame before quitting
+  std::filesystem::path drop;      // handled as if the file had been dropped on the window
+  std::filesystem::path export_path;  // export the first sample here after the job
+  bool strict_validation = false;  // Vulkan validation on; exit code 3 if it reported anything
+  bool help = false;
+};
+
+extern const char* const kStudioUsage;
+
+// Throws cli::UsageError for a bad command line.
+AppOptions parse_app_options(const std::vector<std::string>& args);
+
+}  // namespace shape::studio

@@ -1,0 +1,294 @@
+#include "gui/generation_worker.h"
+
+#include <cmath>
+#include <exception>
+#include <stdexcept>
+#include <utility>
+
+#include "inference/pipeline/latent_decoder.h"
+
+namespace shape::studio {
+
+const char* to_string(WorkerEventKind kind) {
+  switch (kind) {
+    case WorkerEventKind::Loading: return "loading";
+    case WorkerEventKind::Step: return "step";
+    case WorkerEventKind::Preview: return "preview";
+    case WorkerEventKind::SamplesReady: return "samples ready";
+    case WorkerEventKind::MeshReady: return "mesh ready";
+    case WorkerEventKind::Rendered: return "rendered";
+    case WorkerEventKind::ModelsReady: return "models ready";
+    case WorkerEventKind::Exported: return "exported";
+    case WorkerEventKind::Finished: return "finished";
+    case WorkerEventKind::Failed: return "failed";
+    case WorkerEventKind::Cancelled: return "cancelled";
+  }
+  return "?";
+}
+
+// Loaded models, kept between jobs. Only the worker thread touches them.
+struct GenerationWorker::Models {
+  std::map<ConditioningMode, std::unique_ptr<LatentGenerator>> generators;
+  std::unique_ptr<LatentDecoder> decoder;
+};
+
+namespace {
+
+ConditioningMode mode_of(const std::vector<Condition>& conditions) {
+  return !conditions.empty() && conditions.front().image ? ConditioningMode::kImage : ConditioningMode::kText;
+}
+
+const char* mode_name(ConditioningMode mode) { return mode == ConditioningMode::kText ? "text" : "image"; }
+
+WorkerEvent event_of(WorkerEventKind kind, uint64_t job, std::string message = {}) {
+  WorkerEvent event;
+  event.kind = kind;
+  event.job = job;
+  event.message = std::move(message);
+  return event;
+}
+
+}  // namespace
+
+GenerationWorker::GenerationWorker(ModelResolver resolver, std::string device)
+    : resolver_(std::move(resolver)), device_(std::move(device)), models_(std::make_unique<Models>()) {
+  camera_ = look_at_camera({0.0f, -4.0f, 2.0f}, {0.0f, 0.0f, 0.0f}, {0.0f, 0.0f, 1.0f}, 0.7f, 128, 128);
+  thread_ = std::thread([this] { run(); });
+}
+
+GenerationWorker::~GenerationWorker() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+    pending_generation_.reset();
+    pending_exports_.clear();
+    pending_render_.reset();
+    pending_load_.reset();
+  }
+  cancel_ = true;
+  wake_.notify_all();
+  thread_.join();
+}
+
+uint64_t GenerationWorker::generate(GenerationRequest request) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const uint64_t job = next_job_++;
+  pending_generation_.emplace(job, std::move(request));
+  if (generation_running_) cancel_ = true;  // the newer request wins
+  wake_.notify_all();
+  return job;
+}
+
+void GenerationWorker::cancel() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  pending_generation_.reset();
+  if (generation_running_) cancel_ = true;
+}
+
+void GenerationWorker::set_preview_camera(const Camera& camera) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  camera_ = camera;
+}
+
+void GenerationWorker::render(const Latent& latent, const Camera& camera) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  pending_render_ = RenderRequest{latent, camera};
+  wake_.notify_all();
+}
+
+void GenerationWorker::load_models(ConditioningMode mode) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  pending_load_ = mode;
+  wake_.notify_all();
+}
+
+void GenerationWorker::export_mesh(ExportRequest request) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  pending_exports_.push_back(std::move(request));
+  wake_.notify_all();
+}
+
+std::vector<WorkerEvent> GenerationWorker::drain_events() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return std::exchange(events_, {});
+}
+
+bool GenerationWorker::generating() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return pending_generation_.has_value() || generation_running_;
+}
+
+bool GenerationWorker::busy() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return working_ || pending_generation_ || !pending_exports_.empty() || pending_render_ || pending_load_;
+}
+
+void GenerationWorker::push(WorkerEvent event) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  events_.push_back(std::move(event));
+}
+
+Camera GenerationWorker::preview_camera(int64_t preview_height) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Camera camera = camera_;
+  // Keep the camera's aspect (and so its fields of view) at the preview's height.
+  const double aspect = camera.height > 0 ? static_cast<double>(camera.width) / static_cast<double>(camera.height) : 1.0;
+  camera.height = preview_height;
+  camera.width = std::max<int64_t>(1, std::llround(static_cast<double>(preview_height) * aspect));
+  return camera;
+}
+
+void GenerationWorker::run() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (true) {
+    wake_.wait(lock, [this] {
+      return stopping_ || pending_generation_ || !pending_exports_.empty() || pending_render_ || pending_load_;
+    });
+    if (stopping_) return;
+    working_ = true;
+    if (pending_generation_) {
+      auto [job, request] = std::move(*pending_generation_);
+      pending_generation_.reset();
+      generation_running_ = true;
+      cancel_ = false;  // under the lock: a cancel() from now on reaches this job
+      lock.unlock();
+      run_generation(job, request);
+      lock.lock();
+      generation_running_ = false;
+    } else if (pending_load_) {
+      const ConditioningMode mode = *pending_load_;
+      pending_load_.reset();
+      lock.unlock();
+      try {
+        ensure_models(mode, 0);
+        push(event_of(WorkerEventKind::ModelsReady, 0, std::string(mode_name(mode)) + " models loaded"));
+      } catch (const std::exception& error) {
+        push(event_of(WorkerEventKind::Failed, 0, error.what()));
+      }
+      lock.lock();
+    } else if (!pending_exports_.empty()) {
+      ExportRequest request = std::move(pending_exports_.front());
+      pending_exports_.pop_front();
+      lock.unlock();
+      run_export(request);
+      lock.lock();
+    } else {
+      RenderRequest request = std::move(*pending_render_);
+      pending_render_.reset();
+      lock.unlock();
+      run_render(request);
+      lock.lock();
+    }
+    working_ = false;
+  }
+}
+
+void GenerationWorker::ensure_models(ConditioningMode mode, uint64_t job) {
+  Models& models = *models_;
+  auto& generator = models.generators[mode];
+  if (generator && models.decoder) return;
+  push(event_of(WorkerEventKind::Loading, job, std::string("loading the ") + mode_name(mode) + " models..."));
+  const ModelFileSet files = resolver_(mode);
+  if (!generator) generator = std::make_unique<LatentGenerator>(files.generator, device_);
+  if (!models.decoder) models.decoder = std::make_unique<LatentDecoder>(files.decoder_config, files.decoder_weights, device_);
+  if (generator->latent_size() != models.decoder->latent_size()) {
+    const auto message = "the diffusion model makes latents of " + std::to_string(generator->latent_size()) +
+                         " values but the decoder takes " + std::to_string(models.decoder->latent_size());
+    generator.reset();
+    throw std::runtime_error(message);
+  }
+}
+
+void GenerationWorker::run_generation(uint64_t job, const GenerationRequest& request) {
+  Models& models = *models_;
+  try {
+    if (request.conditions.empty()) throw std::invalid_argument("nothing to generate: no condition given");
+    const ConditioningMode mode = mode_of(request.conditions);
+    // Checked before loading, so the user hears about the prompt, not about missing weights.
+    for (const auto& condition : request.conditions) {
+      if (!condition.image && condition.prompt.find_first_not_of(" \t\r\n") == std::string::npos) {
+        throw std::invalid_argument("the prompt is empty: describe what to make");
+      }
+    }
+    ensure_models(mode, job);
+    LatentGenerator& generator = *models.generators[mode];
+    const LatentDecoder& decoder = *models.decoder;
+    const size_t preview_sample = std::min(request.preview_sample, request.conditions.size() - 1);
+    RenderSettings render_settings;
+    render_settings.seed = request.settings.seed;
+
+    const auto on_step = [&](const GenerationStep& step) {
+      WorkerEvent event = event_of(WorkerEventKind::Step, job);
+      event.step = step.step;
+      event.total_steps = step.total_steps;
+      event.sigma = step.sigma;
+      event.elapsed_seconds = step.elapsed_seconds;
+      event.eta_seconds = step.eta_seconds;
+      push(std::move(event));
+      // The last report (step == total) repeats the result; the final preview follows below.
+      if (step.step >= step.total_steps || step.predicted.size() <= preview_sample || cancel_) return;
+      WorkerEvent preview = event_of(WorkerEventKind::Preview, job);
+      preview.step = step.step;
+      preview.total_steps = step.total_steps;
+      preview.sample = preview_sample;
+      preview.image = decoder.render_nerf(step.predicted[preview_sample], preview_camera(request.preview_size), render_settings);
+      push(std::move(preview));
+    };
+    GenerationResult result = generator.generate(request.conditions, request.settings, on_step, &cancel_);
+    if (cancel_) throw std::runtime_error("cancelled");
+
+    WorkerEvent samples = event_of(WorkerEventKind::SamplesReady, job);
+    for (const auto& notice : result.notices) samples.message += (samples.message.empty() ? "" : "; ") + notice;
+    samples.latents = result.latents;
+    samples.total_steps = request.settings.steps;
+    push(std::move(samples));
+
+    WorkerEvent final_preview = event_of(WorkerEventKind::Preview, job);
+    final_preview.step = final_preview.total_steps = request.settings.steps;
+    final_preview.sample = preview_sample;
+    final_preview.image =
+        decoder.render_nerf(result.latents[preview_sample], preview_camera(request.preview_size), render_settings);
+    push(std::move(final_preview));
+
+    for (size_t i = 0; i < result.latents.size(); ++i) {
+      if (cancel_) throw std::runtime_error("cancelled");
+      WorkerEvent mesh = event_of(WorkerEventKind::MeshReady, job);
+      mesh.sample = i;
+      mesh.mesh = decoder.decode_mesh(result.latents[i], {request.mesh_grid_size});
+      push(std::move(mesh));
+    }
+    push(event_of(WorkerEventKind::Finished, job));
+  } catch (const std::exception& error) {
+    // The sampler's GenerationCancelled is a runtime_error; the flag says whether it was asked for.
+    if (cancel_) {
+      push(event_of(WorkerEventKind::Cancelled, job, "generation cancelled"));
+    } else {
+      push(event_of(WorkerEventKind::Failed, job, error.what()));
+    }
+  }
+}
+
+void GenerationWorker::run_export(const ExportRequest& request) {
+  try {
+    if (!models_->decoder) throw std::runtime_error("no decoder loaded: generate something first");
+    const Mesh mesh = models_->decoder->decode_mesh(request.latent, {request.grid_size});
+    shape::export_mesh(mesh, request.path, request.options);
+    push(event_of(WorkerEventKind::Exported, 0,
+                  "wrote " + request.path.string() + " (" + std::to_string(mesh.triangles.size()) + " triangles)"));
+  } catch (const std::exception& error) {
+    push(event_of(WorkerEventKind::Failed, 0, std::string("export failed: ") + error.what()));
+  }
+}
+
+void GenerationWorker::run_render(const RenderRequest& request) {
+  try {
+    if (!models_->decoder) return;  // nothing generated yet: nothing to show
+    WorkerEvent event = event_of(WorkerEventKind::Rendered, 0);
+    event.image = models_->decoder->render_nerf(request.latent, request.camera);
+    push(std::move(event));
+  } catch (const std::exception& error) {
+    push(event_of(WorkerEventKind::Failed, 0, std::string("render failed: ") + error.what()));
+  }
+}
+
+}  // namespace shape::studio

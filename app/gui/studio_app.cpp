@@ -1,0 +1,402 @@
+#include "gui/studio_app.h"
+
+#define GLFW_INCLUDE_NONE
+#include <GLFW/glfw3.h>
+#include <imgui.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include "gui/app_state.h"
+#include "gui/generation_worker.h"
+#include "gui/imgui_layer.h"
+#include "gui/panels.h"
+#include "gui/view_input.h"
+#include "inference/clip/image_file.h"
+#include "renderer/capture.h"
+#include "renderer/image_display.h"
+#include "renderer/mesh_pipeline.h"
+#include "renderer/orbit_camera.h"
+#include "renderer/validation_monitor.h"
+#include "renderer/vulkan_context.h"
+#include "renderer/window_renderer.h"
+
+namespace shape::studio {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr float kViewGap = 4.0f;
+constexpr double kBusyFrameSeconds = 1.0 / 60.0;  // Xvfb never throttles present
+constexpr double kIdleWaitSeconds = 0.5;
+constexpr int kSettleFrames = 3;  // frames drawn before a test-hook exit (uploads, ImGui layout)
+
+ModelResolver make_resolver(const cli::ModelOptions& models) {
+  return [models](ConditioningMode mode) {
+    try {
+      return cli::resolve_model_files(models, mode);
+    } catch (const cli::UsageError& error) {  // not a std::exception
+      throw std::runtime_error(error.message);
+    }
+  };
+}
+
+// shap-e's NeRF camera matching the orbit camera, at `height` pixels and the view's aspect.
+Camera nerf_camera(const render::OrbitCamera& orbit, const render::ViewRect& view, int height) {
+  const auto eye = orbit.eye();
+  const auto target = orbit.target();
+  const auto up = orbit.up();
+  const auto width = std::max<int64_t>(1, std::lround(static_cast<float>(height) * view.aspect()));
+  return look_at_camera({eye.x, eye.y, eye.z}, {target.x, target.y, target.z}, {up.x, up.y, up.z}, orbit.fov_y(),
+                        width, height);
+}
+
+bool has_image_extension(const std::filesystem::path& path) {
+  std::string extension = path.extension().string();
+  std::transform(extension.begin(), extension.end(), extension.begin(), [](unsigned char c) { return std::tolower(c); });
+  return extension == ".png" || extension == ".jpg" || extension == ".jpeg";
+}
+
+struct GlfwSession {
+  GlfwSession() : ok(glfwInit() == GLFW_TRUE) {}
+  ~GlfwSession() {
+    if (ok) glfwTerminate();
+  }
+  bool ok;
+};
+
+struct WindowHandle {
+  GLFWwindow* window = nullptr;
+  ~WindowHandle() {
+    if (window) glfwDestroyWindow(window);
+  }
+};
+
+class Studio {
+ public:
+  Studio(const AppOptions& options, GLFWwindow* window, render::VulkanContext& context)
+      : options_(options),
+        window_(window),
+        context_(context),
+        renderer_(context),
+        imgui_(window, context, renderer_),
+        display_(context, renderer_.render_pass()),
+        meshes_(context, renderer_.render_pass()),
+        worker_(make_resolver(options.models), options.models.device) {
+    glfwSetWindowUserPointer(window, this);
+    glfwSetDropCallback(window, [](GLFWwindow* w, int count, const char** paths) {
+      if (count > 0) static_cast<Studio*>(glfwGetWindowUserPointer(w))->handle_drop(paths[0]);
+    });
+    init_state();
+  }
+
+  ~Studio() { glfwSetDropCallback(window_, nullptr); }
+
+  int run();
+
+ private:
+  void init_state();
+  void handle_drop(const std::filesystem::path& path);
+  void start_generation();
+  void start_export();
+  void apply_worker_events();
+  void upload_results();
+  void handle_actions(const PanelActions& actions);
+  void update_nerf_camera(const render::ViewLayout& layout, bool camera_moved);
+  void draw_frame(const render::ViewLayout& layout, bool capture);
+  bool test_hooks_done();
+
+  const AppOptions& options_;
+  GLFWwindow* window_;
+  render::VulkanContext& context_;
+  render::WindowRenderer renderer_;
+  ImGuiLayer imgui_;
+  render::ImageDisplay display_;
+  render::MeshPipeline meshes_;
+  render::OrbitCamera camera_;
+  ViewInput input_;
+  AppState state_;
+  GenerationWorker worker_;  // last: joined first, before the Vulkan objects go
+
+  bool job_failed_ = false;      // for the test hooks' exit code
+  bool export_pending_ = false;  // --export's request is out
+  bool job_hook_done_ = false;   // --generate's job (and --export) are over
+  int settle_frames_ = 0;
+  bool screenshot_taken_ = false;
+  render::ViewRect last_image_view_;
+};
+
+void Studio::init_state() {
+  state_.set_prompt(options_.prompt);
+  state_.set_export_path("shape.glb");
+  if (options_.seed) state_.seed = static_cast<int>(std::min<uint64_t>(*options_.seed, 0x7fffffff));
+  if (options_.steps) state_.steps = static_cast<int>(*options_.steps);
+  if (options_.guidance) state_.guidance = static_cast<float>(*options_.guidance);
+  if (options_.grid_size) state_.grid_size = state_.export_grid = static_cast<int>(*options_.grid_size);
+  if (options_.preview_size) state_.preview_size = static_cast<int>(*options_.preview_size);
+  state_.view = options_.view;
+  if (!options_.drop.empty()) handle_drop(options_.drop);
+  if (options_.generate) {
+    start_generation();
+  } else {
+    // Load now, so the first Generate does not wait and missing weights are named at once.
+    worker_.load_models(state_.image_condition ? ConditioningMode::kImage : ConditioningMode::kText);
+  }
+  job_hook_done_ = !options_.generate;
+}
+
+void Studio::handle_drop(const std::filesystem::path& path) {
+  if (!has_image_extension(path)) {
+    state_.set_status("cannot use " + path.filename().string() + ": drop a PNG or JPEG image", true);
+    return;
+  }
+  try {
+    ImageU8 image = load_image_file(path);
+    state_.image_to_show = image;
+    state_.image_condition = std::move(image);
+    state_.image_name = path.filename().string();
+    state_.guidance = 3.0f;  // shap-e's image guidance
+    state_.set_status("image condition: " + state_.image_name + " (uses the image300M model)");
+  } catch (const std::exception& error) {
+    state_.set_status(error.what(), true);
+  }
+}
+
+void Studio::start_generation() {
+  if (state_.generating) return;
+  state_.job = worker_.generate(make_request(state_));
+  state_.generating = true;
+  state_.phase = "starting";
+  state_.step = 0;
+  state_.total_steps = state_.steps;
+  state_.set_status("generating...");
+}
+
+void Studio::start_export() {
+  if (state_.latents.empty()) {
+    state_.export_message = "nothing to export yet";
+    state_.export_failed = true;
+    return;
+  }
+  ExportRequest request;
+  request.latent = state_.latents.front();
+  request.grid_size = state_.export_grid;
+  request.path = state_.export_path.data();
+  try {
+    // The format combo wins; a path without the matching extension gets it appended.
+    request.options.format = mesh_format_from_path(std::string("x.") + kExportFormats[state_.export_format]);
+    if (request.path.extension() != file_extension(request.options.format)) {
+      request.path += file_extension(request.options.format);
+    }
+  } catch (const std::exception& error) {
+    state_.export_message = error.what();
+    state_.export_failed = true;
+    return;
+  }
+  request.options.target_triangles = static_cast<size_t>(state_.simplify_triangles);
+  state_.export_message = "exporting " + request.path.string() + "...";
+  state_.export_failed = false;
+  worker_.export_mesh(std::move(request));
+}
+
+void Studio::apply_worker_events() {
+  for (const auto& event : worker_.drain_events()) {
+    const bool job_ended = apply_event(state_, event);
+    if (job_ended && event.kind != WorkerEventKind::Finished) job_failed_ = true;
+    if (event.job == 0 && (event.kind == WorkerEventKind::Exported || event.kind == WorkerEventKind::Failed) &&
+        export_pending_) {
+      export_pending_ = false;
+      job_failed_ |= event.kind == WorkerEventKind::Failed;
+      job_hook_done_ = true;
+    }
+    if (job_ended && options_.generate && !job_hook_done_) {
+      if (!options_.export_path.empty() && event.kind == WorkerEventKind::Finished) {
+        // --export: the format comes from the path's extension.
+        try {
+          const auto format = mesh_format_from_path(options_.export_path);
+          state_.set_export_path(options_.export_path.string());
+          state_.export_format = static_cast<int>(format);
+          start_export();
+          export_pending_ = true;
+        } catch (const std::exception& error) {
+          state_.set_status(error.what(), true);
+          job_failed_ = true;
+          job_hook_done_ = true;
+        }
+      } else {
+        job_hook_done_ = true;
+      }
+    }
+  }
+}
+
+void Studio::upload_results() {
+  if (state_.image_to_show) {
+    const auto rgba = to_rgba(*state_.image_to_show);
+    display_.set_image(rgba.data(), static_cast<uint32_t>(state_.image_to_show->width),
+                       static_cast<uint32_t>(state_.image_to_show->height));
+    state_.image_to_show.reset();
+  }
+  if (state_.mesh_changed) {
+    meshes_.upload(state_.mesh);
+    state_.mesh_changed = false;
+  }
+}
+
+void Studio::handle_actions(const PanelActions& actions) {
+  if (actions.clear_image) {
+    state_.image_condition.reset();
+    state_.image_name.clear();
+    state_.guidance = 15.0f;
+  }
+  if (actions.generate) start_generation();
+  if (actions.cancel) {
+    worker_.cancel();
+    state_.set_status("cancelling...");
+  }
+  if (actions.export_mesh) start_export();
+}
+
+void Studio::update_nerf_camera(const render::ViewLayout& layout, bool camera_moved) {
+  const bool view_resized = layout.image.width != last_image_view_.width || layout.image.height != last_image_view_.height;
+  if (!camera_moved && !view_resized) return;
+  last_image_view_ = layout.image;
+  if (!layout.show_image || layout.image.empty()) return;
+  const Camera camera = nerf_camera(camera_, layout.image, std::clamp(state_.preview_size, 16, 1024));
+  worker_.set_preview_camera(camera);
+  // While sampling the next step's preview uses the new camera; when idle the result is re-rendered.
+  if (!state_.generating && !state_.latents.empty()) worker_.render(state_.latents.front(), camera);
+}
+
+void Studio::draw_frame(const render::ViewLayout& layout, bool capture) {
+  if (capture) {
+    renderer_.capture_next_frame([this](const render::RgbaImage& image) {
+      try {
+        render::write_png(options_.screenshot.string(), image);
+        std::printf("screenshot %s\n", options_.screenshot.c_str());
+      } catch (const std::exception& error) {
+        std::fprintf(stderr, "screenshot failed: %s\n", error.what());
+        job_failed_ = true;
+      }
+      screenshot_taken_ = true;
+    });
+  }
+  auto frame = renderer_.begin_frame();
+  if (!frame) return;  // minimised or swapchain rebuilt: try again next time round
+  if (frame->swapchain_recreated) imgui_.swapchain_recreated(renderer_.min_image_count());
+  if (layout.show_image) display_.draw(frame->pass, layout.image);
+  if (layout.show_mesh) {
+    render::MeshDrawOptions draw_options;
+    draw_options.shading = state_.wireframe ? render::MeshShading::SolidWithWireframe : render::MeshShading::Solid;
+    meshes_.draw(frame->pass, layout.mesh, camera_, draw_options);
+  }
+  imgui_.draw(frame->pass.cmd);
+  renderer_.end_frame();
+}
+
+// --exit-after-job: once the job (and --export) are over and the worker is idle, draw a few frames
+// so the last results are on screen, then quit (with the --screenshot of the last one).
+bool Studio::test_hooks_done() {
+  if (!options_.exit_after_job) return false;
+  if (!job_hook_done_ || export_pending_ || state_.generating || worker_.busy()) return false;
+  ++settle_frames_;
+  return settle_frames_ > kSettleFrames;
+}
+
+int Studio::run() {
+  auto last_frame = Clock::now();
+  bool quitting = false;
+  while (!glfwWindowShouldClose(window_)) {
+    const bool animating = state_.generating || worker_.busy() || settle_frames_ > 0;
+    if (animating) {
+      // Cap the frame rate while work runs; nothing else throttles it under Xvfb.
+      const auto next = last_frame + std::chrono::duration<double>(kBusyFrameSeconds);
+      std::this_thread::sleep_until(next);
+      glfwPollEvents();
+    } else {
+      glfwWaitEventsTimeout(kIdleWaitSeconds);
+    }
+    last_frame = Clock::now();
+
+    apply_worker_events();
+    upload_results();
+
+    int width = 0, height = 0;
+    glfwGetFramebufferSize(window_, &width, &height);
+    imgui_.begin_frame();
+    const PanelActions actions = draw_panels(state_, static_cast<float>(height));
+    const render::ViewRect area{kPanelWidth, 0.0f, std::max(0.0f, static_cast<float>(width) - kPanelWidth),
+                                static_cast<float>(height)};
+    const render::ViewLayout layout = render::layout_views(state_.view, area, kViewGap);
+    const bool camera_moved = input_.update(camera_, layout, state_.mesh);
+    handle_actions(actions);
+    update_nerf_camera(layout, camera_moved || actions.view_changed);
+    imgui_.end_frame();
+
+    quitting = test_hooks_done();
+    const bool capture = quitting && !options_.screenshot.empty();
+    if (capture) {
+      std::printf("views: image %.0f %.0f %.0f %.0f mesh %.0f %.0f %.0f %.0f\n", layout.image.x, layout.image.y,
+                  layout.image.width, layout.image.height, layout.mesh.x, layout.mesh.y, layout.mesh.width,
+                  layout.mesh.height);
+    }
+    draw_frame(layout, capture);
+    if (quitting && (options_.screenshot.empty() || screenshot_taken_)) break;
+  }
+  context_.wait_idle();
+  if (!state_.status.empty()) std::printf("status: %s\n", state_.status.c_str());
+  return options_.exit_after_job && job_failed_ ? 2 : 0;
+}
+
+}  // namespace
+
+int run_studio(const AppOptions& options) {
+  auto monitor = std::make_shared<render::ValidationMonitor>();
+  int exit_code = 0;
+  {
+    GlfwSession glfw;
+    if (!glfw.ok || !glfwVulkanSupported()) {
+      std::fprintf(stderr, "shape-studio: cannot open a window (%s)\n",
+                   glfw.ok ? "no Vulkan support" : "glfwInit failed: is DISPLAY set?");
+      return 1;
+    }
+    glfwWindowHint(GLFW_CLIENT_API, GLFW_NO_API);
+    WindowHandle window;
+    window.window = glfwCreateWindow(options.window_width, options.window_height, "Shape Studio", nullptr, nullptr);
+    if (!window.window) {
+      std::fprintf(stderr, "shape-studio: cannot create a window\n");
+      return 1;
+    }
+    try {
+      render::ContextOptions context_options;
+      context_options.window = window.window;
+      context_options.validation_monitor = monitor;
+      if (options.strict_validation) {
+        context_options.enable_validation = true;
+        context_options.enable_synchronization_validation = true;
+      }
+      render::VulkanContext context(context_options);
+      Studio studio(options, window.window, context);
+      exit_code = studio.run();
+    } catch (const std::exception& error) {
+      std::fprintf(stderr, "shape-studio: %s\n", error.what());
+      exit_code = 1;
+    }
+  }
+  if (options.strict_validation) {
+    // Counted after the context is gone, so leak reports at vkDestroyDevice count too.
+    std::printf("validation messages: %zu\n", monitor->message_count());
+    if (monitor->message_count() > 0 && exit_code == 0) exit_code = 3;
+  }
+  return exit_code;
+}
+
+}  // namespace shape::studio

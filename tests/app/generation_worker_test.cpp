@@ -1,0 +1,234 @@
+// The GUI's model thread with the golden small models: event order, previews, meshes, cancel,
+// failures as events, and a clean join on destruction.
+#include <chrono>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "gui/generation_worker.h"
+#include "inference/export/mesh_import.h"
+
+namespace shape::studio {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+std::string golden(const std::string& name) { return std::string(SHAPE_GOLDEN_DIR) + "/" + name; }
+
+ModelFileSet golden_text_files() {
+  ModelFileSet files;
+  files.generator.transformer_config = golden("e2e.text.transformer.yaml");
+  files.generator.transformer_weights = golden("e2e_text.transformer.state_dict.pt");
+  files.generator.diffusion_config = golden("e2e.diffusion.yaml");
+  files.generator.clip_weights = golden("clip.jit.pt");
+  files.generator.clip_config = golden("e2e.clip.json");
+  files.decoder_config = golden("e2e.decoder.yaml");
+  files.decoder_weights = golden("decoder.weights.pt");
+  return files;
+}
+
+ModelResolver golden_resolver() {
+  return [](ConditioningMode) { return golden_text_files(); };
+}
+
+GenerationRequest text_request(const std::string& prompt, int64_t steps) {
+  GenerationRequest request;
+  request.conditions = {Condition{prompt, std::nullopt}};
+  request.settings.steps = steps;
+  request.settings.seed = 7;
+  request.preview_size = 16;
+  request.mesh_grid_size = 24;
+  return request;
+}
+
+// Drains events until one of `kind` arrives (inclusive) or the timeout passes.
+std::vector<WorkerEvent> collect_until(GenerationWorker& worker, WorkerEventKind kind,
+                                       std::chrono::seconds timeout = std::chrono::seconds(120)) {
+  std::vector<WorkerEvent> all;
+  const auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    for (auto& event : worker.drain_events()) {
+      const bool done = event.kind == kind;
+      all.push_back(std::move(event));
+      if (done) return all;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ADD_FAILURE() << "no '" << to_string(kind) << "' event within the timeout";
+  return all;
+}
+
+std::string kinds(const std::vector<WorkerEvent>& events) {
+  std::string text;
+  for (const auto& event : events) text += std::string(to_string(event.kind)) + (event.kind == WorkerEventKind::Failed ? "(" + event.message + ")" : "") + ", ";
+  return text;
+}
+
+TEST(GenerationWorker, ReportsStepsPreviewsSamplesAndMeshInOrder) {
+  GenerationWorker worker(golden_resolver());
+  const uint64_t job = worker.generate(text_request("a red chair", 3));
+  const auto events = collect_until(worker, WorkerEventKind::Finished);
+  ASSERT_FALSE(events.empty());
+  const std::vector<WorkerEventKind> expected = {
+      WorkerEventKind::Loading, WorkerEventKind::Step,         WorkerEventKind::Preview, WorkerEventKind::Step,
+      WorkerEventKind::Preview, WorkerEventKind::Step,         WorkerEventKind::Preview, WorkerEventKind::Step,
+      WorkerEventKind::SamplesReady, WorkerEventKind::Preview, WorkerEventKind::MeshReady, WorkerEventKind::Finished};
+  ASSERT_EQ(events.size(), expected.size()) << kinds(events);
+  int64_t next_step = 0;
+  for (size_t i = 0; i < events.size(); ++i) {
+    const auto& event = events[i];
+    EXPECT_EQ(event.kind, expected[i]) << i << ": " << kinds(events);
+    EXPECT_EQ(event.job, job);
+    if (event.kind == WorkerEventKind::Step) {
+      EXPECT_EQ(event.step, next_step++);
+      EXPECT_EQ(event.total_steps, 3);
+      EXPECT_GE(event.sigma, 0.0);
+    }
+    if (event.kind == WorkerEventKind::Preview) {
+      EXPECT_EQ(event.image.height, 16);
+      EXPECT_EQ(event.image.width, 16);  // the default camera is square
+      EXPECT_EQ(event.image.channels, 3);
+      EXPECT_EQ(event.image.pixels.size(), 16u * 16u * 3u);
+    }
+  }
+  EXPECT_EQ(events[8].latents.size(), 1u);
+  EXPECT_FALSE(events[8].latents[0].values.empty());
+  EXPECT_GT(events[10].mesh.triangles.size(), 10u);
+  EXPECT_FALSE(worker.generating());
+}
+
+TEST(GenerationWorker, PreviewFollowsTheCurrentCameraAndRenderAnswersWhenIdle) {
+  GenerationWorker worker(golden_resolver());
+  worker.set_preview_camera(look_at_camera({4, 0, 1}, {0, 0, 0}, {0, 0, 1}, 0.7f, 200, 100));
+  worker.generate(text_request("a lamp", 1));
+  auto events = collect_until(worker, WorkerEventKind::Finished);
+  const WorkerEvent* last = nullptr;
+  for (const auto& event : events) if (event.kind == WorkerEventKind::SamplesReady) last = &event;
+  ASSERT_NE(last, nullptr) << kinds(events);
+  for (const auto& event : events) {
+    if (event.kind == WorkerEventKind::Preview) {
+      EXPECT_EQ(event.image.width, 32);  // 2:1 at the preview height 16
+      EXPECT_EQ(event.image.height, 16);
+    }
+  }
+  worker.render(last->latents[0], look_at_camera({0, -4, 2}, {0, 0, 0}, {0, 0, 1}, 0.7f, 24, 20));
+  events = collect_until(worker, WorkerEventKind::Rendered);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().image.width, 24);
+  EXPECT_EQ(events.back().image.height, 20);
+}
+
+TEST(GenerationWorker, CancelStopsTheSamplerWithinAStep) {
+  GenerationWorker worker(golden_resolver());
+  worker.generate(text_request("a chair", 5000));
+  collect_until(worker, WorkerEventKind::Step);
+  const auto asked = Clock::now();
+  worker.cancel();
+  const auto events = collect_until(worker, WorkerEventKind::Cancelled, std::chrono::seconds(30));
+  EXPECT_LT(Clock::now() - asked, std::chrono::seconds(10));
+  for (const auto& event : events) {
+    EXPECT_NE(event.kind, WorkerEventKind::SamplesReady);
+    EXPECT_NE(event.kind, WorkerEventKind::Failed) << event.message;
+  }
+  EXPECT_FALSE(worker.generating());
+  // The worker keeps working after a cancel.
+  worker.generate(text_request("a chair", 1));
+  collect_until(worker, WorkerEventKind::Finished);
+}
+
+TEST(GenerationWorker, EmptyPromptFailsWithoutLoadingModels) {
+  bool resolved = false;
+  GenerationWorker worker([&](ConditioningMode) {
+    resolved = true;
+    return golden_text_files();
+  });
+  worker.generate(text_request("  ", 2));
+  const auto events = collect_until(worker, WorkerEventKind::Failed);
+  ASSERT_FALSE(events.empty());
+  EXPECT_NE(events.back().message.find("prompt is empty"), std::string::npos) << events.back().message;
+  EXPECT_FALSE(resolved);
+}
+
+TEST(GenerationWorker, MissingFilesAndResolverErrorsBecomeFailedEvents) {
+  {
+    GenerationWorker worker([](ConditioningMode) {
+      auto files = golden_text_files();
+      files.generator.transformer_weights = "/nonexistent/text_cond.pt";
+      return files;
+    });
+    worker.generate(text_request("a chair", 2));
+    const auto events = collect_until(worker, WorkerEventKind::Failed);
+    ASSERT_FALSE(events.empty());
+    EXPECT_NE(events.back().message.find("/nonexistent/text_cond.pt"), std::string::npos) << events.back().message;
+  }
+  GenerationWorker worker([](ConditioningMode) -> ModelFileSet { throw std::runtime_error("text300M is missing"); });
+  worker.generate(text_request("a chair", 2));
+  const auto events = collect_until(worker, WorkerEventKind::Failed);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().message, "text300M is missing");
+  // A later attempt tries to load again (the user may have fetched the files meanwhile).
+  worker.generate(text_request("a chair", 2));
+  EXPECT_EQ(collect_until(worker, WorkerEventKind::Failed).back().message, "text300M is missing");
+}
+
+TEST(GenerationWorker, LoadModelsReportsReadyOrWhatIsMissing) {
+  GenerationWorker worker(golden_resolver());
+  worker.load_models(ConditioningMode::kText);
+  auto events = collect_until(worker, WorkerEventKind::ModelsReady);
+  ASSERT_EQ(events.size(), 2u) << kinds(events);
+  EXPECT_EQ(events[0].kind, WorkerEventKind::Loading);
+  // Loaded once: a generation goes straight to sampling.
+  worker.generate(text_request("a chair", 1));
+  events = collect_until(worker, WorkerEventKind::Finished);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.front().kind, WorkerEventKind::Step) << kinds(events);
+
+  GenerationWorker missing([](ConditioningMode) -> ModelFileSet { throw std::runtime_error("missing text300M"); });
+  missing.load_models(ConditioningMode::kText);
+  EXPECT_EQ(collect_until(missing, WorkerEventKind::Failed).back().message, "missing text300M");
+}
+
+TEST(GenerationWorker, DestructionWhileGeneratingJoinsPromptly) {
+  const auto start = Clock::now();
+  {
+    GenerationWorker worker(golden_resolver());
+    worker.generate(text_request("a chair", 5000));
+    collect_until(worker, WorkerEventKind::Preview);
+  }
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(60));
+}
+
+TEST(GenerationWorker, ExportsAMeshFileThatReadsBack) {
+  const fs::path path = fs::temp_directory_path() / "shape_worker_export_test.glb";
+  fs::remove(path);
+  GenerationWorker worker(golden_resolver());
+  worker.generate(text_request("a chair", 1));
+  const auto events = collect_until(worker, WorkerEventKind::Finished);
+  const WorkerEvent* samples = nullptr;
+  for (const auto& event : events) if (event.kind == WorkerEventKind::SamplesReady) samples = &event;
+  ASSERT_NE(samples, nullptr) << kinds(events);
+  ExportRequest request;
+  request.latent = samples->latents[0];
+  request.grid_size = 24;
+  request.path = path;
+  worker.export_mesh(request);
+  const auto exported = collect_until(worker, WorkerEventKind::Exported);
+  ASSERT_FALSE(exported.empty());
+  EXPECT_NE(exported.back().message.find(path.string()), std::string::npos);
+  EXPECT_GT(read_gltf(path).triangles.size(), 10u);
+  fs::remove(path);
+
+  request.path = "/nonexistent-dir/x.glb";
+  worker.export_mesh(request);
+  const auto failed = collect_until(worker, WorkerEventKind::Failed);
+  ASSERT_FALSE(failed.empty());
+  EXPECT_NE(failed.back().message.find("/nonexistent-dir"), std::string::npos) << failed.back().message;
+}
+
+}  // namespace
+}  // namespace shape::studio

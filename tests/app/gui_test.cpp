@@ -1,0 +1,160 @@
+// shape-studio run headless under Xvfb through its test hooks: a generation with the golden small
+// models ends with a NeRF image and a mesh on screen, no validation messages, and a readable export.
+// Skips without a DISPLAY (the suite runs under xvfb-run -a -s '-screen 0 1280x800x24').
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "inference/clip/image_file.h"
+#include "inference/export/mesh_import.h"
+
+namespace shape {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct RunResult {
+  int exit_code = -1;
+  std::string output;
+};
+
+RunResult run_studio(const std::string& arguments) {
+  RunResult result;
+  FILE* pipe = ::popen(("'" + std::string(SHAPE_STUDIO_PATH) + "' " + arguments + " 2>&1").c_str(), "r");
+  if (!pipe) return result;
+  char chunk[4096];
+  for (size_t n; (n = std::fread(chunk, 1, sizeof chunk, pipe)) > 0;) result.output.append(chunk, n);
+  const int status = ::pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+std::string golden(const std::string& name) { return "'" + std::string(SHAPE_GOLDEN_DIR) + "/" + name + "'"; }
+
+std::string golden_text_models() {
+  return " --config " + golden("e2e.text.transformer.yaml") + " --weights " + golden("e2e_text.transformer.state_dict.pt") +
+         " --diffusion-config " + golden("e2e.diffusion.yaml") + " --clip-weights " + golden("clip.jit.pt") +
+         " --clip-config " + golden("e2e.clip.json") + " --decoder-config " + golden("e2e.decoder.yaml") +
+         " --decoder-weights " + golden("decoder.weights.pt");
+}
+
+std::string golden_image_models() {
+  return " --config " + golden("e2e.image.transformer.yaml") + " --weights " + golden("e2e_image.transformer.state_dict.pt") +
+         " --diffusion-config " + golden("e2e.diffusion.yaml") + " --clip-weights " + golden("clip.weights.pt") +
+         " --clip-config " + golden("e2e.clip.json") + " --decoder-config " + golden("e2e.decoder.yaml") +
+         " --decoder-weights " + golden("decoder.weights.pt");
+}
+
+struct Rect {
+  int x = 0, y = 0, width = 0, height = 0;
+};
+
+// The app prints "views: image X Y W H mesh X Y W H" before its screenshot.
+bool parse_views(const std::string& output, Rect& image, Rect& mesh) {
+  const auto at = output.find("views: ");
+  return at != std::string::npos &&
+         std::sscanf(output.c_str() + at, "views: image %d %d %d %d mesh %d %d %d %d", &image.x, &image.y, &image.width,
+                     &image.height, &mesh.x, &mesh.y, &mesh.width, &mesh.height) == 8;
+}
+
+// Pixels of `rect` farther than `tolerance` (any channel) from `reference`, as a fraction.
+double fraction_differing(const ImageU8& shot, const Rect& rect, const uint8_t reference[3], int tolerance) {
+  size_t differing = 0, total = 0;
+  for (int y = rect.y; y < rect.y + rect.height && y < shot.height; ++y) {
+    for (int x = rect.x; x < rect.x + rect.width && x < shot.width; ++x) {
+      ++total;
+      for (int c = 0; c < 3; ++c) {
+        if (std::abs(shot.at(y, x, c) - reference[c]) > tolerance) {
+          ++differing;
+          break;
+        }
+      }
+    }
+  }
+  return total ? static_cast<double>(differing) / static_cast<double>(total) : 0.0;
+}
+
+class Gui : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!std::getenv("DISPLAY")) GTEST_SKIP() << "no DISPLAY (run under xvfb-run)";
+    dir_ = fs::temp_directory_path() /
+           ("shape_gui_test_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  fs::path dir_;
+};
+
+TEST_F(Gui, GeneratesShowsNerfAndMeshExportsAndStaysValidationClean) {
+  const auto result = run_studio("--prompt 'a red chair' --generate --exit-after-job --steps 3 --grid 32 --window 1280x720"
+                                 " --strict-validation --screenshot " + path("shot.png") + " --export " + path("chair.glb") +
+                                 golden_text_models());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("validation messages: 0"), std::string::npos) << result.output;
+  Rect image_view, mesh_view;
+  ASSERT_TRUE(parse_views(result.output, image_view, mesh_view)) << result.output;
+  const ImageU8 shot = load_image_file(path("shot.png"));
+  EXPECT_EQ(shot.width, 1280);
+  EXPECT_EQ(shot.height, 720);
+
+  // The NeRF half shows an image, not one flat colour.
+  const uint8_t first[3] = {shot.at(image_view.y + image_view.height / 2, image_view.x + 2, 0),
+                            shot.at(image_view.y + image_view.height / 2, image_view.x + 2, 1),
+                            shot.at(image_view.y + image_view.height / 2, image_view.x + 2, 2)};
+  EXPECT_GT(fraction_differing(shot, image_view, first, 24), 0.05);
+  // The mesh half is not just the clear colour (0.11, 0.11, 0.12).
+  const uint8_t clear[3] = {28, 28, 31};
+  EXPECT_GT(fraction_differing(shot, mesh_view, clear, 8), 0.05);
+
+  EXPECT_GT(read_gltf(path("chair.glb")).triangles.size(), 10u);
+}
+
+TEST_F(Gui, OpensWithoutWeightsAndNamesTheMissingFiles) {
+  fs::create_directories(path("empty_cache"));
+  const auto result = run_studio("--exit-after-job --strict-validation --cache-dir " + path("empty_cache") +
+                                 " --screenshot " + path("shot.png"));
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("model files are not available"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("text_cond.pt"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("validation messages: 0"), std::string::npos) << result.output;
+  EXPECT_TRUE(fs::exists(path("shot.png")));
+}
+
+TEST_F(Gui, DroppedImageBecomesTheConditionAndOtherFilesAreRefused) {
+  // Anything but PNG/JPEG gets a clear message.
+  std::ofstream(path("notes.txt")) << "hello";
+  auto result = run_studio("--exit-after-job --drop " + path("notes.txt") + golden_text_models());
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("drop a PNG or JPEG image"), std::string::npos) << result.output;
+
+  // A PNG drives the image model.
+  ImageU8 picture;
+  picture.width = picture.height = 32;
+  picture.channels = 3;
+  picture.pixels.resize(32 * 32 * 3);
+  for (size_t i = 0; i < picture.pixels.size(); ++i) picture.pixels[i] = static_cast<uint8_t>(i * 7);
+  write_png_file(picture, path("ref.png"));
+  result = run_studio("--drop " + path("ref.png") + " --generate --exit-after-job --steps 2 --grid 24" + golden_image_models());
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("status: done"), std::string::npos) << result.output;
+}
+
+TEST_F(Gui, FailedJobExitsNonZeroWithTheReason) {
+  const auto result = run_studio("--prompt '   ' --generate --exit-after-job" + golden_text_models());
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_NE(result.output.find("prompt is empty"), std::string::npos) << result.output;
+}
+
+}  // namespace
+}  // namespace shape
