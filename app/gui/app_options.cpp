@@ -10,7 +10,9 @@ const char* const kStudioUsage = R"(usage: shape-studio [options]
   Shape Studio: text or image -> 3D with Shap-E, in a window.
       --prompt TEXT            the prompt to start with
       --seed N --steps N --guidance X --grid N --preview-size N   start-up settings
-      --view split|nerf|mesh   what the window shows (default split)
+      --view split|nerf|mesh   what the window shows (default: the saved view, else split)
+  Settings and the last 20 prompts are saved to $SHAPE_STUDIO_CONFIG_DIR, else
+  $XDG_CONFIG_HOME/shape-studio, else ~/.config/shape-studio (settings.ini); options override them.
       --window WxH             window size (default 1280x800)
   test hooks:
       --generate               start generating at once (the prompt, or the --drop image)
@@ -66,6 +68,7 @@ AppOptions parse_app_options(const std::vector<std::string>& args) {
       if (*options.preview_size > 1024) throw cli::UsageError{"--preview-size is at most 1024"};
     } else if (option == "--view") {
       options.view = parse_view(reader.value_of(option));
+      options.view_given = true;
     } else if (option == "--window") {
       parse_window_size(reader.value_of(option), options.window_width, options.window_height);
     } else if (option == "--generate") {

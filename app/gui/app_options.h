@@ -22,6 +22,7 @@ struct AppOptions {
   std::optional<int64_t> grid_size;
   std::optional<int64_t> preview_size;
   render::ViewMode view = render::ViewMode::Split;
+  bool view_given = false;  // --view was on the command line (else the saved view is used)
   int window_width = 1280;
   int window_height = 800;
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
 
 namespace shape::studio {
 
@@ -35,6 +36,60 @@ void AppState::set_status(std::string message, bool is_error) {
   status_is_error = is_error;
 }
 
+StudioSettings settings_from_state(const AppState& state) {
+  StudioSettings settings;
+  settings.seed = state.seed;
+  settings.steps = state.steps;
+  settings.guidance = state.guidance;
+  settings.grid_size = state.grid_size;
+  settings.preview_size = state.preview_size;
+  settings.view = state.view == render::ViewMode::ImageOnly  ? "nerf"
+                  : state.view == render::ViewMode::MeshOnly ? "mesh"
+                                                             : "split";
+  settings.wireframe = state.wireframe;
+  settings.export_path = state.export_path.data();
+  const int format = std::clamp(state.export_format, 0, static_cast<int>(std::size(kExportFormats)) - 1);
+  settings.export_format = kExportFormats[format];
+  settings.samples = std::clamp(state.samples, 1, 8);
+  settings.history = state.history;
+  return settings;
+}
+
+void apply_settings(AppState& state, const StudioSettings& settings) {
+  state.seed = std::max(0, settings.seed);
+  state.steps = std::clamp(settings.steps, 1, 256);
+  state.guidance = std::clamp(settings.guidance, 0.0f, 30.0f);
+  state.grid_size = std::clamp(settings.grid_size, 16, 256);
+  state.export_grid = state.grid_size;
+  state.preview_size = std::clamp(settings.preview_size, 32, 512);
+  state.view = settings.view == "nerf"   ? render::ViewMode::ImageOnly
+               : settings.view == "mesh" ? render::ViewMode::MeshOnly
+                                         : render::ViewMode::Split;
+  state.wireframe = settings.wireframe;
+  state.set_export_path(settings.export_path);
+  for (size_t i = 0; i < std::size(kExportFormats); ++i) {
+    if (settings.export_format == kExportFormats[i]) state.export_format = static_cast<int>(i);
+  }
+  state.samples = std::clamp(settings.samples, 1, 8);
+  state.history = settings.history;
+  if (state.history.size() > kMaxPromptHistory) state.history.resize(kMaxPromptHistory);
+}
+
+void remember_prompt(AppState& state) {
+  if (state.image_condition) return;
+  add_to_history(state.history, state.prompt_text());
+}
+
+bool select_sample(AppState& state, size_t index) {
+  if (index >= state.latents.size()) return false;
+  state.shown_sample = index;
+  if (index < state.sample_meshes.size()) {
+    state.mesh = state.sample_meshes[index];
+    state.mesh_changed = true;
+  }
+  return true;
+}
+
 bool apply_event(AppState& state, const WorkerEvent& event) {
   // Late events of a replaced generation are dropped; renders and exports carry job 0.
   if (event.job != 0 && event.job != state.job) return false;
@@ -61,13 +116,16 @@ bool apply_event(AppState& state, const WorkerEvent& event) {
       return false;
     case WorkerEventKind::SamplesReady:
       state.latents = event.latents;
+      state.sample_meshes.assign(event.latents.size(), Mesh{});
+      if (state.shown_sample >= state.latents.size()) state.shown_sample = 0;
       state.has_result = true;
       state.phase = "meshing";
       state.step = state.total_steps;
       if (!event.message.empty()) state.set_status("note: " + event.message);
       return false;
     case WorkerEventKind::MeshReady:
-      if (event.sample == 0) {
+      if (event.sample < state.sample_meshes.size()) state.sample_meshes[event.sample] = event.mesh;
+      if (event.sample == state.shown_sample) {
         state.mesh = event.mesh;
         state.mesh_changed = true;
         if (event.mesh.empty()) state.set_status("this sample has no surface (its SDF never crosses zero)", true);
@@ -116,12 +174,13 @@ GenerationRequest make_request(const AppState& state) {
   } else {
     condition.prompt = state.prompt_text();
   }
-  request.conditions = {condition};
+  request.conditions.assign(static_cast<size_t>(std::clamp(state.samples, 1, 8)), condition);
   request.settings.seed = static_cast<uint64_t>(std::max(0, state.seed));
   request.settings.steps = std::max(1, state.steps);
   request.settings.guidance_scale = state.guidance;
   request.preview_size = std::clamp(state.preview_size, 16, 1024);
   request.mesh_grid_size = std::clamp(state.grid_size, 8, 256);
+  request.preview_sample = std::min(state.shown_sample, request.conditions.size() - 1);
   return request;
 }
 

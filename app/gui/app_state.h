@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gui/generation_worker.h"
+#include "gui/settings_store.h"
 #include "inference/clip/image_u8.h"
 #include "inference/mesh/mesh.h"
 #include "renderer/view_layout.h"
@@ -33,6 +34,8 @@ struct AppState {
   int export_format = 0;  // index into kExportFormats
   int export_grid = 128;
   int simplify_triangles = 0;  // 0 keeps them all
+  int samples = 1;             // 1..8 samples per generation
+  std::vector<std::string> history;  // previous prompts, most recent first
 
   // The current job.
   uint64_t job = 0;
@@ -46,6 +49,8 @@ struct AppState {
 
   // Results.
   std::vector<Latent> latents;
+  size_t shown_sample = 0;  // which sample the views, meshing and export use
+  std::vector<Mesh> sample_meshes;  // per sample, as they arrive (may be empty)
   Mesh mesh;  // the shown sample's mesh (picking reads it)
   bool has_result = false;
 
@@ -64,6 +69,14 @@ struct AppState {
   void set_export_path(const std::string& text);
   void set_status(std::string message, bool is_error = false);
 };
+
+// The persisted part of the state, and back (values clamped; an unknown view/format keeps the default).
+StudioSettings settings_from_state(const AppState& state);
+void apply_settings(AppState& state, const StudioSettings& settings);
+// Records the prompt of a generation that starts (text prompts only) in the history.
+void remember_prompt(AppState& state);
+// Shows sample `index` (its mesh when already made). Returns false for an index out of range.
+bool select_sample(AppState& state, size_t index);
 
 // Folds one worker event into the state. Returns true when it ends the current generation job
 // (finished, failed or cancelled).

@@ -3,6 +3,8 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <string>
 
 namespace shape::studio {
 
@@ -18,10 +20,24 @@ void prompt_section(AppState& state, PanelActions& actions) {
                        state.image_condition->height);
     if (ImGui::Button("Use the text prompt instead")) actions.clear_image = true;
   } else {
-    ImGui::SetNextItemWidth(-1.0f);
+    ImGui::SetNextItemWidth(-1.0f - 76.0f);
     if (ImGui::InputText("##prompt", state.prompt.data(), state.prompt.size(), ImGuiInputTextFlags_EnterReturnsTrue)) {
       actions.generate = !state.generating;
     }
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(70.0f);
+    ImGui::BeginDisabled(state.history.empty());
+    if (ImGui::BeginCombo("##history", "history", ImGuiComboFlags_HeightLarge)) {
+      for (size_t i = 0; i < state.history.size(); ++i) {
+        ImGui::PushID(static_cast<int>(i));
+        if (ImGui::Selectable(state.history[i].c_str(), state.history[i] == state.prompt_text())) {
+          state.set_prompt(state.history[i]);
+        }
+        ImGui::PopID();
+      }
+      ImGui::EndCombo();
+    }
+    ImGui::EndDisabled();
     ImGui::TextDisabled("or drop a PNG/JPEG image on the window");
   }
   ImGui::BeginDisabled(state.generating);
@@ -47,8 +63,72 @@ void settings_section(AppState& state) {
   ImGui::SliderFloat("guidance", &state.guidance, 0.0f, 30.0f, "%.1f");
   ImGui::SliderInt("mesh grid", &state.grid_size, 16, 256);
   ImGui::SliderInt("preview size", &state.preview_size, 32, 512);
+  ImGui::SliderInt("samples", &state.samples, 1, 8);
   ImGui::EndDisabled();
+  state.samples = std::clamp(state.samples, 1, 8);
   state.seed = std::max(0, state.seed);
+}
+
+void samples_section(const AppState& state, PanelActions& actions) {
+  if (state.latents.size() < 2) return;
+  ImGui::TextUnformatted("Sample shown (views and export):");
+  for (size_t i = 0; i < state.latents.size(); ++i) {
+    if (i > 0 && i % 4 != 0) ImGui::SameLine();
+    const bool selected = i == state.shown_sample;
+    if (selected) ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_ButtonActive));
+    const std::string label = "#" + std::to_string(i + 1) + "##sample" + std::to_string(i);
+    if (ImGui::Button(label.c_str(), ImVec2(70, 0))) actions.select_sample = static_cast<int>(i);
+    if (selected) ImGui::PopStyleColor();
+    if (ImGui::IsItemHovered()) {
+      const bool meshed = i < state.sample_meshes.size() && !state.sample_meshes[i].empty();
+      ImGui::SetTooltip("sample %zu of %zu (seed %d)%s", i + 1, state.latents.size(), state.seed,
+                        meshed ? "" : "  no mesh yet");
+    }
+  }
+}
+
+void models_section(const ModelsView& models, PanelActions& actions) {
+  if (!ImGui::CollapsingHeader("Models")) return;
+  ImGui::TextDisabled("official files for %s generation", models.mode.c_str());
+  if (!models.custom_note.empty()) ImGui::TextWrapped("%s", models.custom_note.c_str());
+  bool any_missing = false;
+  for (const auto& row : models.rows) {
+    any_missing |= row.missing;
+    ImGui::PushStyleColor(ImGuiCol_Text, row.usable ? kOkColor : kErrorColor);
+    ImGui::Text("%s: %s", row.name.c_str(), row.state.c_str());
+    ImGui::PopStyleColor();
+    ImGui::SameLine();
+    ImGui::TextDisabled("%s", row.size.c_str());
+    ImGui::Indent();
+    ImGui::TextWrapped("%s", row.path.c_str());
+    if (row.missing && !row.url.empty()) ImGui::TextDisabled("from %s", row.url.c_str());
+    ImGui::Unindent();
+  }
+  ImGui::TextWrapped("weights dir: %s", models.weights_dir.empty() ? "(none; --weights-dir)" : models.weights_dir.c_str());
+  ImGui::TextWrapped("cache dir: %s", models.cache_dir.c_str());
+  const auto& download = models.download;
+  if (download.running) {
+    char overlay[256];
+    std::snprintf(overlay, sizeof overlay, "%s %s (%zu/%zu)", download.verifying ? "checking" : "downloading",
+                  download.file_name.empty() ? "..." : download.file_name.c_str(), download.file_index + 1,
+                  std::max<size_t>(1, download.file_count));
+    ImGui::ProgressBar(download.fraction(), ImVec2(-1.0f, 0.0f), overlay);
+    if (download.bytes_total > 0) {
+      ImGui::TextDisabled("%s / %s", format_bytes(download.bytes_done).c_str(), format_bytes(download.bytes_total).c_str());
+    }
+    if (ImGui::Button("Cancel download", ImVec2(150, 0))) actions.cancel_download = true;
+  } else {
+    ImGui::BeginDisabled(!any_missing);
+    if (ImGui::Button("Download missing", ImVec2(150, 0))) actions.download_models = true;
+    ImGui::EndDisabled();
+    ImGui::SameLine();
+    if (ImGui::Button("Refresh", ImVec2(80, 0))) actions.refresh_models = true;
+  }
+  if (!download.result.empty()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, download.result_is_error ? kErrorColor : kOkColor);
+    ImGui::TextWrapped("%s", download.result.c_str());
+    ImGui::PopStyleColor();
+  }
 }
 
 void view_section(AppState& state, PanelActions& actions) {
@@ -84,7 +164,7 @@ void export_section(AppState& state, PanelActions& actions) {
 
 }  // namespace
 
-PanelActions draw_panels(AppState& state, float window_height) {
+PanelActions draw_panels(AppState& state, float window_height, const ModelsView& models) {
   PanelActions actions;
   ImGui::SetNextWindowPos(ImVec2(0.0f, 0.0f));
   ImGui::SetNextWindowSize(ImVec2(kPanelWidth, window_height));
@@ -94,8 +174,10 @@ PanelActions draw_panels(AppState& state, float window_height) {
   prompt_section(state, actions);
   ImGui::Separator();
   settings_section(state);
+  samples_section(state, actions);
   view_section(state, actions);
   export_section(state, actions);
+  models_section(models, actions);
   ImGui::Separator();
   if (!state.status.empty()) {
     if (state.status_is_error) ImGui::PushStyleColor(ImGuiCol_Text, kErrorColor);

@@ -2,7 +2,11 @@
 // Draws from AppState and reports what the user asked for; the app carries it out.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "gui/app_state.h"
+#include "gui/model_downloads.h"
 
 namespace shape::studio {
 
@@ -14,9 +18,23 @@ struct PanelActions {
   bool export_mesh = false;
   bool clear_image = false;  // back to the text prompt
   bool view_changed = false;
+  bool download_models = false;  // fetch the missing official files
+  bool cancel_download = false;
+  bool refresh_models = false;
+  int select_sample = -1;        // a sample button was pressed
+};
+
+// What the Models panel shows (refreshed by the app; cheap status only).
+struct ModelsView {
+  std::string mode;  // "text" or "image"
+  std::vector<ModelRow> rows;
+  std::string weights_dir;  // empty when --weights-dir is not given
+  std::string cache_dir;
+  std::string custom_note;  // non-empty when custom files replace some official ones
+  DownloadSnapshot download;
 };
 
 // Call between ImGui::NewFrame() and ImGui::Render().
-PanelActions draw_panels(AppState& state, float window_height);
+PanelActions draw_panels(AppState& state, float window_height, const ModelsView& models);
 
 }  // namespace shape::studio

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -17,6 +18,8 @@
 #include "gui/app_state.h"
 #include "gui/generation_worker.h"
 #include "gui/imgui_layer.h"
+#include "gui/model_downloads.h"
+#include "gui/settings_store.h"
 #include "gui/panels.h"
 #include "gui/view_input.h"
 #include "inference/clip/image_file.h"
@@ -59,6 +62,17 @@ Camera nerf_camera(const render::OrbitCamera& orbit, const render::ViewRect& vie
                         width, height);
 }
 
+WeightsLocations model_locations(const cli::ModelOptions& models) {
+  try {
+    return models.store().locations();
+  } catch (const std::exception&) {
+    WeightsLocations locations;
+    locations.cache_directory = models.cache_dir.value_or(std::filesystem::path("shape-studio-cache"));
+    locations.weights_directory = models.weights_dir;
+    return locations;
+  }
+}
+
 bool has_image_extension(const std::filesystem::path& path) {
   std::string extension = path.extension().string();
   std::transform(extension.begin(), extension.end(), extension.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -90,7 +104,8 @@ class Studio {
         imgui_(window, context, renderer_),
         display_(context, renderer_.render_pass()),
         meshes_(context, renderer_.render_pass()),
-        worker_(make_resolver(options.models), options.models.device) {
+        worker_(make_resolver(options.models), options.models.device),
+        downloader_(model_locations(options.models)) {
     glfwSetWindowUserPointer(window, this);
     glfwSetDropCallback(window, [](GLFWwindow* w, int count, const char** paths) {
       if (count > 0) static_cast<Studio*>(glfwGetWindowUserPointer(w))->handle_drop(paths[0]);
@@ -98,7 +113,10 @@ class Studio {
     init_state();
   }
 
-  ~Studio() { glfwSetDropCallback(window_, nullptr); }
+  ~Studio() {
+    glfwSetDropCallback(window_, nullptr);
+    save_settings_now();
+  }
 
   int run();
 
@@ -113,6 +131,13 @@ class Studio {
   void update_nerf_camera(const render::ViewLayout& layout, bool camera_moved);
   void draw_frame(const render::ViewLayout& layout, bool capture);
   bool test_hooks_done();
+  void load_saved_settings();
+  void save_settings_now();
+  void save_settings_if_changed();
+  ConditioningMode current_mode() const;
+  void refresh_models();
+  void poll_downloads();
+  void show_sample(size_t index);
 
   const AppOptions& options_;
   GLFWwindow* window_;
@@ -124,7 +149,15 @@ class Studio {
   render::OrbitCamera camera_;
   ViewInput input_;
   AppState state_;
-  GenerationWorker worker_;  // last: joined first, before the Vulkan objects go
+  GenerationWorker worker_;  // joined before the Vulkan objects go
+  ModelDownloader downloader_;  // last: cancelled and joined first
+  std::filesystem::path settings_path_;
+  StudioSettings saved_settings_;
+  bool settings_write_failed_ = false;
+  ModelsView models_view_;
+  ConditioningMode models_mode_ = ConditioningMode::kText;
+  uint64_t seen_download_runs_ = 0;
+  std::optional<Camera> nerf_camera_;  // the last NeRF view's camera
 
   bool job_failed_ = false;      // for the test hooks' exit code
   bool export_pending_ = false;  // --export's request is out
@@ -134,15 +167,88 @@ class Studio {
   render::ViewRect last_image_view_;
 };
 
+void Studio::load_saved_settings() {
+  settings_path_ = settings_file_path();
+  const SettingsLoad load = load_settings(settings_path_);
+  apply_settings(state_, load.settings);
+  saved_settings_ = load.settings;
+  if (!load.error.empty()) {
+    state_.set_status(load.error, true);
+    std::fprintf(stderr, "shape-studio: %s\n", load.error.c_str());
+  }
+}
+
+void Studio::save_settings_now() {
+  if (settings_path_.empty()) return;
+  const StudioSettings settings = settings_from_state(state_);
+  try {
+    save_settings(settings_path_, settings);
+    saved_settings_ = settings;
+    settings_write_failed_ = false;
+  } catch (const std::exception& error) {
+    if (!settings_write_failed_) state_.set_status(std::string("settings not saved: ") + error.what(), true);
+    settings_write_failed_ = true;  // said once; not retried every frame
+    saved_settings_ = settings;
+  }
+}
+
+// Written when something changed and no widget is being dragged or typed into.
+void Studio::save_settings_if_changed() {
+  if (ImGui::IsAnyItemActive()) return;
+  if (settings_from_state(state_) != saved_settings_) save_settings_now();
+}
+
+ConditioningMode Studio::current_mode() const {
+  return state_.image_condition ? ConditioningMode::kImage : ConditioningMode::kText;
+}
+
+void Studio::refresh_models() {
+  models_mode_ = current_mode();
+  models_view_.mode = models_mode_ == ConditioningMode::kImage ? "image" : "text";
+  const WeightsLocations locations = model_locations(options_.models);
+  models_view_.cache_dir = locations.cache_directory.string();
+  models_view_.weights_dir = locations.weights_directory ? locations.weights_directory->string() : "";
+  try {
+    models_view_.rows = model_rows(WeightsStore(locations), official_files_for(models_mode_));
+  } catch (const std::exception& error) {
+    models_view_.rows.clear();
+    state_.set_status(std::string("cannot check the model files: ") + error.what(), true);
+  }
+  std::string custom;
+  if (!options_.models.transformer_config.empty()) custom += "diffusion model, ";
+  if (!options_.models.clip_weights.empty()) custom += "CLIP, ";
+  if (!options_.models.decoder_config.empty()) custom += "decoder, ";
+  models_view_.custom_note = custom.empty() ? "" : "custom files replace: " + custom.substr(0, custom.size() - 2);
+}
+
+void Studio::poll_downloads() {
+  models_view_.download = downloader_.snapshot();
+  if (current_mode() != models_mode_) refresh_models();
+  if (models_view_.download.finished_runs != seen_download_runs_) {
+    seen_download_runs_ = models_view_.download.finished_runs;
+    refresh_models();
+    state_.set_status(models_view_.download.result, models_view_.download.result_is_error);
+    // The models can load now; loading also reports what is still missing.
+    if (!models_view_.download.result_is_error && !state_.generating) worker_.load_models(current_mode());
+  }
+}
+
+void Studio::show_sample(size_t index) {
+  if (!select_sample(state_, index)) return;
+  if (!state_.generating && nerf_camera_) worker_.render(state_.latents[index], *nerf_camera_);
+}
+
 void Studio::init_state() {
+  load_saved_settings();
+  refresh_models();
   state_.set_prompt(options_.prompt);
-  state_.set_export_path("shape.glb");
+  if (state_.export_path[0] == '\0') state_.set_export_path("shape.glb");
   if (options_.seed) state_.seed = static_cast<int>(std::min<uint64_t>(*options_.seed, 0x7fffffff));
   if (options_.steps) state_.steps = static_cast<int>(*options_.steps);
   if (options_.guidance) state_.guidance = static_cast<float>(*options_.guidance);
   if (options_.grid_size) state_.grid_size = state_.export_grid = static_cast<int>(*options_.grid_size);
   if (options_.preview_size) state_.preview_size = static_cast<int>(*options_.preview_size);
-  state_.view = options_.view;
+  if (options_.view_given) state_.view = options_.view;
   if (!options_.drop.empty()) handle_drop(options_.drop);
   if (options_.generate) {
     start_generation();
@@ -172,6 +278,9 @@ void Studio::handle_drop(const std::filesystem::path& path) {
 
 void Studio::start_generation() {
   if (state_.generating) return;
+  remember_prompt(state_);
+  state_.shown_sample = 0;
+  state_.sample_meshes.clear();
   state_.job = worker_.generate(make_request(state_));
   state_.generating = true;
   state_.phase = "starting";
@@ -187,7 +296,7 @@ void Studio::start_export() {
     return;
   }
   ExportRequest request;
-  request.latent = state_.latents.front();
+  request.latent = state_.latents[std::min(state_.shown_sample, state_.latents.size() - 1)];
   request.grid_size = state_.export_grid;
   request.path = state_.export_path.data();
   try {
@@ -263,6 +372,20 @@ void Studio::handle_actions(const PanelActions& actions) {
     state_.set_status("cancelling...");
   }
   if (actions.export_mesh) start_export();
+  if (actions.select_sample >= 0) show_sample(static_cast<size_t>(actions.select_sample));
+  if (actions.refresh_models) refresh_models();
+  if (actions.download_models) {
+    std::vector<WeightsFile> missing;
+    const auto files = official_files_for(models_mode_);
+    for (size_t i = 0; i < files.size() && i < models_view_.rows.size(); ++i) {
+      if (models_view_.rows[i].missing) missing.push_back(files[i]);
+    }
+    if (!missing.empty() && downloader_.start(std::move(missing))) state_.set_status("downloading model files...");
+  }
+  if (actions.cancel_download) {
+    downloader_.cancel();
+    state_.set_status("cancelling the download...");
+  }
 }
 
 void Studio::update_nerf_camera(const render::ViewLayout& layout, bool camera_moved) {
@@ -272,8 +395,11 @@ void Studio::update_nerf_camera(const render::ViewLayout& layout, bool camera_mo
   if (!layout.show_image || layout.image.empty()) return;
   const Camera camera = nerf_camera(camera_, layout.image, std::clamp(state_.preview_size, 16, 1024));
   worker_.set_preview_camera(camera);
+  nerf_camera_ = camera;
   // While sampling the next step's preview uses the new camera; when idle the result is re-rendered.
-  if (!state_.generating && !state_.latents.empty()) worker_.render(state_.latents.front(), camera);
+  if (!state_.generating && !state_.latents.empty()) {
+    worker_.render(state_.latents[std::min(state_.shown_sample, state_.latents.size() - 1)], camera);
+  }
 }
 
 void Studio::draw_frame(const render::ViewLayout& layout, bool capture) {
@@ -315,7 +441,7 @@ int Studio::run() {
   auto last_frame = Clock::now();
   bool quitting = false;
   while (!glfwWindowShouldClose(window_)) {
-    const bool animating = state_.generating || worker_.busy() || settle_frames_ > 0;
+    const bool animating = state_.generating || worker_.busy() || settle_frames_ > 0 || downloader_.running();
     if (animating) {
       // Cap the frame rate while work runs; nothing else throttles it under Xvfb.
       const auto next = last_frame + std::chrono::duration<double>(kBusyFrameSeconds);
@@ -327,18 +453,20 @@ int Studio::run() {
     last_frame = Clock::now();
 
     apply_worker_events();
+    poll_downloads();
     upload_results();
 
     int width = 0, height = 0;
     glfwGetFramebufferSize(window_, &width, &height);
     imgui_.begin_frame();
-    const PanelActions actions = draw_panels(state_, static_cast<float>(height));
+    const PanelActions actions = draw_panels(state_, static_cast<float>(height), models_view_);
     const render::ViewRect area{kPanelWidth, 0.0f, std::max(0.0f, static_cast<float>(width) - kPanelWidth),
                                 static_cast<float>(height)};
     const render::ViewLayout layout = render::layout_views(state_.view, area, kViewGap);
     const bool camera_moved = input_.update(camera_, layout, state_.mesh);
     handle_actions(actions);
     update_nerf_camera(layout, camera_moved || actions.view_changed);
+    save_settings_if_changed();
     imgui_.end_frame();
 
     quitting = test_hooks_done();

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "inference/clip/image_file.h"
+#include "gui/settings_store.h"
 #include "inference/export/mesh_import.h"
 
 namespace shape {
@@ -88,8 +89,11 @@ class Gui : public ::testing::Test {
            ("shape_gui_test_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
+    // Each test gets its own settings folder: no saved settings leak between runs or from the user.
+    ::setenv("SHAPE_STUDIO_CONFIG_DIR", path("config").c_str(), 1);
   }
   void TearDown() override {
+    ::unsetenv("SHAPE_STUDIO_CONFIG_DIR");
     if (!dir_.empty()) fs::remove_all(dir_);
   }
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
@@ -154,6 +158,41 @@ TEST_F(Gui, FailedJobExitsNonZeroWithTheReason) {
   const auto result = run_studio("--prompt '   ' --generate --exit-after-job" + golden_text_models());
   EXPECT_EQ(result.exit_code, 2) << result.output;
   EXPECT_NE(result.output.find("prompt is empty"), std::string::npos) << result.output;
+}
+
+TEST_F(Gui, SettingsAndPromptHistoryPersistAcrossRuns) {
+  auto result = run_studio("--prompt 'a red chair' --generate --exit-after-job --steps 3 --grid 32 --seed 5 --view mesh" +
+                           golden_text_models());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  auto load = studio::load_settings(path("config/settings.ini"));
+  ASSERT_TRUE(load.loaded) << load.error;
+  EXPECT_EQ(load.settings.steps, 3);
+  EXPECT_EQ(load.settings.seed, 5);
+  EXPECT_EQ(load.settings.grid_size, 32);
+  EXPECT_EQ(load.settings.view, "mesh");
+  EXPECT_EQ(load.settings.history, (std::vector<std::string>{"a red chair"}));
+
+  // A second run without those options starts from the saved ones and adds its prompt first.
+  result = run_studio("--prompt 'a blue lamp' --generate --exit-after-job --grid 24" + golden_text_models());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  load = studio::load_settings(path("config/settings.ini"));
+  ASSERT_TRUE(load.loaded) << load.error;
+  EXPECT_EQ(load.settings.steps, 3);
+  EXPECT_EQ(load.settings.seed, 5);
+  EXPECT_EQ(load.settings.view, "mesh");
+  EXPECT_EQ(load.settings.history, (std::vector<std::string>{"a blue lamp", "a red chair"}));
+}
+
+TEST_F(Gui, CorruptSettingsAreIgnoredWithAMessage) {
+  fs::create_directories(path("config"));
+  std::ofstream(path("config/settings.ini"), std::ios::binary) << std::string("\x7f\x45LF\0\0garbage\nno equals\n", 23);
+  fs::create_directories(path("empty_cache"));
+  const auto result = run_studio("--exit-after-job --cache-dir " + path("empty_cache"));
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("ignored the settings file"), std::string::npos) << result.output;
+  // Rewritten with valid defaults on exit.
+  const auto load = studio::load_settings(path("config/settings.ini"));
+  EXPECT_TRUE(load.loaded) << load.error;
 }
 
 }  // namespace

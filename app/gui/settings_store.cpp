@@ -1,0 +1,232 @@
+#include "gui/settings_store.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+namespace shape::studio {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* env(const char* name) {
+  const char* value = std::getenv(name);
+  return value && *value ? value : nullptr;
+}
+
+std::string escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string unescape(const std::string& text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\\' && i + 1 < text.size()) {
+      const char next = text[++i];
+      out += next == 'n' ? '\n' : next == 'r' ? '\r' : next;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+std::string trim(const std::string& text) {
+  const auto first = text.find_first_not_of(" \t\r");
+  if (first == std::string::npos) return {};
+  const auto last = text.find_last_not_of(" \t\r");
+  return text.substr(first, last - first + 1);
+}
+
+[[noreturn]] void bad(size_t line, const std::string& why) {
+  throw SettingsError("settings line " + std::to_string(line) + ": " + why);
+}
+
+long parse_int(const std::string& value, size_t line, const std::string& key) {
+  errno = 0;
+  char* end = nullptr;
+  const long number = std::strtol(value.c_str(), &end, 10);
+  if (value.empty() || *end != '\0' || errno == ERANGE) bad(line, key + " is not an integer: '" + value + "'");
+  return number;
+}
+
+float parse_float(const std::string& value, size_t line, const std::string& key) {
+  char* end = nullptr;
+  const float number = std::strtof(value.c_str(), &end);
+  if (value.empty() || *end != '\0' || !std::isfinite(number)) bad(line, key + " is not a number: '" + value + "'");
+  return number;
+}
+
+bool parse_bool(const std::string& value, size_t line, const std::string& key) {
+  if (value == "1" || value == "true") return true;
+  if (value == "0" || value == "false") return false;
+  bad(line, key + " is not true/false: '" + value + "'");
+}
+
+int clamp_int(long value, int low, int high) { return static_cast<int>(std::clamp<long>(value, low, high)); }
+
+}  // namespace
+
+bool StudioSettings::operator==(const StudioSettings& o) const {
+  return seed == o.seed && steps == o.steps && guidance == o.guidance && grid_size == o.grid_size &&
+         preview_size == o.preview_size && view == o.view && wireframe == o.wireframe &&
+         export_path == o.export_path && export_format == o.export_format && samples == o.samples &&
+         history == o.history;
+}
+
+fs::path settings_directory() {
+  if (const char* dir = env("SHAPE_STUDIO_CONFIG_DIR")) return fs::path(dir);
+  if (const char* xdg = env("XDG_CONFIG_HOME")) return fs::path(xdg) / "shape-studio";
+  if (const char* home = env("HOME")) return fs::path(home) / ".config" / "shape-studio";
+  return {};
+}
+
+fs::path settings_file_path() {
+  const fs::path dir = settings_directory();
+  return dir.empty() ? fs::path() : dir / "settings.ini";
+}
+
+std::string serialize_settings(const StudioSettings& s) {
+  std::ostringstream out;
+  out << "# shape-studio settings (written by the app; key=value)\n";
+  out << "seed=" << s.seed << "\n";
+  out << "steps=" << s.steps << "\n";
+  char guidance[32];
+  std::snprintf(guidance, sizeof guidance, "%.9g", static_cast<double>(s.guidance));
+  out << "guidance=" << guidance << "\n";
+  out << "grid_size=" << s.grid_size << "\n";
+  out << "preview_size=" << s.preview_size << "\n";
+  out << "view=" << s.view << "\n";
+  out << "wireframe=" << (s.wireframe ? "true" : "false") << "\n";
+  out << "export_path=" << escape(s.export_path) << "\n";
+  out << "export_format=" << s.export_format << "\n";
+  out << "samples=" << s.samples << "\n";
+  for (const auto& prompt : s.history) out << "history=" << escape(prompt) << "\n";
+  return out.str();
+}
+
+StudioSettings parse_settings(const std::string& text) {
+  if (text.find('\0') != std::string::npos) throw SettingsError("settings file holds binary data");
+  StudioSettings s;
+  std::istringstream in(text);
+  std::string raw;
+  size_t line = 0;
+  while (std::getline(in, raw)) {
+    ++line;
+    const std::string stripped = trim(raw);
+    if (stripped.empty() || stripped[0] == '#' || stripped[0] == ';') continue;
+    const auto eq = raw.find('=');
+    if (eq == std::string::npos) bad(line, "expected key=value");
+    const std::string key = trim(raw.substr(0, eq));
+    std::string value = raw.substr(eq + 1);
+    if (!value.empty() && value.back() == '\r') value.pop_back();
+    if (key != "history" && key != "export_path") value = trim(value);
+    if (key == "seed") {
+      s.seed = clamp_int(parse_int(value, line, key), 0, 0x7fffffff);
+    } else if (key == "steps") {
+      s.steps = clamp_int(parse_int(value, line, key), 1, 256);
+    } else if (key == "guidance") {
+      s.guidance = std::clamp(parse_float(value, line, key), 0.0f, 30.0f);
+    } else if (key == "grid_size") {
+      s.grid_size = clamp_int(parse_int(value, line, key), 16, 256);
+    } else if (key == "preview_size") {
+      s.preview_size = clamp_int(parse_int(value, line, key), 32, 512);
+    } else if (key == "view") {
+      if (value != "split" && value != "nerf" && value != "mesh") bad(line, "view must be split, nerf or mesh");
+      s.view = value;
+    } else if (key == "wireframe") {
+      s.wireframe = parse_bool(value, line, key);
+    } else if (key == "export_path") {
+      s.export_path = unescape(value);
+    } else if (key == "export_format") {
+      if (value != "glb" && value != "gltf" && value != "ply" && value != "obj") bad(line, "unknown export format");
+      s.export_format = value;
+    } else if (key == "samples") {
+      s.samples = clamp_int(parse_int(value, line, key), 1, 8);
+    } else if (key == "history") {
+      const std::string prompt = unescape(value);
+      if (s.history.size() < kMaxPromptHistory && !prompt.empty() &&
+          std::find(s.history.begin(), s.history.end(), prompt) == s.history.end()) {
+        s.history.push_back(prompt);
+      }
+    } else if (key.empty()) {
+      bad(line, "empty key");
+    }  // other keys: from a newer version, ignored
+  }
+  return s;
+}
+
+SettingsLoad load_settings(const fs::path& file) {
+  SettingsLoad result;
+  if (file.empty()) return result;
+  std::error_code ec;
+  if (!fs::exists(file, ec)) return result;
+  try {
+    if (fs::is_directory(file, ec)) throw SettingsError("it is a folder");
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw SettingsError(std::string("cannot open it: ") + std::strerror(errno));
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) throw SettingsError("cannot read it");
+    result.settings = parse_settings(text.str());
+    result.loaded = true;
+  } catch (const std::exception& error) {
+    result.settings = StudioSettings{};
+    result.error = "ignored the settings file " + file.string() + " (" + error.what() + ")";
+  }
+  return result;
+}
+
+void save_settings(const fs::path& file, const StudioSettings& settings) {
+  if (file.empty()) throw std::runtime_error("no settings folder (set HOME or XDG_CONFIG_HOME)");
+  std::error_code ec;
+  if (file.has_parent_path()) fs::create_directories(file.parent_path(), ec);
+  if (ec) throw std::runtime_error("cannot create " + file.parent_path().string() + ": " + ec.message());
+  const fs::path temporary = file.string() + ".tmp";
+  const std::string text = serialize_settings(settings);
+  {
+    FILE* out = std::fopen(temporary.c_str(), "wb");
+    if (!out) throw std::runtime_error("cannot write " + temporary.string() + ": " + std::strerror(errno));
+    const bool written = std::fwrite(text.data(), 1, text.size(), out) == text.size() && std::fflush(out) == 0 &&
+                         ::fsync(fileno(out)) == 0;
+    const bool closed = std::fclose(out) == 0;
+    if (!written || !closed) {
+      fs::remove(temporary, ec);
+      throw std::runtime_error("cannot write " + temporary.string());
+    }
+  }
+  fs::rename(temporary, file, ec);
+  if (ec) {
+    std::error_code ignored;
+    fs::remove(temporary, ignored);
+    throw std::runtime_error("cannot replace " + file.string() + ": " + ec.message());
+  }
+}
+
+void add_to_history(std::vector<std::string>& history, const std::string& prompt, std::size_t limit) {
+  if (trim(prompt).empty()) return;
+  history.erase(std::remove(history.begin(), history.end(), prompt), history.end());
+  history.insert(history.begin(), prompt);
+  if (history.size() > limit) history.resize(limit);
+}
+
+}  // namespace shape::studio

@@ -1,0 +1,65 @@
+// shape-studio's persisted settings and prompt history: a plain "key=value" text file,
+// $SHAPE_STUDIO_CONFIG_DIR, else $XDG_CONFIG_HOME/shape-studio, else ~/.config/shape-studio,
+// /settings.ini. Written atomically (temporary file + rename). Torch- and window-free.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace shape::studio {
+
+inline constexpr std::size_t kMaxPromptHistory = 20;
+
+struct StudioSettings {
+  int seed = 0;
+  int steps = 64;
+  float guidance = 15.0f;
+  int grid_size = 128;
+  int preview_size = 64;
+  std::string view = "split";  // split | nerf | mesh
+  bool wireframe = false;
+  std::string export_path = "shape.glb";
+  std::string export_format = "glb";  // glb | gltf | ply | obj
+  int samples = 1;
+  std::vector<std::string> history;  // most recent first, no duplicates, at most kMaxPromptHistory
+
+  bool operator==(const StudioSettings& other) const;
+  bool operator!=(const StudioSettings& other) const { return !(*this == other); }
+};
+
+// A malformed settings file (the message says which line and why).
+class SettingsError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The folder described above; empty when none of the variables is set.
+std::filesystem::path settings_directory();
+// settings_directory() / "settings.ini" (empty when there is no folder).
+std::filesystem::path settings_file_path();
+
+std::string serialize_settings(const StudioSettings& settings);
+// Unknown keys are ignored (newer versions); a line without '=' or a bad value throws SettingsError.
+// Values are clamped to the ranges the GUI offers.
+StudioSettings parse_settings(const std::string& text);
+
+struct SettingsLoad {
+  StudioSettings settings;  // defaults unless `loaded`
+  bool loaded = false;      // the file existed and was read
+  std::string error;        // non-empty: the file was unreadable or corrupt and was ignored
+};
+
+// Never throws: a missing file gives defaults, a bad one defaults plus `error`.
+SettingsLoad load_settings(const std::filesystem::path& file);
+
+// Creates the folder, writes "<file>.tmp", then renames it over `file`. Throws std::runtime_error.
+void save_settings(const std::filesystem::path& file, const StudioSettings& settings);
+
+// Puts `prompt` first (removing an earlier copy), trimmed to `limit` entries. Blank prompts are ignored.
+void add_to_history(std::vector<std::string>& history, const std::string& prompt,
+                    std::size_t limit = kMaxPromptHistory);
+
+}  // namespace shape::studio

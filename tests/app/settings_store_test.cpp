@@ -1,0 +1,194 @@
+// shape-studio's persisted settings and prompt history, without a window.
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "gui/app_state.h"
+#include "gui/settings_store.h"
+
+namespace shape::studio {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path temp_dir(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("shape_settings_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+void write(const fs::path& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
+
+TEST(SettingsStore, RoundTripsEverySetting) {
+  StudioSettings settings;
+  settings.seed = 42;
+  settings.steps = 32;
+  settings.guidance = 7.5f;
+  settings.grid_size = 96;
+  settings.preview_size = 128;
+  settings.view = "mesh";
+  settings.wireframe = true;
+  settings.export_path = "/tmp/out dir/a=b.ply";
+  settings.export_format = "ply";
+  settings.samples = 4;
+  settings.history = {"a red chair", "a shark with\nnewline and back\\slash", "x=y"};
+  const auto parsed = parse_settings(serialize_settings(settings));
+  EXPECT_EQ(parsed, settings);
+}
+
+TEST(SettingsStore, SavesAtomicallyAndLoadsBack) {
+  const fs::path dir = temp_dir("save");
+  const fs::path file = dir / "nested" / "settings.ini";
+  StudioSettings settings;
+  settings.seed = 7;
+  settings.history = {"a lamp"};
+  save_settings(file, settings);
+  EXPECT_TRUE(fs::exists(file));
+  EXPECT_FALSE(fs::exists(file.string() + ".tmp"));
+  const auto load = load_settings(file);
+  EXPECT_TRUE(load.loaded);
+  EXPECT_TRUE(load.error.empty());
+  EXPECT_EQ(load.settings, settings);
+  settings.seed = 8;
+  save_settings(file, settings);  // replaces
+  EXPECT_EQ(load_settings(file).settings.seed, 8);
+  fs::remove_all(dir);
+}
+
+TEST(SettingsStore, MissingFileGivesDefaultsWithoutError) {
+  const auto load = load_settings(temp_dir("missing") / "settings.ini");
+  EXPECT_FALSE(load.loaded);
+  EXPECT_TRUE(load.error.empty());
+  EXPECT_EQ(load.settings, StudioSettings{});
+}
+
+TEST(SettingsStore, CorruptOrUnreadableFilesAreIgnoredWithAMessage) {
+  const fs::path dir = temp_dir("corrupt");
+  const std::string cases[] = {"seed=12\nthis line has no equals sign\n", "steps=many\n", "view=sideways\n",
+                               std::string("seed=1\n\0\x01\x02", 10), "wireframe=maybe\n"};
+  for (const auto& text : cases) {
+    write(dir / "settings.ini", text);
+    const auto load = load_settings(dir / "settings.ini");
+    EXPECT_FALSE(load.loaded) << text;
+    EXPECT_NE(load.error.find("ignored the settings file"), std::string::npos) << load.error;
+    EXPECT_EQ(load.settings, StudioSettings{});
+  }
+  // A folder where the file should be.
+  fs::create_directories(dir / "folder.ini");
+  EXPECT_FALSE(load_settings(dir / "folder.ini").error.empty());
+  fs::remove_all(dir);
+}
+
+TEST(SettingsStore, ClampsValuesAndIgnoresUnknownKeysAndComments) {
+  const auto s = parse_settings("# comment\n\nseed=-5\nsteps=100000\nguidance=99\nfuture_key=1\nsamples=50\n");
+  EXPECT_EQ(s.seed, 0);
+  EXPECT_EQ(s.steps, 256);
+  EXPECT_FLOAT_EQ(s.guidance, 30.0f);
+  EXPECT_EQ(s.samples, 8);
+}
+
+TEST(SettingsStore, HistoryIsMostRecentFirstWithoutDuplicatesAndBounded) {
+  std::vector<std::string> history;
+  add_to_history(history, "a");
+  add_to_history(history, "b");
+  add_to_history(history, "a");
+  add_to_history(history, "   ");
+  EXPECT_EQ(history, (std::vector<std::string>{"a", "b"}));
+  for (int i = 0; i < 30; ++i) add_to_history(history, "p" + std::to_string(i));
+  ASSERT_EQ(history.size(), kMaxPromptHistory);
+  EXPECT_EQ(history.front(), "p29");
+  EXPECT_EQ(history.back(), "p10");
+}
+
+TEST(SettingsStore, DirectoryFollowsTheEnvironment) {
+  const char* saved = std::getenv("SHAPE_STUDIO_CONFIG_DIR");
+  const std::string saved_value = saved ? saved : "";
+  const char* saved_xdg = std::getenv("XDG_CONFIG_HOME");
+  const std::string saved_xdg_value = saved_xdg ? saved_xdg : "";
+  ::setenv("SHAPE_STUDIO_CONFIG_DIR", "/tmp/override", 1);
+  EXPECT_EQ(settings_file_path(), fs::path("/tmp/override/settings.ini"));
+  ::unsetenv("SHAPE_STUDIO_CONFIG_DIR");
+  ::setenv("XDG_CONFIG_HOME", "/tmp/xdg", 1);
+  EXPECT_EQ(settings_directory(), fs::path("/tmp/xdg/shape-studio"));
+  ::unsetenv("XDG_CONFIG_HOME");
+  if (const char* home = std::getenv("HOME")) {
+    EXPECT_EQ(settings_directory(), fs::path(home) / ".config" / "shape-studio");
+  }
+  if (saved) ::setenv("SHAPE_STUDIO_CONFIG_DIR", saved_value.c_str(), 1);
+  if (saved_xdg) ::setenv("XDG_CONFIG_HOME", saved_xdg_value.c_str(), 1);
+}
+
+TEST(SettingsStore, AppStateRoundTripAndPromptHistory) {
+  AppState state;
+  state.seed = 3;
+  state.steps = 12;
+  state.guidance = 4.0f;
+  state.grid_size = 64;
+  state.preview_size = 96;
+  state.view = render::ViewMode::ImageOnly;
+  state.wireframe = true;
+  state.set_export_path("out.obj");
+  state.export_format = 3;
+  state.samples = 3;
+  state.set_prompt("a chair");
+  remember_prompt(state);
+  state.set_prompt("a table");
+  remember_prompt(state);
+  state.set_prompt("a chair");
+  remember_prompt(state);
+  EXPECT_EQ(state.history, (std::vector<std::string>{"a chair", "a table"}));
+
+  const StudioSettings settings = settings_from_state(state);
+  EXPECT_EQ(settings.view, "nerf");
+  EXPECT_EQ(settings.export_format, "obj");
+  AppState restored;
+  apply_settings(restored, parse_settings(serialize_settings(settings)));
+  EXPECT_EQ(restored.seed, 3);
+  EXPECT_EQ(restored.steps, 12);
+  EXPECT_FLOAT_EQ(restored.guidance, 4.0f);
+  EXPECT_EQ(restored.grid_size, 64);
+  EXPECT_EQ(restored.preview_size, 96);
+  EXPECT_EQ(restored.view, render::ViewMode::ImageOnly);
+  EXPECT_TRUE(restored.wireframe);
+  EXPECT_STREQ(restored.export_path.data(), "out.obj");
+  EXPECT_EQ(restored.export_format, 3);
+  EXPECT_EQ(restored.samples, 3);
+  EXPECT_EQ(restored.history, state.history);
+  EXPECT_EQ(settings_from_state(restored), settings);
+}
+
+TEST(SettingsStore, SamplesMakeOneConditionEachAndSelectionPicksTheMesh) {
+  AppState state;
+  state.set_prompt("a cup");
+  state.samples = 3;
+  EXPECT_EQ(make_request(state).conditions.size(), 3u);
+
+  state.job = 5;
+  WorkerEvent ready;
+  ready.kind = WorkerEventKind::SamplesReady;
+  ready.job = 5;
+  ready.latents.resize(3);
+  apply_event(state, ready);
+  ASSERT_EQ(state.sample_meshes.size(), 3u);
+  WorkerEvent mesh;
+  mesh.kind = WorkerEventKind::MeshReady;
+  mesh.job = 5;
+  mesh.sample = 2;
+  mesh.mesh.positions.resize(3);
+  mesh.mesh.triangles.push_back({0, 1, 2});
+  apply_event(state, mesh);
+  EXPECT_TRUE(state.mesh.empty());  // sample 0 is shown
+  EXPECT_TRUE(select_sample(state, 2));
+  EXPECT_EQ(state.shown_sample, 2u);
+  EXPECT_EQ(state.mesh.triangles.size(), 1u);
+  EXPECT_TRUE(state.mesh_changed);
+  EXPECT_FALSE(select_sample(state, 3));
+  EXPECT_EQ(make_request(state).preview_sample, 2u);
+}
+
+}  // namespace
+}  // namespace shape::studio
