@@ -5,19 +5,6 @@
 namespace shape {
 namespace {
 
-YAML::Node parse_yaml_text(const std::string& text, const std::string& source_name) {
-  try {
-    return YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    throw ConfigError(source_name + ": invalid YAML at line " + std::to_string(e.mark.line + 1) + ": " +
-                      e.msg);
-  }
-}
-
-void require_positive(int64_t value, const std::string& where, const std::string& key) {
-  if (value <= 0) throw ConfigError(where + ": '" + key + "' must be positive, got " + std::to_string(value));
-}
-
 DiffusionTransformerConfig transformer_config_from_yaml(const YAML::Node& root, const std::string& source) {
   StrictYamlMap outer(root, source);
   const auto name = outer.required<std::string>("name");

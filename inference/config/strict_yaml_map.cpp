@@ -27,16 +27,24 @@ void StrictYamlMap::reject_unknown_keys() const {
   if (!unknown.empty()) throw ConfigError(where_ + ": unknown key(s) " + unknown);
 }
 
+YAML::Node parse_yaml_text(const std::string& text, const std::string& source_name) {
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(source_name + ": invalid YAML at line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+}
+
 YAML::Node load_yaml_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError("cannot open config file '" + path + "'");
   std::stringstream text;
   text << in.rdbuf();
-  try {
-    return YAML::Load(text.str());
-  } catch (const YAML::Exception& e) {
-    throw ConfigError(path + ": invalid YAML at line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
-  }
+  return parse_yaml_text(text.str(), path);
+}
+
+void require_positive(int64_t value, const std::string& where, const std::string& key) {
+  if (value <= 0) throw ConfigError(where + ": '" + key + "' must be positive, got " + std::to_string(value));
 }
 
 }  // namespace shape

@@ -2,6 +2,7 @@
 // option in a config is an error that names the key instead of being silently ignored.
 #pragma once
 
+#include <cstdint>
 #include <set>
 #include <string>
 #include <vector>
@@ -38,8 +39,13 @@ class StrictYamlMap {
   mutable std::set<std::string> used_;
 };
 
+// Parses YAML text; errors name `source_name` and the line.
+YAML::Node parse_yaml_text(const std::string& text, const std::string& source_name);
 // Parses a YAML file; errors name the file and the line.
 YAML::Node load_yaml_file(const std::string& path);
+
+// Throws ConfigError "<where>: '<key>' must be positive, got <value>".
+void require_positive(int64_t value, const std::string& where, const std::string& key);
 
 template <typename T>
 T StrictYamlMap::convert(const std::string& key, const YAML::Node& value) const {

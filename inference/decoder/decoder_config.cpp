@@ -8,21 +8,8 @@
 namespace shape {
 namespace {
 
-YAML::Node parse_yaml_text(const std::string& text, const std::string& source_name) {
-  try {
-    return YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    throw ConfigError(source_name + ": invalid YAML at line " + std::to_string(e.mark.line + 1) + ": " +
-                      e.msg);
-  }
-}
-
 void require(bool condition, const std::string& where, const std::string& message) {
   if (!condition) throw ConfigError(where + ": " + message);
-}
-
-void require_positive(int64_t value, const std::string& where, const std::string& key) {
-  require(value > 0, where, "'" + key + "' must be positive, got " + std::to_string(value));
 }
 
 const std::set<std::string>& supported_activations() {
