@@ -1,9 +1,6 @@
 #include "inference/checkpoint/checkpoint.h"
 
-#include <c10/util/Exception.h>
-
 #include <algorithm>
-#include <new>
 #include <string>
 
 #include "inference/checkpoint/checkpoint_loader.h"
@@ -28,24 +25,6 @@ StateDict load_detected_format(const ByteSource& source) {
     case CheckpointFormat::Unknown: break;
   }
   throw FormatError("not a PyTorch or safetensors checkpoint");
-}
-
-// Every failure leaves as a CheckpointError naming the file, whatever raised it.
-template <typename Load>
-StateDict with_error_context(const std::string& display_name, Load&& load) {
-  try {
-    return load();
-  } catch (const FormatError& error) {
-    throw CheckpointError(display_name + ": " + error.what());
-  } catch (const CheckpointError& error) {
-    throw CheckpointError(display_name + ": " + error.what());
-  } catch (const c10::Error& error) {
-    throw CheckpointError(display_name + ": " + error.what_without_backtrace());
-  } catch (const std::bad_alloc&) {
-    throw CheckpointError(display_name + ": out of memory while loading the checkpoint");
-  } catch (const std::exception& error) {
-    throw CheckpointError(display_name + ": " + error.what());
-  }
 }
 
 }  // namespace

@@ -2,10 +2,15 @@
 // (e.g. a buffer in memory) with the same format detection and error handling as the public call.
 #pragma once
 
+#include <c10/util/Exception.h>
+
 #include <cstddef>
+#include <exception>
+#include <new>
 #include <string>
 
 #include "inference/checkpoint/byte_source.h"
+#include "inference/checkpoint/format_error.h"
 #include "inference/checkpoint/state_dict.h"
 
 namespace shape::checkpoint_detail {
@@ -18,6 +23,25 @@ CheckpointFormat detect_format(const ByteSource& source);
 
 // Throws only CheckpointError; its message starts with `display_name` (a path in practice).
 StateDict load_checkpoint_from(const ByteSource& source, const std::string& display_name);
+
+// Runs `load`; every failure leaves as a CheckpointError whose message starts with `display_name`,
+// whatever raised it (format errors, torch errors, out of memory).
+template <typename Load>
+StateDict with_error_context(const std::string& display_name, Load&& load) {
+  try {
+    return load();
+  } catch (const FormatError& error) {
+    throw CheckpointError(display_name + ": " + error.what());
+  } catch (const CheckpointError& error) {
+    throw CheckpointError(display_name + ": " + error.what());
+  } catch (const c10::Error& error) {
+    throw CheckpointError(display_name + ": " + error.what_without_backtrace());
+  } catch (const std::bad_alloc&) {
+    throw CheckpointError(display_name + ": out of memory while loading the checkpoint");
+  } catch (const std::exception& error) {
+    throw CheckpointError(display_name + ": " + error.what());
+  }
+}
 
 // The same for a buffer in memory.
 StateDict load_checkpoint_from_memory(const void* data, size_t size, const std::string& display_name);

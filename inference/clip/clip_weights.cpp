@@ -1,8 +1,5 @@
 #include "inference/clip/clip_weights.h"
 
-#include <c10/util/Exception.h>
-
-#include <new>
 #include <string>
 #include <vector>
 
@@ -46,19 +43,10 @@ bool is_torchscript_archive(const std::filesystem::path& path) {
 
 StateDict load_clip_weights(const std::filesystem::path& path) {
   if (!is_torchscript_archive(path)) return load_checkpoint(path);
-  const std::string name = path.string();
-  try {
+  return checkpoint_detail::with_error_context(path.string(), [&] {
     const checkpoint_detail::FileByteSource source(path);
     return checkpoint_detail::load_torchscript_zip_tensors(source);
-  } catch (const checkpoint_detail::FormatError& error) {
-    throw CheckpointError(name + ": " + error.what());
-  } catch (const CheckpointError& error) {
-    throw CheckpointError(name + ": " + error.what());
-  } catch (const c10::Error& error) {
-    throw CheckpointError(name + ": " + error.what_without_backtrace());
-  } catch (const std::bad_alloc&) {
-    throw CheckpointError(name + ": out of memory while loading the checkpoint");
-  }
+  });
 }
 
 WeightBindingReport bind_clip_weights(ClipModel& model, const StateDict& weights) {
