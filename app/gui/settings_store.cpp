@@ -8,7 +8,8 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
-#include <unistd.h>
+
+#include "inference/export/file_io.h"
 
 namespace shape::studio {
 
@@ -201,25 +202,7 @@ void save_settings(const fs::path& file, const StudioSettings& settings) {
   std::error_code ec;
   if (file.has_parent_path()) fs::create_directories(file.parent_path(), ec);
   if (ec) throw std::runtime_error("cannot create " + file.parent_path().string() + ": " + ec.message());
-  const fs::path temporary = file.string() + ".tmp";
-  const std::string text = serialize_settings(settings);
-  {
-    FILE* out = std::fopen(temporary.c_str(), "wb");
-    if (!out) throw std::runtime_error("cannot write " + temporary.string() + ": " + std::strerror(errno));
-    const bool written = std::fwrite(text.data(), 1, text.size(), out) == text.size() && std::fflush(out) == 0 &&
-                         ::fsync(fileno(out)) == 0;
-    const bool closed = std::fclose(out) == 0;
-    if (!written || !closed) {
-      fs::remove(temporary, ec);
-      throw std::runtime_error("cannot write " + temporary.string());
-    }
-  }
-  fs::rename(temporary, file, ec);
-  if (ec) {
-    std::error_code ignored;
-    fs::remove(temporary, ignored);
-    throw std::runtime_error("cannot replace " + file.string() + ": " + ec.message());
-  }
+  write_files_atomically({{file, serialize_settings(settings)}});
 }
 
 void add_to_history(std::vector<std::string>& history, const std::string& prompt, std::size_t limit) {

@@ -48,29 +48,4 @@ void replace_file_durably(const std::filesystem::path& source, const std::filesy
   sync_to_disk(folder);
 }
 
-void write_file_durably(const std::filesystem::path& destination, std::string_view contents) {
-  const std::filesystem::path temporary = destination.string() + ".tmp-" + std::to_string(::getpid());
-  {
-    FileDescriptor fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-    if (fd.get() < 0) throw system_failure("cannot create", temporary);
-    std::size_t written = 0;
-    while (written < contents.size()) {
-      const ssize_t count = ::write(fd.get(), contents.data() + written, contents.size() - written);
-      if (count < 0 && errno == EINTR) continue;
-      if (count < 0) {
-        const auto failure = system_failure("cannot write", temporary);
-        ::unlink(temporary.c_str());
-        throw failure;
-      }
-      written += static_cast<std::size_t>(count);
-    }
-  }
-  try {
-    replace_file_durably(temporary, destination);
-  } catch (...) {
-    ::unlink(temporary.c_str());
-    throw;
-  }
-}
-
 }  // namespace shape

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <filesystem>
-#include <string_view>
 
 namespace shape {
 
@@ -12,8 +11,5 @@ void sync_to_disk(const std::filesystem::path& path);
 // Flushes `source` to disk, renames it over `destination` (atomic on POSIX) and flushes the folder
 // so the new name survives a crash. Throws std::runtime_error naming both paths.
 void replace_file_durably(const std::filesystem::path& source, const std::filesystem::path& destination);
-
-// Writes a small file through a temporary sibling and replace_file_durably. Throws like it.
-void write_file_durably(const std::filesystem::path& destination, std::string_view contents);
 
 }  // namespace shape

@@ -6,7 +6,7 @@
 #include <sstream>
 #include <system_error>
 
-#include "inference/weights/durable_file.h"
+#include "inference/export/file_io.h"
 #include "inference/weights/sha256.h"
 
 namespace shape {
@@ -100,7 +100,7 @@ bool VerificationStamps::record(const std::filesystem::path& file, const FileFin
                                 const std::string& sha256) const {
   const std::string text = stamp_text(absolute_path(file), fingerprint, sha256);
   try {
-    write_file_durably(beside_stamp_path(file), text);
+    write_files_atomically({{beside_stamp_path(file), text}});
     return true;
   } catch (const std::exception&) {
     // The file's folder is read-only: try the fallback folder.
@@ -109,7 +109,7 @@ bool VerificationStamps::record(const std::filesystem::path& file, const FileFin
   try {
     const auto stamp = fallback_stamp_path(file);
     std::filesystem::create_directories(stamp.parent_path());
-    write_file_durably(stamp, text);
+    write_files_atomically({{stamp, text}});
     return true;
   } catch (const std::exception&) {
     return false;
