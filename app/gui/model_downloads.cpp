@@ -3,31 +3,10 @@
 #include <cstdio>
 #include <exception>
 
+#include "inference/weights/progress_bar.h"
 #include "inference/weights/weights_catalog.h"
 
 namespace shape::studio {
-
-std::vector<WeightsFile> official_files_for(ConditioningMode mode) {
-  const char* model = mode == ConditioningMode::kImage ? "image300M" : "text300M";
-  return {official_weights_file(model), official_weights_file("transmitter"), official_weights_file("ViT-L/14")};
-}
-
-std::string format_bytes(std::uint64_t bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double value = static_cast<double>(bytes);
-  int unit = 0;
-  while (value >= 1024.0 && unit < 4) {
-    value /= 1024.0;
-    ++unit;
-  }
-  char text[32];
-  if (unit == 0) {
-    std::snprintf(text, sizeof text, "%llu B", static_cast<unsigned long long>(bytes));
-  } else {
-    std::snprintf(text, sizeof text, value < 10.0 ? "%.1f %s" : "%.0f %s", value, units[unit]);
-  }
-  return text;
-}
 
 std::vector<ModelRow> model_rows(const WeightsStore& store, const std::vector<WeightsFile>& files) {
   std::vector<ModelRow> rows;
@@ -39,7 +18,7 @@ std::vector<ModelRow> model_rows(const WeightsStore& store, const std::vector<We
     row.path = status.path.string();
     switch (status.state) {
       case WeightsFileState::Missing:
-        row.state = status.partial_bytes > 0 ? "missing (" + format_bytes(status.partial_bytes) + " partial)" : "missing";
+        row.state = status.partial_bytes > 0 ? "missing (" + format_byte_count(status.partial_bytes) + " partial)" : "missing";
         row.missing = true;
         break;
       case WeightsFileState::Unverified:
@@ -60,7 +39,7 @@ std::vector<ModelRow> model_rows(const WeightsStore& store, const std::vector<We
         break;
     }
     const std::uint64_t size = status.state == WeightsFileState::Missing ? status.file.size_bytes : status.size_bytes;
-    row.size = size > 0 ? format_bytes(size) : "?";
+    row.size = size > 0 ? format_byte_count(size) : "?";
     rows.push_back(std::move(row));
   }
   return rows;

@@ -11,13 +11,12 @@
 #include <vector>
 
 #include "inference/pipeline/latent_generator.h"
+#include "inference/pipeline/official_models.h"
 #include "inference/weights/downloader.h"
 #include "inference/weights/weights_store.h"
 
 namespace shape::studio {
 
-// text: text300M, transmitter, ViT-L/14; image: image300M, transmitter, ViT-L/14.
-std::vector<WeightsFile> official_files_for(ConditioningMode mode);
 
 struct ModelRow {
   std::string name;      // "text300M"
@@ -31,9 +30,6 @@ struct ModelRow {
 };
 
 std::vector<ModelRow> model_rows(const WeightsStore& store, const std::vector<WeightsFile>& files);
-
-// "1.2 GiB", "340 MiB", "12 KiB", "80 B".
-std::string format_bytes(std::uint64_t bytes);
 
 struct DownloadSnapshot {
   bool running = false;

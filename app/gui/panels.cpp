@@ -1,4 +1,5 @@
 #include "gui/panels.h"
+#include "inference/weights/progress_bar.h"
 
 #include <imgui.h>
 
@@ -114,7 +115,7 @@ void models_section(const ModelsView& models, PanelActions& actions) {
                   std::max<size_t>(1, download.file_count));
     ImGui::ProgressBar(download.fraction(), ImVec2(-1.0f, 0.0f), overlay);
     if (download.bytes_total > 0) {
-      ImGui::TextDisabled("%s / %s", format_bytes(download.bytes_done).c_str(), format_bytes(download.bytes_total).c_str());
+      ImGui::TextDisabled("%s / %s", format_byte_count(download.bytes_done).c_str(), format_byte_count(download.bytes_total).c_str());
     }
     if (ImGui::Button("Cancel download", ImVec2(150, 0))) actions.cancel_download = true;
   } else {

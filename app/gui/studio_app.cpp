@@ -209,7 +209,7 @@ void Studio::refresh_models() {
   models_view_.cache_dir = locations.cache_directory.string();
   models_view_.weights_dir = locations.weights_directory ? locations.weights_directory->string() : "";
   try {
-    models_view_.rows = model_rows(WeightsStore(locations), official_files_for(models_mode_));
+    models_view_.rows = model_rows(WeightsStore(locations), official_model_weights(models_mode_));
   } catch (const std::exception& error) {
     models_view_.rows.clear();
     state_.set_status(std::string("cannot check the model files: ") + error.what(), true);
@@ -376,7 +376,7 @@ void Studio::handle_actions(const PanelActions& actions) {
   if (actions.refresh_models) refresh_models();
   if (actions.download_models) {
     std::vector<WeightsFile> missing;
-    const auto files = official_files_for(models_mode_);
+    const auto files = official_model_weights(models_mode_);
     for (size_t i = 0; i < files.size() && i < models_view_.rows.size(); ++i) {
       if (models_view_.rows[i].missing) missing.push_back(files[i]);
     }

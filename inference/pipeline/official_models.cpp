@@ -18,15 +18,20 @@ std::filesystem::path shipped_config(const std::string& name) {
   return std::filesystem::path(SHAPE_RESOURCES_DIR) / "configs" / name;
 }
 
+std::vector<WeightsFile> official_model_weights(ConditioningMode mode) {
+  const char* model = mode == ConditioningMode::kText ? "text300M" : "image300M";
+  return {official_weights_file(model), official_weights_file("transmitter"), official_weights_file("ViT-L/14")};
+}
+
 ModelFileSet official_model_files(ConditioningMode mode, const WeightsStore& store, FetchPolicy policy,
                                   const DownloadOptions& download, const OfficialModelParts& parts) {
   const bool text = mode == ConditioningMode::kText;
-  const char* model = text ? "text300M" : "image300M";
   const char* model_config = text ? "text300M-config" : "image300M-config";
+  const auto weights = official_model_weights(mode);  // model, transmitter, CLIP
   std::vector<WeightsFile> needed;
-  if (parts.diffusion_model) needed.push_back(official_weights_file(model));
-  if (parts.decoder) needed.push_back(official_weights_file("transmitter"));
-  if (parts.clip) needed.push_back(official_weights_file("ViT-L/14"));
+  if (parts.diffusion_model) needed.push_back(weights[0]);
+  if (parts.decoder) needed.push_back(weights[1]);
+  if (parts.clip) needed.push_back(weights[2]);
   if (policy == FetchPolicy::DownloadMissing) {
     // Fetch the official configs too; without them the shipped reconstructions serve.
     if (parts.diffusion_model) {

@@ -4,9 +4,11 @@
 #pragma once
 
 #include <filesystem>
+#include <vector>
 
 #include "inference/pipeline/latent_generator.h"
 #include "inference/weights/downloader.h"
+#include "inference/weights/weights_catalog.h"
 #include "inference/weights/weights_store.h"
 
 namespace shape {
@@ -16,6 +18,9 @@ struct ModelFileSet {
   std::filesystem::path decoder_config;
   std::filesystem::path decoder_weights;
 };
+
+// The official weights a mode needs: its diffusion model, the transmitter and CLIP ViT-L/14.
+std::vector<WeightsFile> official_model_weights(ConditioningMode mode);
 
 // Which official files are wanted (the others may be replaced by custom ones).
 struct OfficialModelParts {

@@ -26,12 +26,12 @@ fs::path temp_dir(const std::string& name) {
 }
 
 TEST(ModelDownloads, OfficialFilesPerMode) {
-  const auto text = official_files_for(ConditioningMode::kText);
+  const auto text = official_model_weights(ConditioningMode::kText);
   ASSERT_EQ(text.size(), 3u);
   EXPECT_EQ(text[0].name, "text300M");
   EXPECT_EQ(text[1].name, "transmitter");
   EXPECT_EQ(text[2].name, "ViT-L/14");
-  const auto image = official_files_for(ConditioningMode::kImage);
+  const auto image = official_model_weights(ConditioningMode::kImage);
   ASSERT_EQ(image.size(), 3u);
   EXPECT_EQ(image[0].name, "image300M");
 }
@@ -41,7 +41,7 @@ TEST(ModelDownloads, EmptyCacheRowsSayMissingWithTheUrl) {
   WeightsLocations locations;
   locations.cache_directory = cache;
   const WeightsStore store(locations);
-  const auto rows = model_rows(store, official_files_for(ConditioningMode::kText));
+  const auto rows = model_rows(store, official_model_weights(ConditioningMode::kText));
   ASSERT_EQ(rows.size(), 3u);
   for (const auto& row : rows) {
     EXPECT_EQ(row.state, "missing") << row.name;
@@ -115,12 +115,6 @@ TEST(ModelDownloads, CancelAndDestructionDoNotHang) {
     EXPECT_TRUE(downloader.snapshot().result_is_error);
   }
   fs::remove_all(cache);
-}
-
-TEST(ModelDownloads, FormatsBytes) {
-  EXPECT_EQ(format_bytes(80), "80 B");
-  EXPECT_EQ(format_bytes(2048), "2.0 KiB");
-  EXPECT_EQ(format_bytes(1610612736ull), "1.5 GiB");
 }
 
 }  // namespace
