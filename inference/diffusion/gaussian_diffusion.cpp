@@ -72,6 +72,8 @@ GaussianDiffusion::GaussianDiffusion(const DiffusionConfig& config) : config_(co
   for (double beta : betas_) {
     product *= 1.0 - beta;
     alphas_cumprod_.push_back(product);
+    sqrt_recip_alphas_cumprod_.push_back(std::sqrt(1.0 / product));
+    sqrt_recipm1_alphas_cumprod_.push_back(std::sqrt(1.0 / product - 1.0));
   }
 }
 
@@ -98,12 +100,7 @@ double GaussianDiffusion::sigma_to_t(float sigma) const {
 torch::Tensor GaussianDiffusion::predict_xstart(const torch::Tensor& model_output, const torch::Tensor& x_t,
                                                 const torch::Tensor& t) const {
   if (config_.mean_type == "x_start") return model_output;
-  std::vector<double> sqrt_recip(alphas_cumprod_.size()), sqrt_recipm1(alphas_cumprod_.size());
-  for (size_t i = 0; i < alphas_cumprod_.size(); ++i) {
-    sqrt_recip[i] = std::sqrt(1.0 / alphas_cumprod_[i]);
-    sqrt_recipm1[i] = std::sqrt(1.0 / alphas_cumprod_[i] - 1.0);
-  }
-  return extract(sqrt_recip, t, x_t) * x_t - extract(sqrt_recipm1, t, x_t) * model_output;
+  return extract(sqrt_recip_alphas_cumprod_, t, x_t) * x_t - extract(sqrt_recipm1_alphas_cumprod_, t, x_t) * model_output;
 }
 
 }  // namespace shape

@@ -33,6 +33,9 @@ class GaussianDiffusion {
   DiffusionConfig config_;
   std::vector<double> betas_;
   std::vector<double> alphas_cumprod_;
+  // For epsilon prediction: x_start = sqrt(1/a) x_t - sqrt(1/a - 1) eps.
+  std::vector<double> sqrt_recip_alphas_cumprod_;
+  std::vector<double> sqrt_recipm1_alphas_cumprod_;
 };
 
 }  // namespace shape
