@@ -1,6 +1,4 @@
 // shape-cli end to end with the golden small models: what a user types, what they get back.
-#include <sys/wait.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -13,6 +11,7 @@
 #include "inference/export/mesh_import.h"
 #include "inference/pipeline/latent.h"
 #include "inference/pipeline/latent_generator.h"
+#include "tests/app/app_test_support.h"
 #include "tests/inference/golden.h"
 
 namespace fs = std::filesystem;
@@ -20,40 +19,13 @@ namespace fs = std::filesystem;
 namespace shape {
 namespace {
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-CommandResult run_shell(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (!pipe) return result;
-  char chunk[4096];
-  for (size_t n; (n = std::fread(chunk, 1, sizeof chunk, pipe)) > 0;) result.output.append(chunk, n);
-  const int status = ::pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return result;
-}
-
-std::string shell_quoted(const std::string& text) { return "'" + text + "'"; }
+using testing::CommandResult;
+using testing::run_shell;
+using testing::shell_quoted;
 
 std::string golden(const std::string& name) { return shell_quoted(testing::golden_path(name)); }
-
-// The golden small text model and decoder in place of the official files.
-std::string golden_text_models() {
-  return " --config " + golden("e2e.text.transformer.yaml") + " --weights " + golden("e2e_text.transformer.state_dict.pt") +
-         " --diffusion-config " + golden("e2e.diffusion.yaml") + " --clip-weights " + golden("clip.jit.pt") +
-         " --clip-config " + golden("e2e.clip.json") + " --decoder-config " + golden("e2e.decoder.yaml") +
-         " --decoder-weights " + golden("decoder.weights.pt");
-}
-
-std::string golden_image_models() {
-  return " --config " + golden("e2e.image.transformer.yaml") + " --weights " + golden("e2e_image.transformer.state_dict.pt") +
-         " --diffusion-config " + golden("e2e.diffusion.yaml") + " --clip-weights " + golden("clip.weights.pt") +
-         " --clip-config " + golden("e2e.clip.json") + " --decoder-config " + golden("e2e.decoder.yaml") +
-         " --decoder-weights " + golden("decoder.weights.pt");
-}
+std::string golden_text_models() { return testing::golden_model_arguments("text"); }
+std::string golden_image_models() { return testing::golden_model_arguments("image"); }
 
 std::string cli() { return shell_quoted(SHAPE_CLI_PATH); }
 
@@ -91,12 +63,7 @@ TEST_F(Cli, GenerateFromTextWritesMeshRenderAndTheLibrarysLatents) {
   EXPECT_TRUE(fs::exists(path("chair.png")));
 
   // The same request through the library gives the same latent.
-  GeneratorFiles files;
-  files.transformer_config = testing::golden_path("e2e.text.transformer.yaml");
-  files.transformer_weights = testing::golden_path("e2e_text.transformer.state_dict.pt");
-  files.diffusion_config = testing::golden_path("e2e.diffusion.yaml");
-  files.clip_weights = testing::golden_path("clip.jit.pt");
-  files.clip_config = testing::golden_path("e2e.clip.json");
+  const auto files = testing::golden_model_files("text").generator;
   GenerationSettings settings;
   settings.seed = 2024;
   settings.steps = 8;

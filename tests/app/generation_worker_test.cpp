@@ -11,6 +11,7 @@
 
 #include "gui/generation_worker.h"
 #include "inference/export/mesh_import.h"
+#include "tests/app/app_test_support.h"
 
 namespace shape::studio {
 namespace {
@@ -18,19 +19,7 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-std::string golden(const std::string& name) { return std::string(SHAPE_GOLDEN_DIR) + "/" + name; }
-
-ModelFileSet golden_text_files() {
-  ModelFileSet files;
-  files.generator.transformer_config = golden("e2e.text.transformer.yaml");
-  files.generator.transformer_weights = golden("e2e_text.transformer.state_dict.pt");
-  files.generator.diffusion_config = golden("e2e.diffusion.yaml");
-  files.generator.clip_weights = golden("clip.jit.pt");
-  files.generator.clip_config = golden("e2e.clip.json");
-  files.decoder_config = golden("e2e.decoder.yaml");
-  files.decoder_weights = golden("decoder.weights.pt");
-  return files;
-}
+ModelFileSet golden_text_files() { return testing::golden_model_files("text"); }
 
 ModelResolver golden_resolver() {
   return [](ConditioningMode) { return golden_text_files(); };

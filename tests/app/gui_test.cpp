@@ -1,8 +1,6 @@
 // shape-studio run headless under Xvfb through its test hooks: a generation with the golden small
 // models ends with a NeRF image and a mesh on screen, no validation messages, and a readable export.
 // Skips without a DISPLAY (the suite runs under xvfb-run -a -s '-screen 0 1280x800x24').
-#include <sys/wait.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -14,43 +12,19 @@
 #include "inference/clip/image_file.h"
 #include "gui/settings_store.h"
 #include "inference/export/mesh_import.h"
+#include "tests/app/app_test_support.h"
 
 namespace shape {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct RunResult {
-  int exit_code = -1;
-  std::string output;
-};
-
-RunResult run_studio(const std::string& arguments) {
-  RunResult result;
-  FILE* pipe = ::popen(("'" + std::string(SHAPE_STUDIO_PATH) + "' " + arguments + " 2>&1").c_str(), "r");
-  if (!pipe) return result;
-  char chunk[4096];
-  for (size_t n; (n = std::fread(chunk, 1, sizeof chunk, pipe)) > 0;) result.output.append(chunk, n);
-  const int status = ::pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return result;
+testing::CommandResult run_studio(const std::string& arguments) {
+  return testing::run_shell(testing::shell_quoted(SHAPE_STUDIO_PATH) + " " + arguments);
 }
 
-std::string golden(const std::string& name) { return "'" + std::string(SHAPE_GOLDEN_DIR) + "/" + name + "'"; }
-
-std::string golden_text_models() {
-  return " --config " + golden("e2e.text.transformer.yaml") + " --weights " + golden("e2e_text.transformer.state_dict.pt") +
-         " --diffusion-config " + golden("e2e.diffusion.yaml") + " --clip-weights " + golden("clip.jit.pt") +
-         " --clip-config " + golden("e2e.clip.json") + " --decoder-config " + golden("e2e.decoder.yaml") +
-         " --decoder-weights " + golden("decoder.weights.pt");
-}
-
-std::string golden_image_models() {
-  return " --config " + golden("e2e.image.transformer.yaml") + " --weights " + golden("e2e_image.transformer.state_dict.pt") +
-         " --diffusion-config " + golden("e2e.diffusion.yaml") + " --clip-weights " + golden("clip.weights.pt") +
-         " --clip-config " + golden("e2e.clip.json") + " --decoder-config " + golden("e2e.decoder.yaml") +
-         " --decoder-weights " + golden("decoder.weights.pt");
-}
+std::string golden_text_models() { return testing::golden_model_arguments("text"); }
+std::string golden_image_models() { return testing::golden_model_arguments("image"); }
 
 struct Rect {
   int x = 0, y = 0, width = 0, height = 0;
