@@ -12,7 +12,7 @@
 #include "cli/model_options.h"
 #include "inference/clip/image_file.h"
 #include "inference/decoder/camera.h"
-#include "inference/diffusion/karras_sampler.h"
+#include "inference/diffusion/generation_cancelled.h"
 #include "inference/export/mesh_export.h"
 #include "inference/pipeline/latent_decoder.h"
 #include "inference/pipeline/latent_generator.h"

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "cli/commands.h"
-#include "inference/diffusion/karras_sampler.h"
+#include "inference/diffusion/generation_cancelled.h"
 #include "inference/runtime.h"
 #include "inference/weights/downloader.h"
 #include "inference/weights/weights_unavailable.h"

@@ -235,7 +235,7 @@ void GenerationWorker::run_generation(uint64_t job, const GenerationRequest& req
       push(std::move(preview));
     };
     GenerationResult result = generator.generate(request.conditions, request.settings, on_step, &cancel_);
-    if (cancel_) throw std::runtime_error("cancelled");
+    if (cancel_) throw GenerationCancelled();
 
     WorkerEvent samples = event_of(WorkerEventKind::SamplesReady, job);
     for (const auto& notice : result.notices) samples.message += (samples.message.empty() ? "" : "; ") + notice;
@@ -251,20 +251,17 @@ void GenerationWorker::run_generation(uint64_t job, const GenerationRequest& req
     push(std::move(final_preview));
 
     for (size_t i = 0; i < result.latents.size(); ++i) {
-      if (cancel_) throw std::runtime_error("cancelled");
+      if (cancel_) throw GenerationCancelled();
       WorkerEvent mesh = event_of(WorkerEventKind::MeshReady, job);
       mesh.sample = i;
       mesh.mesh = decoder.decode_mesh(result.latents[i], {request.mesh_grid_size});
       push(std::move(mesh));
     }
     push(event_of(WorkerEventKind::Finished, job));
+  } catch (const GenerationCancelled&) {
+    push(event_of(WorkerEventKind::Cancelled, job, "generation cancelled"));
   } catch (const std::exception& error) {
-    // The sampler's GenerationCancelled is a runtime_error; the flag says whether it was asked for.
-    if (cancel_) {
-      push(event_of(WorkerEventKind::Cancelled, job, "generation cancelled"));
-    } else {
-      push(event_of(WorkerEventKind::Failed, job, error.what()));
-    }
+    push(event_of(WorkerEventKind::Failed, job, error.what()));
   }
 }
 

@@ -7,11 +7,11 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
-#include <stdexcept>
 
 #include <torch/types.h>
 
 #include "inference/diffusion/gaussian_diffusion.h"
+#include "inference/diffusion/generation_cancelled.h"
 #include "inference/models/diffusion_transformer.h"
 
 namespace shape {
@@ -28,12 +28,6 @@ struct KarrasSamplerOptions {
   double s_noise = 1.0;
   double guidance_scale = 15.0;  // 0 or 1: no classifier-free guidance
   bool clip_denoised = true;
-};
-
-// Thrown by the sampler when the cancellation flag is set; nothing partial is returned.
-class GenerationCancelled : public std::runtime_error {
- public:
-  GenerationCancelled() : std::runtime_error("generation cancelled") {}
 };
 
 // What the sampler reports before each update (step = 0..steps-1), then once more with the final

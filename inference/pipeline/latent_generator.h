@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "inference/clip/image_u8.h"
+#include "inference/diffusion/generation_cancelled.h"
 #include "inference/pipeline/latent.h"
 
 namespace shape {
@@ -73,7 +74,7 @@ class LatentGenerator {
   int64_t latent_size() const;
 
   // Throws std::invalid_argument for an empty prompt, a missing image or a wrong-kind condition;
-  // GenerationCancelled (inference/diffusion/karras_sampler.h) when `cancel` is set.
+  // GenerationCancelled when `cancel` is set.
   GenerationResult generate(const std::vector<Condition>& conditions, const GenerationSettings& settings,
                             const GenerationCallback& on_step = nullptr,
                             const std::atomic<bool>* cancel = nullptr);
