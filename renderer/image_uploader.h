@@ -6,11 +6,11 @@
 //   ... write w*h*4 bytes (CPU memcpy, or a CUDA kernel into the exported memory) ...
 //   display.update_from(uploader.end_write());
 //
-// StagingImageUploader (host-visible buffer, CPU writes) is the implementation today. A CUDA-Vulkan
-// zero-copy uploader fits the same two calls: it owns an exportable device-local VkBuffer
-// (VK_KHR_external_memory_fd, dedicated allocation) that CUDA imports and LibTorch writes into;
-// begin_write returns nullptr (the producer uses the uploader's own CUDA pointer), and end_write
-// returns the buffer plus the semaphore CUDA signals when its stream is done.
+// StagingImageUploader: host-visible buffer, CPU writes. ExternalMemoryImageUploader: the CUDA-Vulkan
+// zero-copy path; an exportable device-local VkBuffer (VK_KHR_external_memory_fd, dedicated
+// allocation) that CUDA imports and LibTorch writes into; begin_write returns nullptr (the producer
+// uses its own CUDA pointer), and end_write returns the buffer plus the timeline semaphore value CUDA
+// signals when its stream is done. choose_image_uploader (uploader_selection.h) picks one.
 #pragma once
 
 #include "renderer/vulkan_context.h"

@@ -285,6 +285,9 @@ void VulkanContext::create_device() {
   // VK_KHR_external_memory itself is core in Vulkan 1.1; the fd flavour is what CUDA imports on Linux.
   device_info_.external_memory_fd = has_extension(available, VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME);
   if (device_info_.external_memory_fd) extensions.push_back(VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME);
+  // Lets CUDA signal a semaphore Vulkan waits on. Missing on lavapipe: enabled only where the device has it.
+  device_info_.external_semaphore_fd = has_extension(available, VK_KHR_EXTERNAL_SEMAPHORE_FD_EXTENSION_NAME);
+  if (device_info_.external_semaphore_fd) extensions.push_back(VK_KHR_EXTERNAL_SEMAPHORE_FD_EXTENSION_NAME);
 
   auto timeline_supported = vk_struct<VkPhysicalDeviceTimelineSemaphoreFeatures>(
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_TIMELINE_SEMAPHORE_FEATURES);

@@ -47,6 +47,7 @@ struct DeviceInfo {
   // VkPhysicalDeviceIDProperties::deviceUUID: equals cudaDeviceProp::uuid of the same GPU.
   std::array<uint8_t, VK_UUID_SIZE> device_uuid{};
   bool external_memory_fd = false;    // VK_KHR_external_memory_fd enabled (CUDA can import memory)
+  bool external_semaphore_fd = false; // VK_KHR_external_semaphore_fd enabled (CUDA can import semaphores)
   bool fill_mode_non_solid = false;   // polygonMode LINE enabled (wireframe)
   bool timeline_semaphores = false;   // timelineSemaphore feature enabled
   VkDeviceSize non_coherent_atom_size = 1;
