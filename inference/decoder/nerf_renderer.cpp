@@ -239,12 +239,19 @@ NerfRenderResult render_rays(NerstfMlpImpl& mlp, const MetaParameters& params, c
   const auto all_rays = rays.dim() == 3 ? rays.unsqueeze(0).expand({batch, -1, 2, 3}) : rays;
   TORCH_CHECK(all_rays.size(0) == batch, "rays have batch ", all_rays.size(0), " but the params ", batch);
   TORCH_CHECK(options.ray_batch_size > 0, "ray_batch_size must be positive");
+  TORCH_CHECK(options.n_coarse_samples >= 0 && options.n_fine_samples >= 0, "sample counts must not be negative");
+  NerfRendererSettings sampling = settings;
+  // At least 2 coarse samples: the stratified sampler splits the range at their midpoints.
+  if (options.n_coarse_samples > 0) {
+    sampling.n_coarse_samples = std::min(sampling.n_coarse_samples, std::max<int64_t>(2, options.n_coarse_samples));
+  }
+  if (options.n_fine_samples > 0) sampling.n_fine_samples = std::min(sampling.n_fine_samples, options.n_fine_samples);
   const int64_t total = all_rays.size(1);
 
   std::vector<NerfRenderResult> parts;
   for (int64_t start = 0; start < total; start += options.ray_batch_size) {
     const int64_t count = std::min(options.ray_batch_size, total - start);
-    parts.push_back(render_ray_batch(mlp, params, background, all_rays.narrow(1, start, count), settings, options,
+    parts.push_back(render_ray_batch(mlp, params, background, all_rays.narrow(1, start, count), sampling, options,
                                      randomness));
   }
   NerfRenderResult result;

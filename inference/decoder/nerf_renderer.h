@@ -66,6 +66,9 @@ struct NerfRenderOptions {
   // background either way; only their raw_* values differ (0 instead of unused numbers).
   bool skip_missed_rays = true;
   bool keep_raw = false;  // return raw_density / raw_signed_distance per fine sample
+  // Caps on the samples per ray, below the config's counts for cheap previews (0: no cap).
+  int64_t n_coarse_samples = 0;
+  int64_t n_fine_samples = 0;
 };
 
 // Per ray (render_rays: [batch, rays, k]; render_views: [batch, views, height, width, k]).

@@ -60,6 +60,8 @@ ImageU8 LatentDecoder::render_nerf(const Latent& latent, const Camera& camera, c
   if (camera.width <= 0 || camera.height <= 0) throw std::invalid_argument("camera image size must be positive");
   NerfRenderOptions options;
   options.ray_batch_size = settings.ray_batch_size;
+  options.n_coarse_samples = settings.coarse_samples;
+  options.n_fine_samples = settings.fine_samples;
   const auto rendered = impl_->decoder->render_views(impl_->params(latent), {camera}, options, settings.seed);
   // [1, 1, H, W, 3] in 0..255 -> RGB bytes.
   const auto pixels = to_uint8_image(rendered.channels).to(torch::kCPU).contiguous();

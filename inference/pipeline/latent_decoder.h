@@ -20,6 +20,10 @@ struct MeshSettings {
 struct RenderSettings {
   uint64_t seed = 0;  // ray-sample draws (shap-e draws them from the global RNG)
   int64_t ray_batch_size = 4096;
+  // Caps on the samples per ray (0: the decoder config's, 64 coarse + 128 fine for shap-e). Fewer
+  // make cheaper, noisier previews.
+  int64_t coarse_samples = 0;
+  int64_t fine_samples = 0;
 };
 
 class LatentDecoder {
