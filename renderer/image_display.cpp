@@ -12,14 +12,15 @@
 
 namespace shape::render {
 
-ImageDisplay::ImageDisplay(VulkanContext& context, VkRenderPass render_pass)
-    : context_(context), staging_(context) {
+ImageDisplay::ImageDisplay(VulkanContext& context, VkRenderPass render_pass, uint32_t slots)
+    : context_(context), slots_(slots), staging_(context) {
+  if (slots == 0) throw std::invalid_argument("ImageDisplay needs at least one slot");
   create_pipeline(render_pass);
 }
 
 ImageDisplay::~ImageDisplay() {
   vkDeviceWaitIdle(context_.device());  // frames in flight may still sample the texture
-  texture_ = GpuImage();  // before the descriptor pool and sampler that refer to it
+  slots_.clear();  // the textures go before the descriptor pool and sampler that refer to them
   pipeline_objects_.flush();
 }
 
@@ -48,18 +49,22 @@ void ImageDisplay::create_pipeline(VkRenderPass render_pass) {
   VK_CHECK(vkCreateDescriptorSetLayout(device, &set_layout_info, nullptr, &set_layout_));
   pipeline_objects_.push([device, layout = set_layout_] { vkDestroyDescriptorSetLayout(device, layout, nullptr); });
 
-  VkDescriptorPoolSize pool_size{VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, 1};
+  const uint32_t slot_count = static_cast<uint32_t>(slots_.size());
+  VkDescriptorPoolSize pool_size{VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, slot_count};
   auto pool_info = vk_struct<VkDescriptorPoolCreateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO);
-  pool_info.maxSets = 1;
+  pool_info.maxSets = slot_count;
   pool_info.poolSizeCount = 1;
   pool_info.pPoolSizes = &pool_size;
   VK_CHECK(vkCreateDescriptorPool(device, &pool_info, nullptr, &descriptor_pool_));
   pipeline_objects_.push([device, pool = descriptor_pool_] { vkDestroyDescriptorPool(device, pool, nullptr); });
+  const std::vector<VkDescriptorSetLayout> set_layouts(slot_count, set_layout_);
+  std::vector<VkDescriptorSet> sets(slot_count);
   auto set_info = vk_struct<VkDescriptorSetAllocateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO);
   set_info.descriptorPool = descriptor_pool_;
-  set_info.descriptorSetCount = 1;
-  set_info.pSetLayouts = &set_layout_;
-  VK_CHECK(vkAllocateDescriptorSets(device, &set_info, &descriptor_set_));
+  set_info.descriptorSetCount = slot_count;
+  set_info.pSetLayouts = set_layouts.data();
+  VK_CHECK(vkAllocateDescriptorSets(device, &set_info, sets.data()));
+  for (uint32_t i = 0; i < slot_count; ++i) slots_[i].descriptor_set = sets[i];
 
   auto layout_info = vk_struct<VkPipelineLayoutCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO);
   layout_info.setLayoutCount = 1;
@@ -84,22 +89,23 @@ void ImageDisplay::create_pipeline(VkRenderPass render_pass) {
   pipeline_objects_.push([device, pipeline = pipeline_] { vkDestroyPipeline(device, pipeline, nullptr); });
 }
 
-void ImageDisplay::set_image(const uint8_t* rgba, uint32_t width, uint32_t height) {
+void ImageDisplay::set_image(const uint8_t* rgba, uint32_t width, uint32_t height, uint32_t slot) {
   if (!rgba) throw std::invalid_argument("ImageDisplay::set_image: null pixels");
   uint8_t* destination = staging_.begin_write(width, height);
   std::memcpy(destination, rgba, std::size_t{width} * height * 4);
-  update_from(staging_.end_write());
+  update_from(staging_.end_write(), slot);
 }
 
-void ImageDisplay::recreate_texture(VkExtent2D extent) {
+void ImageDisplay::recreate_texture(uint32_t slot, VkExtent2D extent) {
+  Slot& target = slots_[slot];
   // The old texture and the descriptor that names it may still be used by frames in flight.
-  if (texture_) context_.wait_idle();
-  texture_ = GpuImage(context_, ImageSpec{extent, VK_FORMAT_R8G8B8A8_UNORM,
+  if (target.texture) context_.wait_idle();
+  target.texture = GpuImage(context_, ImageSpec{extent, VK_FORMAT_R8G8B8A8_UNORM,
                                           VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT,
                                           VK_IMAGE_ASPECT_COLOR_BIT});
-  VkDescriptorImageInfo image_info{sampler_, texture_.view(), VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL};
+  VkDescriptorImageInfo image_info{sampler_, target.texture.view(), VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL};
   auto write = vk_struct<VkWriteDescriptorSet>(VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET);
-  write.dstSet = descriptor_set_;
+  write.dstSet = target.descriptor_set;
   write.dstBinding = 0;
   write.descriptorCount = 1;
   write.descriptorType = VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER;
@@ -107,7 +113,8 @@ void ImageDisplay::recreate_texture(VkExtent2D extent) {
   vkUpdateDescriptorSets(context_.device(), 1, &write, 0, nullptr);
 }
 
-void ImageDisplay::update_from(const PixelSource& source) {
+void ImageDisplay::update_from(const PixelSource& source, uint32_t slot) {
+  if (slot >= slots_.size()) throw std::out_of_range("ImageDisplay::update_from: no such slot");
   if (source.buffer == VK_NULL_HANDLE || source.width == 0 || source.height == 0) {
     throw std::invalid_argument("ImageDisplay::update_from: empty pixel source");
   }
@@ -116,10 +123,11 @@ void ImageDisplay::update_from(const PixelSource& source) {
     throw std::invalid_argument("ImageDisplay::update_from: image larger than the device allows");
   }
   const VkExtent2D extent{source.width, source.height};
-  const bool fresh = !texture_ || texture_.extent().width != extent.width || texture_.extent().height != extent.height;
-  if (fresh) recreate_texture(extent);
+  const GpuImage& texture = slots_[slot].texture;
+  const bool fresh = !texture || texture.extent().width != extent.width || texture.extent().height != extent.height;
+  if (fresh) recreate_texture(slot, extent);
 
-  const VkImage image = texture_.handle();
+  const VkImage image = slots_[slot].texture.handle();
   context_.immediate_submit(
       [&](VkCommandBuffer cmd) {
         // Earlier frames on this queue may still sample the texture: their fragment shading is the
@@ -151,21 +159,24 @@ void ImageDisplay::update_from(const PixelSource& source) {
       source.wait);
 }
 
-void ImageDisplay::clear() {
-  if (!texture_) return;
+void ImageDisplay::clear(uint32_t slot) {
+  GpuImage& texture = slots_.at(slot).texture;
+  if (!texture) return;
   context_.wait_idle();
-  texture_ = GpuImage();
+  texture = GpuImage();
 }
 
-ViewRect ImageDisplay::draw(const ActivePass& pass, const ViewRect& area) const {
-  if (!texture_ || area.empty()) return {};
-  const VkExtent2D extent = texture_.extent();
+ViewRect ImageDisplay::draw(const ActivePass& pass, const ViewRect& area, uint32_t slot,
+                            const std::optional<ViewRect>& clip) const {
+  const Slot& source = slots_.at(slot);
+  if (!source.texture || area.empty()) return {};
+  const VkExtent2D extent = source.texture.extent();
   const ViewRect fitted = fit_aspect(area, static_cast<float>(extent.width) / static_cast<float>(extent.height));
   // The quad fills the viewport, so the viewport itself is the fitted rectangle.
-  if (!set_viewport_and_scissor(pass.cmd, fitted, pass.extent)) return {};
+  if (!set_viewport_and_scissor(pass.cmd, fitted, pass.extent, clip)) return {};
   vkCmdBindPipeline(pass.cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, pipeline_);
-  vkCmdBindDescriptorSets(pass.cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, pipeline_layout_, 0, 1, &descriptor_set_, 0,
-                          nullptr);
+  vkCmdBindDescriptorSets(pass.cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, pipeline_layout_, 0, 1, &source.descriptor_set,
+                          0, nullptr);
   vkCmdDraw(pass.cmd, 4, 1, 0, 0);
   return fitted;
 }

@@ -91,12 +91,19 @@ VkPipeline create_graphics_pipeline(VkDevice device, const GraphicsPipelineDesc&
   return pipeline;
 }
 
-bool set_viewport_and_scissor(VkCommandBuffer cmd, const ViewRect& rect, VkExtent2D target) {
+bool set_viewport_and_scissor(VkCommandBuffer cmd, const ViewRect& rect, VkExtent2D target,
+                              const std::optional<ViewRect>& clip) {
   if (rect.empty()) return false;
-  const float left = std::max(0.0f, std::floor(rect.x));
-  const float top = std::max(0.0f, std::floor(rect.y));
-  const float right = std::min(static_cast<float>(target.width), std::ceil(rect.x + rect.width));
-  const float bottom = std::min(static_cast<float>(target.height), std::ceil(rect.y + rect.height));
+  float left = std::max(0.0f, std::floor(rect.x));
+  float top = std::max(0.0f, std::floor(rect.y));
+  float right = std::min(static_cast<float>(target.width), std::ceil(rect.x + rect.width));
+  float bottom = std::min(static_cast<float>(target.height), std::ceil(rect.y + rect.height));
+  if (clip) {
+    left = std::max(left, std::floor(clip->x));
+    top = std::max(top, std::floor(clip->y));
+    right = std::min(right, std::ceil(clip->x + clip->width));
+    bottom = std::min(bottom, std::ceil(clip->y + clip->height));
+  }
   if (right <= left || bottom <= top) return false;
 
   const VkViewport viewport{rect.x, rect.y, rect.width, rect.height, 0.0f, 1.0f};

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace shape::render {
@@ -38,8 +39,9 @@ struct GraphicsPipelineDesc {
 // Viewport and scissor are always dynamic (views move with the window and the GUI layout).
 VkPipeline create_graphics_pipeline(VkDevice device, const GraphicsPipelineDesc& desc);
 
-// Sets the viewport to `rect` and the scissor to `rect` clipped to the target. Returns false (and
-// sets nothing) when no pixel of `rect` lies inside the target.
-bool set_viewport_and_scissor(VkCommandBuffer cmd, const ViewRect& rect, VkExtent2D target);
+// Sets the viewport to `rect` and the scissor to `rect` clipped to the target (and to `clip` when
+// given). Returns false (and sets nothing) when no pixel of `rect` is left.
+bool set_viewport_and_scissor(VkCommandBuffer cmd, const ViewRect& rect, VkExtent2D target,
+                              const std::optional<ViewRect>& clip = std::nullopt);
 
 }  // namespace shape::render

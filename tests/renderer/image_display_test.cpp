@@ -184,5 +184,31 @@ TEST_F(RendererImageDisplay, RejectsEmptyAndOversizedImages) {
   EXPECT_THROW(display.update_from(huge), std::invalid_argument);
 }
 
+TEST_F(RendererImageDisplay, SlotsHoldTheirOwnImagesAndDrawsRespectTheClip) {
+  OffscreenTarget target(context(), {128, 64});
+  ImageDisplay display(context(), target.render_pass(), 3);
+  const std::vector<uint8_t> quadrants = quadrant_pattern(16, 16);
+  const std::vector<uint8_t> white(8 * 8 * 4, 255);
+  display.set_image(quadrants.data(), 16, 16, 0);
+  display.set_image(white.data(), 8, 8, 2);
+  EXPECT_TRUE(display.has_image(0));
+  EXPECT_FALSE(display.has_image(1));
+  EXPECT_EQ(display.image_extent(2).width, 8u);
+  target.render([&](const ActivePass& pass) {
+    display.draw(pass, {0, 0, 64, 64}, 0);
+    EXPECT_TRUE(display.draw(pass, {64, 0, 64, 64}, 1).empty());  // an empty slot draws nothing
+    // Slot 2 over the right half, clipped to its top half (as a scrolled GUI panel clips).
+    display.draw(pass, {64, 0, 64, 64}, 2, ViewRect{64, 0, 64, 32});
+  }, kClear);
+  const RgbaImage image = target.read_back();
+  EXPECT_LE(channel_distance(image.at(16, 16), Rgba{255, 0, 0, 255}), 1);    // slot 0's top-left quadrant
+  EXPECT_LE(channel_distance(image.at(48, 48), Rgba{255, 255, 255, 255}), 1);
+  EXPECT_EQ(image.at(96, 16), (Rgba{255, 255, 255, 255}));  // slot 2 inside the clip
+  EXPECT_EQ(image.at(96, 48), kClearPixel);                 // ... and cut off below it
+  display.clear(2);
+  EXPECT_FALSE(display.has_image(2));
+  EXPECT_TRUE(display.has_image(0));
+}
+
 }  // namespace
 }  // namespace shape::render
