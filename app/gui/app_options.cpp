@@ -9,7 +9,8 @@ namespace shape::studio {
 const char* const kStudioUsage = R"(usage: shape-studio [options]
   Shape Studio: text or image -> 3D with Shap-E, in a window.
       --prompt TEXT            the prompt to start with
-      --seed N --steps N --guidance X --grid N --preview-size N   start-up settings
+      --seed N --steps N --guidance X --grid N --preview-size N --preview-every N --samples N
+                               start-up settings
       --view split|nerf|mesh   what the window shows (default: the saved view, else split)
   Settings and the last 20 prompts are saved to $SHAPE_STUDIO_CONFIG_DIR, else
   $XDG_CONFIG_HOME/shape-studio, else ~/.config/shape-studio (settings.ini); options override them.
@@ -20,6 +21,9 @@ const char* const kStudioUsage = R"(usage: shape-studio [options]
       --export PATH            after the job, export the first sample (format from the extension)
       --exit-after-job         quit when the job is over (or after a few frames when there is none)
       --screenshot PATH.png    save the last frame before quitting
+      --screenshot-at-step K:PATH.png   save the frame showing step K's preview (repeatable)
+      --trace                  print events and where the clickable widgets are
+  Ctrl+Q quits.
       --strict-validation      Vulkan validation on; print the message count and exit 3 if any
 )";
 
@@ -40,6 +44,17 @@ void parse_window_size(const std::string& value, int& width, int& height) {
   }
   width = w;
   height = h;
+}
+
+AppOptions::StepScreenshot parse_step_screenshot(const std::string& value) {
+  const auto colon = value.find(':');
+  AppOptions::StepScreenshot shot;
+  if (colon == std::string::npos || colon + 1 == value.size()) {
+    throw cli::UsageError{"--screenshot-at-step takes K:PATH.png, got '" + value + "'"};
+  }
+  shot.step = cli::parse_count("--screenshot-at-step", value.substr(0, colon));
+  shot.path = value.substr(colon + 1);
+  return shot;
 }
 
 }  // namespace
@@ -66,6 +81,15 @@ AppOptions parse_app_options(const std::vector<std::string>& args) {
     } else if (option == "--preview-size") {
       options.preview_size = cli::parse_count(option, reader.value_of(option));
       if (*options.preview_size > 1024) throw cli::UsageError{"--preview-size is at most 1024"};
+    } else if (option == "--preview-every") {
+      options.preview_every = cli::parse_count(option, reader.value_of(option));
+    } else if (option == "--samples") {
+      options.samples = cli::parse_count(option, reader.value_of(option));
+      if (*options.samples > 8) throw cli::UsageError{"--samples is at most 8"};
+    } else if (option == "--screenshot-at-step") {
+      options.step_screenshots.push_back(parse_step_screenshot(reader.value_of(option)));
+    } else if (option == "--trace") {
+      options.trace = true;
     } else if (option == "--view") {
       options.view = parse_view(reader.value_of(option));
       options.view_given = true;

@@ -21,6 +21,8 @@ struct AppOptions {
   std::optional<double> guidance;
   std::optional<int64_t> grid_size;
   std::optional<int64_t> preview_size;
+  std::optional<int64_t> preview_every;
+  std::optional<int64_t> samples;
   render::ViewMode view = render::ViewMode::Split;
   bool view_given = false;  // --view was on the command line (else the saved view is used)
   int window_width = 1280;
@@ -29,6 +31,12 @@ struct AppOptions {
   bool generate = false;           // start a generation right away (with --prompt or --drop)
   bool exit_after_job = false;     // quit once that job (and --export) is over, or after a few frames
   std::filesystem::path screenshot;  // PNG of the last frame before quitting
+  struct StepScreenshot {
+    int64_t step = 0;  // 1-based, as the progress bar counts
+    std::filesystem::path path;
+  };
+  std::vector<StepScreenshot> step_screenshots;  // PNG of the frame showing that step's preview
+  bool trace = false;  // print events and the clickable widgets' places (for tests driving the window)
   std::filesystem::path drop;      // handled as if the file had been dropped on the window
   std::filesystem::path export_path;  // export the first sample here after the job
   bool strict_validation = false;  // Vulkan validation on; exit code 3 if it reported anything

@@ -9,7 +9,7 @@ namespace shape::studio {
 
 namespace {
 
-void copy_into(std::array<char, 1024>& buffer, const std::string& text) {
+void copy_into(TextField& buffer, const std::string& text) {
   const size_t n = std::min(text.size(), buffer.size() - 1);
   std::copy_n(text.data(), n, buffer.data());
   buffer[n] = '\0';
@@ -31,6 +31,16 @@ std::string duration_text(double seconds) {
 void AppState::set_prompt(const std::string& text) { copy_into(prompt, text); }
 void AppState::set_export_path(const std::string& text) { copy_into(export_path, text); }
 
+void AppState::set_model_fields(const CustomModelPaths& paths) {
+  for (size_t i = 0; i < kModelPathCount; ++i) copy_into(model_fields[i], paths.paths[i]);
+}
+
+CustomModelPaths AppState::model_fields_paths() const {
+  CustomModelPaths paths;
+  for (size_t i = 0; i < kModelPathCount; ++i) paths.paths[i] = model_fields[i].data();
+  return paths;
+}
+
 void AppState::set_status(std::string message, bool is_error) {
   status = std::move(message);
   status_is_error = is_error;
@@ -43,6 +53,11 @@ StudioSettings settings_from_state(const AppState& state) {
   settings.guidance = state.guidance;
   settings.grid_size = state.grid_size;
   settings.preview_size = state.preview_size;
+  settings.preview_every = std::clamp(state.preview_every, 1, kMaxPreviewEvery);
+  settings.preview_coarse_samples = std::clamp(state.preview_coarse_samples, 0, kMaxPreviewSamples);
+  settings.preview_fine_samples = std::clamp(state.preview_fine_samples, 0, kMaxPreviewSamples);
+  settings.models = state.models;
+  settings.training_run_dir = state.training_run_dir.data();
   settings.view = state.view == render::ViewMode::ImageOnly  ? "nerf"
                   : state.view == render::ViewMode::MeshOnly ? "mesh"
                                                              : "split";
@@ -62,6 +77,12 @@ void apply_settings(AppState& state, const StudioSettings& settings) {
   state.grid_size = std::clamp(settings.grid_size, 16, 256);
   state.export_grid = state.grid_size;
   state.preview_size = std::clamp(settings.preview_size, 32, 512);
+  state.preview_every = std::clamp(settings.preview_every, 1, kMaxPreviewEvery);
+  state.preview_coarse_samples = std::clamp(settings.preview_coarse_samples, 0, kMaxPreviewSamples);
+  state.preview_fine_samples = std::clamp(settings.preview_fine_samples, 0, kMaxPreviewSamples);
+  state.models = settings.models;
+  state.set_model_fields(settings.models);
+  copy_into(state.training_run_dir, settings.training_run_dir);
   state.view = settings.view == "nerf"   ? render::ViewMode::ImageOnly
                : settings.view == "mesh" ? render::ViewMode::MeshOnly
                                          : render::ViewMode::Split;
@@ -78,6 +99,13 @@ void apply_settings(AppState& state, const StudioSettings& settings) {
 void remember_prompt(AppState& state) {
   if (state.image_condition) return;
   add_to_history(state.history, state.prompt_text());
+}
+
+void remove_reference_image(AppState& state) {
+  state.image_condition.reset();
+  state.image_name.clear();
+  state.guidance = 15.0f;  // shap-e's text guidance
+  state.reference_changed = true;
 }
 
 bool select_sample(AppState& state, size_t index) {
@@ -111,12 +139,23 @@ bool apply_event(AppState& state, const WorkerEvent& event) {
       state.eta_seconds = event.eta_seconds;
       return false;
     case WorkerEventKind::Preview:
+      state.image_to_show = event.image;
+      state.image_step = event.step < event.total_steps ? event.step : -1;
+      return false;
     case WorkerEventKind::Rendered:
       state.image_to_show = event.image;
+      state.image_step = -1;
+      return false;
+    case WorkerEventKind::Thumbnail:
+      if (event.sample < state.sample_thumbnails.size()) {
+        state.sample_thumbnails[event.sample] = event.image;
+        state.thumbnails_changed.push_back(event.sample);
+      }
       return false;
     case WorkerEventKind::SamplesReady:
       state.latents = event.latents;
       state.sample_meshes.assign(event.latents.size(), Mesh{});
+      state.sample_thumbnails.assign(event.latents.size(), ImageU8{});
       if (state.shown_sample >= state.latents.size()) state.shown_sample = 0;
       state.has_result = true;
       state.phase = "meshing";
@@ -179,9 +218,19 @@ GenerationRequest make_request(const AppState& state) {
   request.settings.steps = std::max(1, state.steps);
   request.settings.guidance_scale = state.guidance;
   request.preview_size = std::clamp(state.preview_size, 16, 1024);
+  request.preview_every = std::clamp(state.preview_every, 1, kMaxPreviewEvery);
+  request.preview_render = preview_render_settings(state);
   request.mesh_grid_size = std::clamp(state.grid_size, 8, 256);
   request.preview_sample = std::min(state.shown_sample, request.conditions.size() - 1);
   return request;
+}
+
+RenderSettings preview_render_settings(const AppState& state) {
+  RenderSettings settings;
+  settings.seed = static_cast<uint64_t>(std::max(0, state.seed));
+  settings.coarse_samples = std::clamp(state.preview_coarse_samples, 0, kMaxPreviewSamples);
+  settings.fine_samples = std::clamp(state.preview_fine_samples, 0, kMaxPreviewSamples);
+  return settings;
 }
 
 std::vector<uint8_t> to_rgba(const ImageU8& image) {

@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "gui/custom_models.h"
 #include "gui/generation_worker.h"
+#include "gui/loss_curve_tail.h"
 #include "gui/settings_store.h"
 #include "inference/clip/image_u8.h"
 #include "inference/mesh/mesh.h"
@@ -18,9 +20,11 @@ namespace shape::studio {
 
 inline constexpr const char* kExportFormats[] = {"glb", "gltf", "ply", "obj"};
 
+using TextField = std::array<char, 1024>;  // ImGui edits text in place
+
 struct AppState {
   // Inputs.
-  std::array<char, 1024> prompt{};        // ImGui edits it in place
+  TextField prompt{};
   std::optional<ImageU8> image_condition;  // a dropped picture: generation uses the image model
   std::string image_name;
   int seed = 0;
@@ -28,14 +32,26 @@ struct AppState {
   float guidance = 15.0f;
   int grid_size = 128;
   int preview_size = 64;
+  int preview_every = 1;
+  int preview_coarse_samples = 32;
+  int preview_fine_samples = 32;
   render::ViewMode view = render::ViewMode::Split;
   bool wireframe = false;
-  std::array<char, 1024> export_path{};
+  TextField export_path{};
   int export_format = 0;  // index into kExportFormats
   int export_grid = 128;
   int simplify_triangles = 0;  // 0 keeps them all
   int samples = 1;             // 1..8 samples per generation
   std::vector<std::string> history;  // previous prompts, most recent first
+  CustomModelPaths models;           // the files in use (applied from the fields below)
+  std::array<TextField, kModelPathCount> model_fields{};  // the Models panel's edits
+  std::string models_error;          // why the last Apply was refused
+
+  // The Training panel.
+  TextField training_run_dir{};
+  LossCurveTail training;
+  int training_column = 0;  // index into training.value_columns()
+  bool training_log_scale = true;
 
   // The current job.
   uint64_t job = 0;
@@ -51,6 +67,7 @@ struct AppState {
   std::vector<Latent> latents;
   size_t shown_sample = 0;  // which sample the views, meshing and export use
   std::vector<Mesh> sample_meshes;  // per sample, as they arrive (may be empty)
+  std::vector<ImageU8> sample_thumbnails;  // per sample, as they arrive (empty image until then)
   Mesh mesh;  // the shown sample's mesh (picking reads it)
   bool has_result = false;
 
@@ -62,11 +79,16 @@ struct AppState {
 
   // Set by events, consumed by the frame loop (GPU uploads happen between frames).
   std::optional<ImageU8> image_to_show;
+  int64_t image_step = -1;  // the step image_to_show previews (-1: not a step preview)
   bool mesh_changed = false;
+  std::vector<size_t> thumbnails_changed;  // samples whose thumbnail arrived
+  bool reference_changed = false;          // the dropped image was set or removed
 
   std::string prompt_text() const { return prompt.data(); }
   void set_prompt(const std::string& text);
   void set_export_path(const std::string& text);
+  void set_model_fields(const CustomModelPaths& paths);
+  CustomModelPaths model_fields_paths() const;
   void set_status(std::string message, bool is_error = false);
 };
 
@@ -84,6 +106,11 @@ bool apply_event(AppState& state, const WorkerEvent& event);
 
 // The request the Generate button makes from the inputs.
 GenerationRequest make_request(const AppState& state);
+// How previews and orbit re-renders are rendered: the preview sample caps, the seed's ray draws.
+RenderSettings preview_render_settings(const AppState& state);
+
+// Clears the dropped image: generation goes back to the text prompt.
+void remove_reference_image(AppState& state);
 
 // RGB, gray or RGBA pixels → RGBA8 for the image display.
 std::vector<uint8_t> to_rgba(const ImageU8& image);

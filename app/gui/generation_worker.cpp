@@ -1,5 +1,6 @@
 #include "gui/generation_worker.h"
 
+#include <algorithm>
 #include <cmath>
 #include <exception>
 #include <stdexcept>
@@ -16,6 +17,7 @@ const char* to_string(WorkerEventKind kind) {
     case WorkerEventKind::Preview: return "preview";
     case WorkerEventKind::SamplesReady: return "samples ready";
     case WorkerEventKind::MeshReady: return "mesh ready";
+    case WorkerEventKind::Thumbnail: return "thumbnail";
     case WorkerEventKind::Rendered: return "rendered";
     case WorkerEventKind::ModelsReady: return "models ready";
     case WorkerEventKind::Exported: return "exported";
@@ -37,6 +39,8 @@ namespace {
 ConditioningMode mode_of(const std::vector<Condition>& conditions) {
   return !conditions.empty() && conditions.front().image ? ConditioningMode::kImage : ConditioningMode::kText;
 }
+
+constexpr int64_t kThumbnailHeight = 64;
 
 const char* mode_name(ConditioningMode mode) { return mode == ConditioningMode::kText ? "text" : "image"; }
 
@@ -90,10 +94,15 @@ void GenerationWorker::set_preview_camera(const Camera& camera) {
   camera_ = camera;
 }
 
-void GenerationWorker::render(const Latent& latent, const Camera& camera) {
+void GenerationWorker::render(const Latent& latent, const Camera& camera, const RenderSettings& settings) {
   std::lock_guard<std::mutex> lock(mutex_);
-  pending_render_ = RenderRequest{latent, camera};
+  pending_render_ = RenderRequest{latent, camera, settings};
   wake_.notify_all();
+}
+
+void GenerationWorker::replace_models(ModelResolver resolver) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  pending_resolver_ = std::move(resolver);
 }
 
 void GenerationWorker::load_models(ConditioningMode mode) {
@@ -146,6 +155,11 @@ void GenerationWorker::run() {
     });
     if (stopping_) return;
     working_ = true;
+    if (pending_resolver_) {
+      resolver_ = std::move(*pending_resolver_);
+      pending_resolver_.reset();
+      models_ = std::make_unique<Models>();  // the next job loads through the new resolver
+    }
     if (pending_generation_) {
       auto [job, request] = std::move(*pending_generation_);
       pending_generation_.reset();
@@ -214,8 +228,9 @@ void GenerationWorker::run_generation(uint64_t job, const GenerationRequest& req
     LatentGenerator& generator = *models.generators[mode];
     const LatentDecoder& decoder = *models.decoder;
     const size_t preview_sample = std::min(request.preview_sample, request.conditions.size() - 1);
-    RenderSettings render_settings;
+    RenderSettings render_settings = request.preview_render;
     render_settings.seed = request.settings.seed;
+    const int64_t preview_every = std::max<int64_t>(1, request.preview_every);
 
     const auto on_step = [&](const GenerationStep& step) {
       WorkerEvent event = event_of(WorkerEventKind::Step, job);
@@ -227,6 +242,7 @@ void GenerationWorker::run_generation(uint64_t job, const GenerationRequest& req
       push(std::move(event));
       // The last report (step == total) repeats the result; the final preview follows below.
       if (step.step >= step.total_steps || step.predicted.size() <= preview_sample || cancel_) return;
+      if (step.step % preview_every != 0) return;
       WorkerEvent preview = event_of(WorkerEventKind::Preview, job);
       preview.step = step.step;
       preview.total_steps = step.total_steps;
@@ -249,6 +265,18 @@ void GenerationWorker::run_generation(uint64_t job, const GenerationRequest& req
     final_preview.image =
         decoder.render_nerf(result.latents[preview_sample], preview_camera(request.preview_size), render_settings);
     push(std::move(final_preview));
+
+    // A batch's strip of thumbnails, to pick a sample from: square, with the view's vertical field.
+    Camera thumbnail_camera = preview_camera(kThumbnailHeight);
+    thumbnail_camera.width = kThumbnailHeight;
+    thumbnail_camera.x_fov = thumbnail_camera.y_fov;
+    for (size_t i = 0; result.latents.size() > 1 && i < result.latents.size(); ++i) {
+      if (cancel_) throw GenerationCancelled();
+      WorkerEvent thumbnail = event_of(WorkerEventKind::Thumbnail, job);
+      thumbnail.sample = i;
+      thumbnail.image = decoder.render_nerf(result.latents[i], thumbnail_camera, render_settings);
+      push(std::move(thumbnail));
+    }
 
     for (size_t i = 0; i < result.latents.size(); ++i) {
       if (cancel_) throw GenerationCancelled();
@@ -281,7 +309,7 @@ void GenerationWorker::run_render(const RenderRequest& request) {
   try {
     if (!models_->decoder) return;  // nothing generated yet: nothing to show
     WorkerEvent event = event_of(WorkerEventKind::Rendered, 0);
-    event.image = models_->decoder->render_nerf(request.latent, request.camera);
+    event.image = models_->decoder->render_nerf(request.latent, request.camera, request.settings);
     push(std::move(event));
   } catch (const std::exception& error) {
     push(event_of(WorkerEventKind::Failed, 0, std::string("render failed: ") + error.what()));

@@ -26,6 +26,7 @@
 #include "inference/export/mesh_export.h"
 #include "inference/mesh/mesh.h"
 #include "inference/pipeline/latent.h"
+#include "inference/pipeline/latent_decoder.h"
 #include "inference/pipeline/latent_generator.h"
 #include "inference/pipeline/official_models.h"
 
@@ -39,6 +40,8 @@ struct GenerationRequest {
   std::vector<Condition> conditions;  // one per sample; all text or all image
   GenerationSettings settings;
   int64_t preview_size = 128;   // NeRF preview height in pixels (width follows the camera's aspect)
+  int64_t preview_every = 1;    // a preview after every N-th step (and always the final one)
+  RenderSettings preview_render;  // sample caps for previews and thumbnails (seed: the generation's)
   int64_t mesh_grid_size = 64;  // STF grid of the meshes made at the end
   size_t preview_sample = 0;    // which sample the step previews show
 };
@@ -56,6 +59,7 @@ enum class WorkerEventKind {
   Preview,       // image: NeRF of the selected sample's current prediction (step), or of the result
   SamplesReady,  // latents: the finished samples
   MeshReady,     // sample, mesh (possibly empty: no surface)
+  Thumbnail,     // sample, image: a small NeRF of each sample of a batch (before the meshes)
   Rendered,      // image: answer to render()
   ModelsReady,   // answer to load_models(): the models are loaded
   Exported,      // message: the file written
@@ -98,7 +102,10 @@ class GenerationWorker {
   void set_preview_camera(const Camera& camera);
   // NeRF-renders `latent` from `camera` at camera.width × camera.height once no generation runs;
   // a newer request replaces one not yet started.
-  void render(const Latent& latent, const Camera& camera);
+  void render(const Latent& latent, const Camera& camera, const RenderSettings& settings = {});
+  // Loads models through `resolver` from now on: the loaded ones are dropped before the next job
+  // (custom files chosen in the GUI).
+  void replace_models(ModelResolver resolver);
   // Loads the models for `mode` ahead of the first generation (Loading, then ModelsReady or Failed,
   // e.g. with the list of missing weights files).
   void load_models(ConditioningMode mode);
@@ -117,6 +124,7 @@ class GenerationWorker {
   struct RenderRequest {
     Latent latent;
     Camera camera;
+    RenderSettings settings;
   };
 
   void run();
@@ -128,7 +136,7 @@ class GenerationWorker {
   void push(WorkerEvent event);
   Camera preview_camera(int64_t preview_height) const;
 
-  ModelResolver resolver_;
+  ModelResolver resolver_;  // touched by the worker thread only (replacements arrive through pending_resolver_)
   std::string device_;
   std::unique_ptr<Models> models_;  // touched by the worker thread only
 
@@ -140,6 +148,7 @@ class GenerationWorker {
   std::deque<ExportRequest> pending_exports_;
   std::optional<RenderRequest> pending_render_;
   std::optional<ConditioningMode> pending_load_;
+  std::optional<ModelResolver> pending_resolver_;
   bool working_ = false;      // the worker is inside a job
   bool generation_running_ = false;
   Camera camera_;

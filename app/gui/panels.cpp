@@ -4,8 +4,10 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 namespace shape::studio {
 
@@ -13,18 +15,39 @@ namespace {
 
 const ImVec4 kErrorColor{1.0f, 0.45f, 0.4f, 1.0f};
 const ImVec4 kOkColor{0.55f, 0.9f, 0.55f, 1.0f};
+constexpr float kReferenceSize = 96.0f;
+constexpr float kThumbnailSize = 72.0f;
+constexpr int kThumbnailsPerRow = 4;
 
-void prompt_section(AppState& state, PanelActions& actions) {
+render::ViewRect last_item_rect() {
+  const ImVec2 min = ImGui::GetItemRectMin();
+  const ImVec2 max = ImGui::GetItemRectMax();
+  return {min.x, min.y, max.x - min.x, max.y - min.y};
+}
+
+void error_text(const std::string& text) {
+  ImGui::PushStyleColor(ImGuiCol_Text, kErrorColor);
+  ImGui::TextWrapped("%s", text.c_str());
+  ImGui::PopStyleColor();
+}
+
+void prompt_section(AppState& state, PanelActions& actions, ImGuiImages& images) {
   ImGui::TextUnformatted("Prompt");
   if (state.image_condition) {
+    images.image(kReferenceSlot, ImVec2(kReferenceSize, kReferenceSize));
+    ImGui::SameLine();
+    ImGui::BeginGroup();
     ImGui::TextWrapped("Image: %s (%dx%d)", state.image_name.c_str(), state.image_condition->width,
                        state.image_condition->height);
-    if (ImGui::Button("Use the text prompt instead")) actions.clear_image = true;
+    if (ImGui::Button("Remove")) actions.clear_image = true;
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("back to the text prompt");
+    ImGui::EndGroup();
   } else {
     ImGui::SetNextItemWidth(-1.0f - 76.0f);
     if (ImGui::InputText("##prompt", state.prompt.data(), state.prompt.size(), ImGuiInputTextFlags_EnterReturnsTrue)) {
       actions.generate = !state.generating;
     }
+    actions.prompt_field = last_item_rect();
     ImGui::SameLine();
     ImGui::SetNextItemWidth(70.0f);
     ImGui::BeginDisabled(state.history.empty());
@@ -66,29 +89,74 @@ void settings_section(AppState& state) {
   ImGui::SliderInt("preview size", &state.preview_size, 32, 512);
   ImGui::SliderInt("samples", &state.samples, 1, 8);
   ImGui::EndDisabled();
+  // Previews may change mid-generation: they apply from the next step.
+  ImGui::SliderInt("preview every", &state.preview_every, 1, 16, state.preview_every == 1 ? "step" : "%d steps");
+  ImGui::SliderInt("preview coarse", &state.preview_coarse_samples, 0, 128,
+                   state.preview_coarse_samples == 0 ? "model's" : "%d samples");
+  ImGui::SliderInt("preview fine", &state.preview_fine_samples, 0, 256,
+                   state.preview_fine_samples == 0 ? "model's" : "%d samples");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("fewer samples per ray: faster, noisier previews (0: the model's)");
   state.samples = std::clamp(state.samples, 1, 8);
   state.seed = std::max(0, state.seed);
+  state.preview_every = std::clamp(state.preview_every, 1, kMaxPreviewEvery);
+  state.preview_coarse_samples = std::clamp(state.preview_coarse_samples, 0, kMaxPreviewSamples);
+  state.preview_fine_samples = std::clamp(state.preview_fine_samples, 0, kMaxPreviewSamples);
 }
 
-void samples_section(const AppState& state, PanelActions& actions) {
+// The batch's thumbnails; clicking one shows that sample in the views and export.
+void samples_section(const AppState& state, PanelActions& actions, ImGuiImages& images) {
   if (state.latents.size() < 2) return;
-  ImGui::TextUnformatted("Sample shown (views and export):");
+  ImGui::Text("Samples (seed %d): click one to show it", state.seed);
+  ImDrawList* draw_list = ImGui::GetWindowDrawList();
   for (size_t i = 0; i < state.latents.size(); ++i) {
-    if (i > 0 && i % 4 != 0) ImGui::SameLine();
+    if (i % kThumbnailsPerRow != 0) ImGui::SameLine();
+    ImGui::BeginGroup();
+    const std::string id = "##sample" + std::to_string(i);
+    const uint32_t slot = kFirstSampleSlot + static_cast<uint32_t>(i);
+    if (images.image_button(id.c_str(), slot, ImVec2(kThumbnailSize, kThumbnailSize))) {
+      actions.select_sample = static_cast<int>(i);
+    }
+    const render::ViewRect rect = last_item_rect();
+    actions.sample_thumbnails.push_back(rect);
     const bool selected = i == state.shown_sample;
-    if (selected) ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_ButtonActive));
-    const std::string label = "#" + std::to_string(i + 1) + "##sample" + std::to_string(i);
-    if (ImGui::Button(label.c_str(), ImVec2(70, 0))) actions.select_sample = static_cast<int>(i);
-    if (selected) ImGui::PopStyleColor();
+    const ImU32 border = ImGui::GetColorU32(selected ? ImGuiCol_ButtonActive : ImGuiCol_Border);
+    draw_list->AddRect(ImVec2(rect.x, rect.y), ImVec2(rect.x + rect.width, rect.y + rect.height), border, 0.0f, 0,
+                       selected ? 3.0f : 1.0f);
+    if (!images.has_image(slot)) {
+      draw_list->AddText(ImVec2(rect.x + 6, rect.y + 6), ImGui::GetColorU32(ImGuiCol_TextDisabled), "...");
+    }
+    const bool meshed = i < state.sample_meshes.size() && !state.sample_meshes[i].empty();
     if (ImGui::IsItemHovered()) {
-      const bool meshed = i < state.sample_meshes.size() && !state.sample_meshes[i].empty();
       ImGui::SetTooltip("sample %zu of %zu (seed %d)%s", i + 1, state.latents.size(), state.seed,
                         meshed ? "" : "  no mesh yet");
     }
+    ImGui::Text("#%zu%s", i + 1, selected ? " shown" : "");
+    ImGui::EndGroup();
   }
 }
 
-void models_section(const ModelsView& models, PanelActions& actions) {
+// Custom files (each replaces an official one) and a folder of hand-downloaded official files.
+void custom_models_section(AppState& state, PanelActions& actions) {
+  ImGui::TextDisabled("files on disk (empty: the official ones)");
+  for (size_t i = 0; i < kModelPathCount; ++i) {
+    auto& field = state.model_fields[i];
+    ImGui::SetNextItemWidth(-130.0f);
+    const std::string label = std::string(model_path_label(static_cast<ModelPath>(i))) + "##model" + std::to_string(i);
+    ImGui::InputText(label.c_str(), field.data(), field.size());
+  }
+  const bool edited = state.model_fields_paths() != state.models;
+  ImGui::BeginDisabled(!edited);
+  if (ImGui::Button("Apply", ImVec2(80, 0))) actions.apply_models = true;
+  ImGui::SameLine();
+  if (ImGui::Button("Revert", ImVec2(80, 0))) {
+    state.set_model_fields(state.models);
+    state.models_error.clear();
+  }
+  ImGui::EndDisabled();
+  if (!state.models_error.empty()) error_text(state.models_error);
+}
+
+void models_section(AppState& state, const ModelsView& models, PanelActions& actions) {
   if (!ImGui::CollapsingHeader("Models")) return;
   ImGui::TextDisabled("official files for %s generation", models.mode.c_str());
   if (!models.custom_note.empty()) ImGui::TextWrapped("%s", models.custom_note.c_str());
@@ -130,16 +198,67 @@ void models_section(const ModelsView& models, PanelActions& actions) {
     ImGui::TextWrapped("%s", download.result.c_str());
     ImGui::PopStyleColor();
   }
+  ImGui::Separator();
+  custom_models_section(state, actions);
 }
 
-void view_section(AppState& state, PanelActions& actions) {
+// A training run's loss curve, read from its loss.csv as it grows.
+void training_section(AppState& state, PanelActions& actions) {
+  if (!ImGui::CollapsingHeader("Training")) return;
+  ImGui::SetNextItemWidth(-70.0f);
+  if (ImGui::InputText("##run_dir", state.training_run_dir.data(), state.training_run_dir.size(),
+                       ImGuiInputTextFlags_EnterReturnsTrue)) {
+    actions.follow_training = true;
+  }
+  ImGui::SameLine();
+  if (ImGui::Button("Follow", ImVec2(62, 0))) actions.follow_training = true;
+  ImGui::TextDisabled("a run folder (shape-cli train's output) or its loss.csv");
+  const LossCurveTail& tail = state.training;
+  if (!tail.message().empty()) {
+    if (tail.message_is_error()) {
+      error_text(tail.message());
+    } else {
+      ImGui::TextWrapped("%s", tail.message().c_str());
+    }
+  }
+  const auto& columns = tail.columns();
+  if (columns.size() < 3 || tail.rows() == 0) return;
+  // Columns 0 and 1 are step and seconds; the rest are losses and the like.
+  state.training_column = std::clamp(state.training_column, 0, static_cast<int>(columns.size()) - 3);
+  const size_t column = static_cast<size_t>(state.training_column) + 2;
+  ImGui::SetNextItemWidth(150.0f);
+  if (ImGui::BeginCombo("##column", columns[column].c_str())) {
+    for (size_t i = 2; i < columns.size(); ++i) {
+      if (ImGui::Selectable(columns[i].c_str(), i == column)) state.training_column = static_cast<int>(i - 2);
+    }
+    ImGui::EndCombo();
+  }
+  ImGui::SameLine();
+  ImGui::Checkbox("log scale", &state.training_log_scale);
+
+  std::vector<float> plotted;
+  plotted.reserve(tail.rows());
+  for (float value : tail.values(column)) {
+    if (!std::isfinite(value) || (state.training_log_scale && value <= 0.0f)) continue;
+    plotted.push_back(state.training_log_scale ? std::log10(value) : value);
+  }
+  const std::string overlay = columns[column] + (state.training_log_scale ? " (log10)" : "");
+  ImGui::PlotLines("##loss", plotted.data(), static_cast<int>(plotted.size()), 0, overlay.c_str(), FLT_MAX, FLT_MAX,
+                   ImVec2(-1.0f, 110.0f));
+  const double elapsed = tail.values(1).back();
+  ImGui::Text("step %.0f  %s %.4g  elapsed %.0fm %02.0fs", static_cast<double>(tail.values(0).back()),
+              columns[column].c_str(), static_cast<double>(tail.values(column).back()), std::floor(elapsed / 60.0),
+              std::fmod(elapsed, 60.0));
+}
+
+void view_section(AppState& state) {
   if (!ImGui::CollapsingHeader("View", ImGuiTreeNodeFlags_DefaultOpen)) return;
   int mode = static_cast<int>(state.view);
-  actions.view_changed |= ImGui::RadioButton("Split", &mode, static_cast<int>(render::ViewMode::Split));
+  ImGui::RadioButton("Split", &mode, static_cast<int>(render::ViewMode::Split));
   ImGui::SameLine();
-  actions.view_changed |= ImGui::RadioButton("NeRF", &mode, static_cast<int>(render::ViewMode::ImageOnly));
+  ImGui::RadioButton("NeRF", &mode, static_cast<int>(render::ViewMode::ImageOnly));
   ImGui::SameLine();
-  actions.view_changed |= ImGui::RadioButton("Mesh", &mode, static_cast<int>(render::ViewMode::MeshOnly));
+  ImGui::RadioButton("Mesh", &mode, static_cast<int>(render::ViewMode::MeshOnly));
   state.view = static_cast<render::ViewMode>(mode);
   ImGui::Checkbox("wireframe", &state.wireframe);
   ImGui::TextDisabled("drag: orbit  right/shift-drag: pan\nwheel: zoom  double-click: focus  F: reset");
@@ -165,20 +284,21 @@ void export_section(AppState& state, PanelActions& actions) {
 
 }  // namespace
 
-PanelActions draw_panels(AppState& state, float window_height, const ModelsView& models) {
+PanelActions draw_panels(AppState& state, float window_height, const ModelsView& models, ImGuiImages& images) {
   PanelActions actions;
   ImGui::SetNextWindowPos(ImVec2(0.0f, 0.0f));
   ImGui::SetNextWindowSize(ImVec2(kPanelWidth, window_height));
   ImGui::Begin("Shape Studio", nullptr,
                ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
                    ImGuiWindowFlags_NoSavedSettings);
-  prompt_section(state, actions);
+  prompt_section(state, actions, images);
   ImGui::Separator();
+  samples_section(state, actions, images);
   settings_section(state);
-  samples_section(state, actions);
-  view_section(state, actions);
+  view_section(state);
   export_section(state, actions);
-  models_section(models, actions);
+  models_section(state, models, actions);
+  training_section(state, actions);
   ImGui::Separator();
   if (!state.status.empty()) {
     if (state.status_is_error) ImGui::PushStyleColor(ImGuiCol_Text, kErrorColor);

@@ -1,6 +1,7 @@
 #include "gui/settings_store.h"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -85,13 +86,27 @@ bool parse_bool(const std::string& value, size_t line, const std::string& key) {
 
 int clamp_int(long value, int low, int high) { return static_cast<int>(std::clamp<long>(value, low, high)); }
 
+const ModelPath* find_model_path(const std::string& key) {
+  static const auto paths = [] {
+    std::array<ModelPath, kModelPathCount> all{};
+    for (size_t i = 0; i < kModelPathCount; ++i) all[i] = static_cast<ModelPath>(i);
+    return all;
+  }();
+  for (const auto& which : paths) {
+    if (key == model_path_key(which)) return &which;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 bool StudioSettings::operator==(const StudioSettings& o) const {
   return seed == o.seed && steps == o.steps && guidance == o.guidance && grid_size == o.grid_size &&
          preview_size == o.preview_size && view == o.view && wireframe == o.wireframe &&
          export_path == o.export_path && export_format == o.export_format && samples == o.samples &&
-         history == o.history;
+         history == o.history && preview_every == o.preview_every &&
+         preview_coarse_samples == o.preview_coarse_samples && preview_fine_samples == o.preview_fine_samples &&
+         models == o.models && training_run_dir == o.training_run_dir;
 }
 
 fs::path settings_directory() {
@@ -116,11 +131,19 @@ std::string serialize_settings(const StudioSettings& s) {
   out << "guidance=" << guidance << "\n";
   out << "grid_size=" << s.grid_size << "\n";
   out << "preview_size=" << s.preview_size << "\n";
+  out << "preview_every=" << s.preview_every << "\n";
+  out << "preview_coarse_samples=" << s.preview_coarse_samples << "\n";
+  out << "preview_fine_samples=" << s.preview_fine_samples << "\n";
   out << "view=" << s.view << "\n";
   out << "wireframe=" << (s.wireframe ? "true" : "false") << "\n";
   out << "export_path=" << escape(s.export_path) << "\n";
   out << "export_format=" << s.export_format << "\n";
   out << "samples=" << s.samples << "\n";
+  for (size_t i = 0; i < kModelPathCount; ++i) {
+    const auto which = static_cast<ModelPath>(i);
+    if (!s.models[which].empty()) out << model_path_key(which) << "=" << escape(s.models[which]) << "\n";
+  }
+  if (!s.training_run_dir.empty()) out << "training_run_dir=" << escape(s.training_run_dir) << "\n";
   for (const auto& prompt : s.history) out << "history=" << escape(prompt) << "\n";
   return out.str();
 }
@@ -140,7 +163,9 @@ StudioSettings parse_settings(const std::string& text) {
     const std::string key = trim(raw.substr(0, eq));
     std::string value = raw.substr(eq + 1);
     if (!value.empty() && value.back() == '\r') value.pop_back();
-    if (key != "history" && key != "export_path") value = trim(value);
+    const ModelPath* model_path = find_model_path(key);
+    const bool verbatim = key == "history" || key == "export_path" || key == "training_run_dir" || model_path;
+    if (!verbatim) value = trim(value);
     if (key == "seed") {
       s.seed = clamp_int(parse_int(value, line, key), 0, 0x7fffffff);
     } else if (key == "steps") {
@@ -151,6 +176,16 @@ StudioSettings parse_settings(const std::string& text) {
       s.grid_size = clamp_int(parse_int(value, line, key), 16, 256);
     } else if (key == "preview_size") {
       s.preview_size = clamp_int(parse_int(value, line, key), 32, 512);
+    } else if (key == "preview_every") {
+      s.preview_every = clamp_int(parse_int(value, line, key), 1, kMaxPreviewEvery);
+    } else if (key == "preview_coarse_samples") {
+      s.preview_coarse_samples = clamp_int(parse_int(value, line, key), 0, kMaxPreviewSamples);
+    } else if (key == "preview_fine_samples") {
+      s.preview_fine_samples = clamp_int(parse_int(value, line, key), 0, kMaxPreviewSamples);
+    } else if (model_path) {
+      s.models[*model_path] = unescape(value);
+    } else if (key == "training_run_dir") {
+      s.training_run_dir = unescape(value);
     } else if (key == "view") {
       if (value != "split" && value != "nerf" && value != "mesh") bad(line, "view must be split, nerf or mesh");
       s.view = value;

@@ -9,9 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "gui/custom_models.h"
+
 namespace shape::studio {
 
 inline constexpr std::size_t kMaxPromptHistory = 20;
+inline constexpr int kMaxPreviewEvery = 64;
+inline constexpr int kMaxPreviewSamples = 256;
 
 struct StudioSettings {
   int seed = 0;
@@ -19,12 +23,17 @@ struct StudioSettings {
   float guidance = 15.0f;
   int grid_size = 128;
   int preview_size = 64;
+  int preview_every = 1;            // a NeRF preview every N denoising steps
+  int preview_coarse_samples = 32;  // caps on the previews' samples per ray (0: the model's)
+  int preview_fine_samples = 32;
   std::string view = "split";  // split | nerf | mesh
   bool wireframe = false;
   std::string export_path = "shape.glb";
   std::string export_format = "glb";  // glb | gltf | ply | obj
   int samples = 1;
   std::vector<std::string> history;  // most recent first, no duplicates, at most kMaxPromptHistory
+  CustomModelPaths models;           // the Models panel's files (empty: official)
+  std::string training_run_dir;      // the Training panel's run folder
 
   bool operator==(const StudioSettings& other) const;
   bool operator!=(const StudioSettings& other) const { return !(*this == other); }

@@ -6,9 +6,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdarg>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -17,10 +19,13 @@
 
 #include "gui/app_state.h"
 #include "gui/generation_worker.h"
+#include "gui/imgui_images.h"
 #include "gui/imgui_layer.h"
 #include "gui/model_downloads.h"
-#include "gui/settings_store.h"
+#include "gui/model_selection.h"
 #include "gui/panels.h"
+#include "gui/progressive_render.h"
+#include "gui/settings_store.h"
 #include "gui/view_input.h"
 #include "inference/clip/image_file.h"
 #include "renderer/capture.h"
@@ -42,15 +47,7 @@ constexpr double kBusyFrameSeconds = 1.0 / 60.0;  // Xvfb never throttles presen
 constexpr double kIdleWaitSeconds = 0.5;
 constexpr int kSettleFrames = 3;  // frames drawn before a test-hook exit (uploads, ImGui layout)
 
-ModelResolver make_resolver(const cli::ModelOptions& models) {
-  return [models](ConditioningMode mode) {
-    try {
-      return cli::resolve_model_files(models, mode);
-    } catch (const cli::UsageError& error) {  // not a std::exception
-      throw std::runtime_error(error.message);
-    }
-  };
-}
+double seconds_now() { return std::chrono::duration<double>(Clock::now().time_since_epoch()).count(); }
 
 // shap-e's NeRF camera matching the orbit camera, at `height` pixels and the view's aspect.
 Camera nerf_camera(const render::OrbitCamera& orbit, const render::ViewRect& view, int height) {
@@ -62,15 +59,22 @@ Camera nerf_camera(const render::OrbitCamera& orbit, const render::ViewRect& vie
                         width, height);
 }
 
-WeightsLocations model_locations(const cli::ModelOptions& models) {
-  try {
-    return models.store().locations();
-  } catch (const std::exception&) {
-    WeightsLocations locations;
-    locations.cache_directory = models.cache_dir.value_or(std::filesystem::path("shape-studio-cache"));
-    locations.weights_directory = models.weights_dir;
-    return locations;
-  }
+// --trace lines for tests that drive the window: flushed at once, the test reads them live.
+void trace_line(const char* format, ...) __attribute__((format(printf, 1, 2)));
+void trace_line(const char* format, ...) {
+  std::fputs("trace: ", stdout);
+  va_list args;
+  va_start(args, format);
+  std::vprintf(format, args);
+  va_end(args);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+}
+
+std::string rect_text(const render::ViewRect& rect) {
+  char text[96];
+  std::snprintf(text, sizeof text, "%.0f %.0f %.0f %.0f", rect.x, rect.y, rect.width, rect.height);
+  return text;
 }
 
 bool has_image_extension(const std::filesystem::path& path) {
@@ -102,10 +106,12 @@ class Studio {
         context_(context),
         renderer_(context),
         imgui_(window, context, renderer_),
-        display_(context, renderer_.render_pass()),
+        display_(context, renderer_.render_pass(), kImageSlots),
+        images_(display_),
         meshes_(context, renderer_.render_pass()),
-        worker_(make_resolver(options.models), options.models.device),
-        downloader_(model_locations(options.models)) {
+        worker_(make_model_resolver(options.models), options.models.device),
+        models_(options.models),
+        downloader_(std::make_unique<ModelDownloader>(model_locations(options.models))) {
     glfwSetWindowUserPointer(window, this);
     glfwSetDropCallback(window, [](GLFWwindow* w, int count, const char** paths) {
       if (count > 0) static_cast<Studio*>(glfwGetWindowUserPointer(w))->handle_drop(paths[0]);
@@ -123,13 +129,18 @@ class Studio {
  private:
   void init_state();
   void handle_drop(const std::filesystem::path& path);
+  void use_models();
+  void apply_model_fields();
+  void follow_training_run();
   void start_generation();
   void start_export();
   void apply_worker_events();
   void upload_results();
   void handle_actions(const PanelActions& actions);
-  void update_nerf_camera(const render::ViewLayout& layout, bool camera_moved);
-  void draw_frame(const render::ViewLayout& layout, bool capture);
+  void update_nerf_camera(const render::ViewLayout& layout, bool camera_moved, double now);
+  void request_render(int height);
+  void draw_frame(const render::ViewLayout& layout, const std::filesystem::path& screenshot);
+  void trace_layout(const PanelActions& actions, const render::ViewLayout& layout);
   bool test_hooks_done();
   void load_saved_settings();
   void save_settings_now();
@@ -144,13 +155,15 @@ class Studio {
   render::VulkanContext& context_;
   render::WindowRenderer renderer_;
   ImGuiLayer imgui_;
-  render::ImageDisplay display_;
+  render::ImageDisplay display_;  // slots: kNerfSlot, kReferenceSlot, the sample thumbnails
+  ImGuiImages images_;
   render::MeshPipeline meshes_;
   render::OrbitCamera camera_;
   ViewInput input_;
   AppState state_;
   GenerationWorker worker_;  // joined before the Vulkan objects go
-  ModelDownloader downloader_;  // last: cancelled and joined first
+  cli::ModelOptions models_;  // what loads: the command line's options with the panel's files
+  std::unique_ptr<ModelDownloader> downloader_;  // last: cancelled and joined first
   std::filesystem::path settings_path_;
   StudioSettings saved_settings_;
   bool settings_write_failed_ = false;
@@ -158,6 +171,12 @@ class Studio {
   ConditioningMode models_mode_ = ConditioningMode::kText;
   uint64_t seen_download_runs_ = 0;
   std::optional<Camera> nerf_camera_;  // the last NeRF view's camera
+  ProgressiveRender progressive_;
+  std::deque<WorkerEvent> backlog_;  // drained events not applied yet (see apply_worker_events)
+  std::filesystem::path step_screenshot_;  // --screenshot-at-step: the next frame's PNG
+  render::ViewRect traced_prompt_;
+  std::vector<render::ViewRect> traced_thumbnails_;
+  std::string traced_views_;
 
   bool job_failed_ = false;      // for the test hooks' exit code
   bool export_pending_ = false;  // --export's request is out
@@ -205,7 +224,7 @@ ConditioningMode Studio::current_mode() const {
 void Studio::refresh_models() {
   models_mode_ = current_mode();
   models_view_.mode = models_mode_ == ConditioningMode::kImage ? "image" : "text";
-  const WeightsLocations locations = model_locations(options_.models);
+  const WeightsLocations locations = model_locations(models_);
   models_view_.cache_dir = locations.cache_directory.string();
   models_view_.weights_dir = locations.weights_directory ? locations.weights_directory->string() : "";
   try {
@@ -214,15 +233,39 @@ void Studio::refresh_models() {
     models_view_.rows.clear();
     state_.set_status(std::string("cannot check the model files: ") + error.what(), true);
   }
-  std::string custom;
-  if (!options_.models.transformer_config.empty()) custom += "diffusion model, ";
-  if (!options_.models.clip_weights.empty()) custom += "CLIP, ";
-  if (!options_.models.decoder_config.empty()) custom += "decoder, ";
-  models_view_.custom_note = custom.empty() ? "" : "custom files replace: " + custom.substr(0, custom.size() - 2);
+  models_view_.custom_note = custom_models_note(models_);
+}
+
+// Loads through the files in state_.models from the next job on (the worker drops what it loaded).
+void Studio::use_models() {
+  models_ = with_custom_paths(options_.models, state_.models);
+  worker_.replace_models(make_model_resolver(models_));
+  // The downloader searches the weights folder too; a running download keeps its own until it ends.
+  if (!downloader_->running()) downloader_ = std::make_unique<ModelDownloader>(model_locations(models_));
+  refresh_models();
+}
+
+void Studio::apply_model_fields() {
+  const CustomModelPaths paths = state_.model_fields_paths();
+  state_.models_error = check_custom_models(paths);
+  if (!state_.models_error.empty()) {
+    state_.set_status("model files not changed: see the Models panel", true);
+    return;
+  }
+  state_.models = paths;
+  use_models();
+  state_.set_status("model files changed");
+  if (!state_.generating) worker_.load_models(current_mode());  // names any problem at once
+}
+
+void Studio::follow_training_run() {
+  const std::string folder = state_.training_run_dir.data();
+  state_.training.follow(folder.empty() ? std::filesystem::path() : loss_file_of(folder));
+  state_.training.poll(seconds_now());
 }
 
 void Studio::poll_downloads() {
-  models_view_.download = downloader_.snapshot();
+  models_view_.download = downloader_->snapshot();
   if (current_mode() != models_mode_) refresh_models();
   if (models_view_.download.finished_runs != seen_download_runs_) {
     seen_download_runs_ = models_view_.download.finished_runs;
@@ -235,7 +278,8 @@ void Studio::poll_downloads() {
 
 void Studio::show_sample(size_t index) {
   if (!select_sample(state_, index)) return;
-  if (!state_.generating && nerf_camera_) worker_.render(state_.latents[index], *nerf_camera_);
+  if (options_.trace) trace_line("shown sample %zu", index);
+  if (!state_.generating && nerf_camera_) worker_.render(state_.latents[index], *nerf_camera_, preview_render_settings(state_));
 }
 
 void Studio::init_state() {
@@ -248,6 +292,13 @@ void Studio::init_state() {
   if (options_.guidance) state_.guidance = static_cast<float>(*options_.guidance);
   if (options_.grid_size) state_.grid_size = state_.export_grid = static_cast<int>(*options_.grid_size);
   if (options_.preview_size) state_.preview_size = static_cast<int>(*options_.preview_size);
+  if (options_.preview_every) state_.preview_every = static_cast<int>(*options_.preview_every);
+  if (options_.samples) state_.samples = static_cast<int>(*options_.samples);
+  state_.models = merge_custom_paths(state_.models, options_.models);
+  state_.set_model_fields(state_.models);
+  state_.models_error = check_custom_models(state_.models);
+  use_models();
+  if (state_.training_run_dir[0] != '\0') follow_training_run();
   if (options_.view_given) state_.view = options_.view;
   if (!options_.drop.empty()) handle_drop(options_.drop);
   if (options_.generate) {
@@ -267,7 +318,9 @@ void Studio::handle_drop(const std::filesystem::path& path) {
   try {
     ImageU8 image = load_image_file(path);
     state_.image_to_show = image;
+    state_.image_step = -1;
     state_.image_condition = std::move(image);
+    state_.reference_changed = true;
     state_.image_name = path.filename().string();
     state_.guidance = 3.0f;  // shap-e's image guidance
     state_.set_status("image condition: " + state_.image_name + " (uses the image300M model)");
@@ -281,6 +334,7 @@ void Studio::start_generation() {
   remember_prompt(state_);
   state_.shown_sample = 0;
   state_.sample_meshes.clear();
+  progressive_.cancel();
   state_.job = worker_.generate(make_request(state_));
   state_.generating = true;
   state_.phase = "starting";
@@ -316,8 +370,18 @@ void Studio::start_export() {
   worker_.export_mesh(std::move(request));
 }
 
+// Applies the events drained so far, oldest first. When a preview that --screenshot-at-step wants
+// arrives, the rest waits for the next frame, so that frame shows exactly that step.
 void Studio::apply_worker_events() {
-  for (const auto& event : worker_.drain_events()) {
+  for (auto& event : worker_.drain_events()) backlog_.push_back(std::move(event));
+  while (!backlog_.empty()) {
+    const WorkerEvent event = std::move(backlog_.front());
+    backlog_.pop_front();
+    if (options_.trace) {
+      trace_line("event %s job %llu step %lld sample %zu image %dx%d", to_string(event.kind),
+                 static_cast<unsigned long long>(event.job), static_cast<long long>(event.step), event.sample,
+                 event.image.width, event.image.height);
+    }
     const bool job_ended = apply_event(state_, event);
     if (job_ended && event.kind != WorkerEventKind::Finished) job_failed_ = true;
     if (event.job == 0 && (event.kind == WorkerEventKind::Exported || event.kind == WorkerEventKind::Failed) &&
@@ -344,6 +408,14 @@ void Studio::apply_worker_events() {
         job_hook_done_ = true;
       }
     }
+    if (event.kind == WorkerEventKind::Preview && event.job == state_.job) {
+      const auto shot = std::find_if(options_.step_screenshots.begin(), options_.step_screenshots.end(),
+                                     [&](const auto& wanted) { return wanted.step == event.step + 1; });
+      if (shot != options_.step_screenshots.end() && event.step < event.total_steps) {
+        step_screenshot_ = shot->path;
+        break;
+      }
+    }
   }
 }
 
@@ -351,9 +423,32 @@ void Studio::upload_results() {
   if (state_.image_to_show) {
     const auto rgba = to_rgba(*state_.image_to_show);
     display_.set_image(rgba.data(), static_cast<uint32_t>(state_.image_to_show->width),
-                       static_cast<uint32_t>(state_.image_to_show->height));
+                       static_cast<uint32_t>(state_.image_to_show->height), kNerfSlot);
     state_.image_to_show.reset();
   }
+  if (state_.reference_changed) {
+    if (state_.image_condition) {
+      const auto rgba = to_rgba(*state_.image_condition);
+      display_.set_image(rgba.data(), static_cast<uint32_t>(state_.image_condition->width),
+                         static_cast<uint32_t>(state_.image_condition->height), kReferenceSlot);
+    } else {
+      display_.clear(kReferenceSlot);
+    }
+    state_.reference_changed = false;
+  }
+  for (const size_t sample : state_.thumbnails_changed) {
+    const uint32_t slot = kFirstSampleSlot + static_cast<uint32_t>(sample);
+    if (slot >= kImageSlots) continue;
+    const ImageU8* thumbnail = sample < state_.sample_thumbnails.size() ? &state_.sample_thumbnails[sample] : nullptr;
+    if (thumbnail && !thumbnail->pixels.empty()) {
+      const auto rgba = to_rgba(*thumbnail);
+      display_.set_image(rgba.data(), static_cast<uint32_t>(thumbnail->width), static_cast<uint32_t>(thumbnail->height),
+                         slot);
+    } else {
+      display_.clear(slot);  // a new batch: the old thumbnail goes until the new one arrives
+    }
+  }
+  state_.thumbnails_changed.clear();
   if (state_.mesh_changed) {
     meshes_.upload(state_.mesh);
     state_.mesh_changed = false;
@@ -361,11 +456,7 @@ void Studio::upload_results() {
 }
 
 void Studio::handle_actions(const PanelActions& actions) {
-  if (actions.clear_image) {
-    state_.image_condition.reset();
-    state_.image_name.clear();
-    state_.guidance = 15.0f;
-  }
+  if (actions.clear_image) remove_reference_image(state_);
   if (actions.generate) start_generation();
   if (actions.cancel) {
     worker_.cancel();
@@ -374,58 +465,104 @@ void Studio::handle_actions(const PanelActions& actions) {
   if (actions.export_mesh) start_export();
   if (actions.select_sample >= 0) show_sample(static_cast<size_t>(actions.select_sample));
   if (actions.refresh_models) refresh_models();
+  if (actions.apply_models) apply_model_fields();
+  if (actions.follow_training) follow_training_run();
   if (actions.download_models) {
     std::vector<WeightsFile> missing;
     const auto files = official_model_weights(models_mode_);
     for (size_t i = 0; i < files.size() && i < models_view_.rows.size(); ++i) {
       if (models_view_.rows[i].missing) missing.push_back(files[i]);
     }
-    if (!missing.empty() && downloader_.start(std::move(missing))) state_.set_status("downloading model files...");
+    if (!missing.empty() && downloader_->start(std::move(missing))) state_.set_status("downloading model files...");
   }
   if (actions.cancel_download) {
-    downloader_.cancel();
+    downloader_->cancel();
     state_.set_status("cancelling the download...");
   }
 }
 
-void Studio::update_nerf_camera(const render::ViewLayout& layout, bool camera_moved) {
+// The NeRF view follows the orbit camera: during a generation the next step's preview uses it; an
+// idle result is re-rendered small while the camera moves and at the preview size once it rests.
+void Studio::update_nerf_camera(const render::ViewLayout& layout, bool camera_moved, double now) {
   const bool view_resized = layout.image.width != last_image_view_.width || layout.image.height != last_image_view_.height;
-  if (!camera_moved && !view_resized) return;
-  last_image_view_ = layout.image;
   if (!layout.show_image || layout.image.empty()) return;
-  const Camera camera = nerf_camera(camera_, layout.image, std::clamp(state_.preview_size, 16, 1024));
-  worker_.set_preview_camera(camera);
-  nerf_camera_ = camera;
-  // While sampling the next step's preview uses the new camera; when idle the result is re-rendered.
-  if (!state_.generating && !state_.latents.empty()) {
-    worker_.render(state_.latents[std::min(state_.shown_sample, state_.latents.size() - 1)], camera);
+  const int full_height = std::clamp(state_.preview_size, 16, 1024);
+  if (camera_moved || view_resized) {
+    last_image_view_ = layout.image;
+    const Camera camera = nerf_camera(camera_, layout.image, full_height);
+    worker_.set_preview_camera(camera);
+    nerf_camera_ = camera;
+    if (camera_moved) {
+      request_render(progressive_.moved(now, full_height));
+    } else {
+      progressive_.cancel();
+      request_render(full_height);
+    }
   }
+  if (const auto height = progressive_.settled(now)) request_render(*height);
 }
 
-void Studio::draw_frame(const render::ViewLayout& layout, bool capture) {
-  if (capture) {
-    renderer_.capture_next_frame([this](const render::RgbaImage& image) {
+void Studio::request_render(int height) {
+  if (state_.generating || state_.latents.empty()) {
+    progressive_.cancel();  // the generation's previews follow the camera by themselves
+    return;
+  }
+  if (options_.trace) trace_line("render request height %d", height);
+  worker_.render(state_.latents[std::min(state_.shown_sample, state_.latents.size() - 1)],
+                 nerf_camera(camera_, last_image_view_, height), preview_render_settings(state_));
+}
+
+void Studio::draw_frame(const render::ViewLayout& layout, const std::filesystem::path& screenshot) {
+  if (!screenshot.empty()) {
+    renderer_.capture_next_frame([this, screenshot](const render::RgbaImage& image) {
       try {
-        render::write_png(options_.screenshot.string(), image);
-        std::printf("screenshot %s\n", options_.screenshot.c_str());
+        render::write_png(screenshot.string(), image);
+        std::printf("screenshot %s\n", screenshot.c_str());
+        std::fflush(stdout);
       } catch (const std::exception& error) {
         std::fprintf(stderr, "screenshot failed: %s\n", error.what());
         job_failed_ = true;
       }
-      screenshot_taken_ = true;
+      if (screenshot == options_.screenshot) screenshot_taken_ = true;
+      if (screenshot == step_screenshot_) step_screenshot_.clear();
     });
   }
   auto frame = renderer_.begin_frame();
   if (!frame) return;  // minimised or swapchain rebuilt: try again next time round
   if (frame->swapchain_recreated) imgui_.swapchain_recreated(renderer_.min_image_count());
-  if (layout.show_image) display_.draw(frame->pass, layout.image);
+  if (layout.show_image) display_.draw(frame->pass, layout.image, kNerfSlot);
   if (layout.show_mesh) {
     render::MeshDrawOptions draw_options;
     draw_options.shading = state_.wireframe ? render::MeshShading::SolidWithWireframe : render::MeshShading::Solid;
     meshes_.draw(frame->pass, layout.mesh, camera_, draw_options);
   }
-  imgui_.draw(frame->pass.cmd);
+  images_.draw_with(frame->pass, [&] { imgui_.draw(frame->pass.cmd); });
   renderer_.end_frame();
+}
+
+// --trace: where the widgets a test clicks are, and the views, whenever they change.
+void Studio::trace_layout(const PanelActions& actions, const render::ViewLayout& layout) {
+  const auto same = [](const render::ViewRect& a, const render::ViewRect& b) {
+    return a.x == b.x && a.y == b.y && a.width == b.width && a.height == b.height;
+  };
+  if (!same(actions.prompt_field, traced_prompt_)) {
+    traced_prompt_ = actions.prompt_field;
+    trace_line("prompt field %s", rect_text(traced_prompt_).c_str());
+  }
+  const bool thumbnails_moved =
+      actions.sample_thumbnails.size() != traced_thumbnails_.size() ||
+      !std::equal(actions.sample_thumbnails.begin(), actions.sample_thumbnails.end(), traced_thumbnails_.begin(), same);
+  if (thumbnails_moved) {
+    traced_thumbnails_ = actions.sample_thumbnails;
+    for (size_t i = 0; i < traced_thumbnails_.size(); ++i) {
+      trace_line("thumbnail %zu %s", i, rect_text(traced_thumbnails_[i]).c_str());
+    }
+  }
+  const std::string views = "image " + rect_text(layout.image) + " mesh " + rect_text(layout.mesh);
+  if (views != traced_views_) {
+    traced_views_ = views;
+    trace_line("views %s", views.c_str());
+  }
 }
 
 // --exit-after-job: once the job (and --export) are over and the worker is idle, draw a few frames
@@ -441,7 +578,8 @@ int Studio::run() {
   auto last_frame = Clock::now();
   bool quitting = false;
   while (!glfwWindowShouldClose(window_)) {
-    const bool animating = state_.generating || worker_.busy() || settle_frames_ > 0 || downloader_.running();
+    const bool animating = state_.generating || worker_.busy() || settle_frames_ > 0 || downloader_->running() ||
+                           progressive_.pending() || !backlog_.empty();
     if (animating) {
       // Cap the frame rate while work runs; nothing else throttles it under Xvfb.
       const auto next = last_frame + std::chrono::duration<double>(kBusyFrameSeconds);
@@ -451,21 +589,29 @@ int Studio::run() {
       glfwWaitEventsTimeout(kIdleWaitSeconds);
     }
     last_frame = Clock::now();
+    const double now = seconds_now();
 
     apply_worker_events();
     poll_downloads();
     upload_results();
+    state_.training.poll(now);
 
     int width = 0, height = 0;
     glfwGetFramebufferSize(window_, &width, &height);
     imgui_.begin_frame();
-    const PanelActions actions = draw_panels(state_, static_cast<float>(height), models_view_);
+    images_.begin_frame();
+    const PanelActions actions = draw_panels(state_, static_cast<float>(height), models_view_, images_);
     const render::ViewRect area{kPanelWidth, 0.0f, std::max(0.0f, static_cast<float>(width) - kPanelWidth),
                                 static_cast<float>(height)};
     const render::ViewLayout layout = render::layout_views(state_.view, area, kViewGap);
     const bool camera_moved = input_.update(camera_, layout, state_.mesh);
     handle_actions(actions);
-    update_nerf_camera(layout, camera_moved || actions.view_changed);
+    update_nerf_camera(layout, camera_moved, now);
+    if (options_.trace) trace_layout(actions, layout);
+    const ImGuiIO& io = ImGui::GetIO();
+    if (io.KeyCtrl && ImGui::IsKeyPressed(GLFW_KEY_Q, false)) {  // even while typing
+      glfwSetWindowShouldClose(window_, GLFW_TRUE);
+    }
     save_settings_if_changed();
     imgui_.end_frame();
 
@@ -476,7 +622,7 @@ int Studio::run() {
                   layout.image.width, layout.image.height, layout.mesh.x, layout.mesh.y, layout.mesh.width,
                   layout.mesh.height);
     }
-    draw_frame(layout, capture);
+    draw_frame(layout, capture ? options_.screenshot : step_screenshot_);
     if (quitting && (options_.screenshot.empty() || screenshot_taken_)) break;
   }
   context_.wait_idle();

@@ -112,6 +112,38 @@ TEST(GenerationWorker, PreviewFollowsTheCurrentCameraAndRenderAnswersWhenIdle) {
   EXPECT_EQ(events.back().image.height, 20);
 }
 
+TEST(GenerationWorker, PreviewsEveryNthStepWithCappedSamplesAndThumbnailsForABatch) {
+  GenerationWorker worker(golden_resolver());
+  GenerationRequest request = text_request("a lamp", 5);
+  request.conditions.push_back(request.conditions.front());  // a batch of two
+  request.preview_every = 2;
+  request.preview_render.coarse_samples = 8;
+  request.preview_render.fine_samples = 8;
+  worker.generate(request);
+  const auto events = collect_until(worker, WorkerEventKind::Finished);
+  std::vector<int64_t> preview_steps;
+  std::vector<size_t> thumbnails;
+  for (const auto& event : events) {
+    if (event.kind == WorkerEventKind::Preview) preview_steps.push_back(event.step);
+    if (event.kind == WorkerEventKind::Thumbnail) {
+      thumbnails.push_back(event.sample);
+      EXPECT_EQ(event.image.width, 64);  // square
+      EXPECT_EQ(event.image.height, 64);
+    }
+  }
+  EXPECT_EQ(preview_steps, (std::vector<int64_t>{0, 2, 4, 5})) << kinds(events);  // and the final one
+  EXPECT_EQ(thumbnails, (std::vector<size_t>{0, 1})) << kinds(events);
+}
+
+TEST(GenerationWorker, ReplacedModelsLoadThroughTheNewResolver) {
+  GenerationWorker worker(golden_resolver());
+  worker.load_models(ConditioningMode::kText);
+  collect_until(worker, WorkerEventKind::ModelsReady);
+  worker.replace_models([](ConditioningMode) -> ModelFileSet { throw std::runtime_error("custom decoder missing"); });
+  worker.generate(text_request("a chair", 1));
+  EXPECT_EQ(collect_until(worker, WorkerEventKind::Failed).back().message, "custom decoder missing");
+}
+
 TEST(GenerationWorker, CancelStopsTheSamplerWithinAStep) {
   GenerationWorker worker(golden_resolver());
   worker.generate(text_request("a chair", 5000));

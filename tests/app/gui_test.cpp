@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -13,6 +14,7 @@
 #include "gui/settings_store.h"
 #include "inference/export/mesh_import.h"
 #include "tests/app/app_test_support.h"
+#include "tests/app/studio_process.h"
 
 namespace shape {
 namespace {
@@ -55,6 +57,37 @@ double fraction_differing(const ImageU8& shot, const Rect& rect, const uint8_t r
   return total ? static_cast<double>(differing) / static_cast<double>(total) : 0.0;
 }
 
+// Two screenshots differ in `rect`: the fraction of its pixels farther apart than `tolerance`.
+double fraction_changed(const ImageU8& a, const ImageU8& b, const Rect& rect, int tolerance) {
+  size_t changed = 0, total = 0;
+  for (int y = rect.y; y < rect.y + rect.height && y < a.height && y < b.height; ++y) {
+    for (int x = rect.x; x < rect.x + rect.width && x < a.width && x < b.width; ++x) {
+      ++total;
+      for (int c = 0; c < 3; ++c) {
+        if (std::abs(a.at(y, x, c) - b.at(y, x, c)) > tolerance) {
+          ++changed;
+          break;
+        }
+      }
+    }
+  }
+  return total ? static_cast<double>(changed) / static_cast<double>(total) : 0.0;
+}
+
+// The last "trace: <what> X Y W H" line's rectangle (the app traces widgets and views as they move).
+bool last_traced_rect(const std::string& output, const std::string& what, Rect& rect) {
+  const auto at = output.rfind("trace: " + what + " ");
+  return at != std::string::npos &&
+         std::sscanf(output.c_str() + at + 8 + what.size(), "%d %d %d %d", &rect.x, &rect.y, &rect.width,
+                     &rect.height) == 4;
+}
+
+std::string centre_of(const Rect& rect) {
+  return std::to_string(rect.x + rect.width / 2) + " " + std::to_string(rect.y + rect.height / 2);
+}
+
+void pause_for(int milliseconds) { std::this_thread::sleep_for(std::chrono::milliseconds(milliseconds)); }
+
 class Gui : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -96,6 +129,98 @@ TEST_F(Gui, GeneratesShowsNerfAndMeshExportsAndStaysValidationClean) {
   EXPECT_GT(fraction_differing(shot, mesh_view, clear, 8), 0.05);
 
   EXPECT_GT(read_gltf(path("chair.glb")).triangles.size(), 10u);
+}
+
+TEST_F(Gui, PreviewChangesFromStepToStep) {
+  const auto result = run_studio("--prompt 'a red chair' --generate --exit-after-job --steps 4 --grid 16 --view nerf"
+                                 " --preview-size 48 --window 900x600 --strict-validation --screenshot " + path("end.png") +
+                                 " --screenshot-at-step 1:" + path("step1.png") + " --screenshot-at-step 4:" +
+                                 path("step4.png") + golden_text_models());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("validation messages: 0"), std::string::npos) << result.output;
+  Rect image_view, mesh_view;
+  ASSERT_TRUE(parse_views(result.output, image_view, mesh_view)) << result.output;
+  const ImageU8 first = load_image_file(path("step1.png"));
+  const ImageU8 fourth = load_image_file(path("step4.png"));
+  // The object forms: the NeRF view is not the same picture at step 1 and step 4.
+  EXPECT_GT(fraction_changed(first, fourth, image_view, 24), 0.05);
+  const uint8_t corner[3] = {first.at(image_view.y + image_view.height / 2, image_view.x + 2, 0),
+                             first.at(image_view.y + image_view.height / 2, image_view.x + 2, 1),
+                             first.at(image_view.y + image_view.height / 2, image_view.x + 2, 2)};
+  EXPECT_GT(fraction_differing(first, image_view, corner, 24), 0.05);  // step 1 already shows something
+}
+
+// A user session through the X server: type a prompt and press Enter, orbit by dragging, pick a
+// sample from the thumbnail strip, resize the window, quit with Ctrl+Q.
+TEST_F(Gui, XdotoolTypeGenerateDragPickResizeAndQuit) {
+  if (testing::run_shell("command -v xdotool && command -v import").exit_code != 0) {
+    GTEST_SKIP() << "needs xdotool and ImageMagick's import (scripts/install-deps.sh)";
+  }
+  testing::StudioProcess app(testing::shell_quoted(SHAPE_STUDIO_PATH) +
+                                 " --trace --strict-validation --samples 2 --steps 2 --grid 16 --preview-size 48"
+                                 " --window 1100x700" + golden_text_models(),
+                             path("studio.log"));
+  ASSERT_TRUE(app.started());
+  ASSERT_NE(app.wait_for("trace: prompt field"), std::string::npos) << app.output();
+  pause_for(500);  // the window is mapped and drawn
+  Rect prompt;
+  ASSERT_TRUE(last_traced_rect(app.output(), "prompt field", prompt)) << app.output();
+
+  // Typing a prompt and pressing Enter generates.
+  ASSERT_TRUE(testing::xdotool("mousemove " + centre_of(prompt) + " click 1"));
+  pause_for(200);
+  ASSERT_TRUE(testing::xdotool("type --delay 20 'a red chair'"));
+  ASSERT_TRUE(testing::xdotool("key Return"));
+  size_t at = app.wait_for("trace: event finished");
+  ASSERT_NE(at, std::string::npos) << app.output();
+  EXPECT_NE(app.output().find("trace: event step job"), std::string::npos);
+  pause_for(500);
+  ASSERT_TRUE(testing::screenshot_screen(path("before_drag.png")));
+
+  // A left-drag on the NeRF view orbits: small renders while moving, the full size at rest.
+  Rect image_view;
+  ASSERT_TRUE(last_traced_rect(app.output(), "views image", image_view)) << app.output();
+  const int x = image_view.x + image_view.width / 2, y = image_view.y + image_view.height / 2;
+  ASSERT_TRUE(testing::xdotool("mousemove " + std::to_string(x) + " " + std::to_string(y) + " mousedown 1 sleep 0.1" +
+                               " mousemove " + std::to_string(x + 60) + " " + std::to_string(y) + " sleep 0.1" +
+                               " mousemove " + std::to_string(x + 140) + " " + std::to_string(y + 20) + " sleep 0.1 mouseup 1"));
+  const size_t small = app.wait_for("trace: render request height 16", at);
+  ASSERT_NE(small, std::string::npos) << app.output();
+  const size_t full = app.wait_for("trace: render request height 48", small);
+  ASSERT_NE(full, std::string::npos) << app.output();
+  at = app.wait_for("x48", app.wait_for("trace: event rendered", full));
+  ASSERT_NE(at, std::string::npos) << app.output();
+  pause_for(500);
+  ASSERT_TRUE(testing::screenshot_screen(path("after_drag.png")));
+  EXPECT_GT(fraction_changed(load_image_file(path("before_drag.png")), load_image_file(path("after_drag.png")),
+                             image_view, 24),
+            0.05);
+
+  // Clicking the second thumbnail shows that sample.
+  Rect thumbnail;
+  ASSERT_TRUE(last_traced_rect(app.output(), "thumbnail 1", thumbnail)) << app.output();
+  ASSERT_TRUE(testing::xdotool("mousemove " + centre_of(thumbnail) + " click 1"));
+  at = app.wait_for("trace: shown sample 1", at);
+  ASSERT_NE(at, std::string::npos) << app.output();
+  at = app.wait_for("trace: event rendered", at);
+  ASSERT_NE(at, std::string::npos) << app.output();
+
+  // A resize keeps rendering: a new layout and a fresh render for the new view.
+  ASSERT_TRUE(testing::xdotool("search --name 'Shape Studio' windowsize %@ 900 600"));
+  at = app.wait_for("trace: views image 340 0 278 600", at);
+  ASSERT_NE(at, std::string::npos) << app.output();
+  at = app.wait_for("trace: event rendered", at);
+  ASSERT_NE(at, std::string::npos) << app.output();
+  pause_for(500);
+  ASSERT_TRUE(testing::screenshot_screen(path("resized.png")));
+  const ImageU8 resized = load_image_file(path("resized.png"));
+  const Rect small_view{340, 0, 278, 600};
+  const uint8_t left[3] = {resized.at(300, 342, 0), resized.at(300, 342, 1), resized.at(300, 342, 2)};
+  EXPECT_GT(fraction_differing(resized, small_view, left, 24), 0.05);
+
+  ASSERT_TRUE(testing::xdotool("key ctrl+q"));
+  EXPECT_EQ(app.wait_exit(), 0) << app.output();
+  EXPECT_NE(app.output().find("validation messages: 0"), std::string::npos) << app.output();
 }
 
 TEST_F(Gui, OpensWithoutWeightsAndNamesTheMissingFiles) {
