@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include <torch/torch.h>
+#include <torch/version.h>
 
 namespace shape {
 namespace {
@@ -24,7 +25,22 @@ torch::nn::LayerNorm make_layer_norm(int64_t width) {
   return torch::nn::LayerNorm(torch::nn::LayerNormOptions({width}));
 }
 
+// LayerNorm in float32 whatever the activations' dtype (set_precision keeps its weights float32):
+// half-precision mean and variance over the width lose too much. A no-op cast for float32 inputs.
+torch::Tensor layer_norm_in_float32(torch::nn::LayerNormImpl& norm, const torch::Tensor& x) {
+  return norm.forward(x.to(torch::kFloat32)).to(x.scalar_type());
+}
+
 }  // namespace
+
+torch::ScalarType scalar_type_of(TransformerPrecision precision) {
+  switch (precision) {
+    case TransformerPrecision::kBFloat16: return torch::kBFloat16;
+    case TransformerPrecision::kFloat16: return torch::kFloat16;
+    case TransformerPrecision::kFloat32: break;
+  }
+  return torch::kFloat32;
+}
 
 torch::Tensor timestep_embedding(const torch::Tensor& t, int64_t dim, double max_period) {
   const int64_t half = dim / 2;
@@ -58,11 +74,16 @@ torch::Tensor MultiheadAttentionImpl::forward(const torch::Tensor& x) {
   // c_qkv's output is laid out per head as [q | k | v], each head_channels wide.
   auto qkv = c_qkv_(x).view({batch, n_ctx, heads_, 3 * head_channels}).permute({0, 2, 1, 3});
   auto parts = qkv.split(head_channels, -1);
+#if TORCH_VERSION_MAJOR >= 2
+  // The fused kernel (flash / memory-efficient on CUDA); its default scale d^-1/2 is shap-e's.
+  auto out = at::scaled_dot_product_attention(parts[0], parts[1], parts[2]);
+#else
   // Scaling q and k by d^-1/4 each (rather than the product by d^-1/2) is shap-e's fp16-friendly form.
   const double scale = 1.0 / std::sqrt(std::sqrt(static_cast<double>(head_channels)));
   auto weight = torch::matmul(parts[0] * scale, (parts[1] * scale).transpose(-1, -2));
   weight = torch::softmax(weight.to(torch::kFloat32), -1).to(x.scalar_type());
   auto out = torch::matmul(weight, parts[2]);  // [batch, heads, n_ctx, head_channels]
+#endif
   return c_proj_(out.permute({0, 2, 1, 3}).reshape({batch, n_ctx, width}));
 }
 
@@ -74,8 +95,8 @@ ResidualAttentionBlockImpl::ResidualAttentionBlockImpl(int64_t width, int64_t he
 }
 
 torch::Tensor ResidualAttentionBlockImpl::forward(torch::Tensor x) {
-  x = x + attn_(ln_1_(x));
-  return x + mlp_(ln_2_(x));
+  x = x + attn_(layer_norm_in_float32(*ln_1_, x));
+  return x + mlp_(layer_norm_in_float32(*ln_2_, x));
 }
 
 PointDiffusionTransformerImpl::PointDiffusionTransformerImpl(const DiffusionTransformerConfig& config)
@@ -119,11 +140,23 @@ torch::Tensor PointDiffusionTransformerImpl::embed_condition(torch::Tensor condi
     keep_shape[0] = batch;
     condition = condition * keep.view(keep_shape);
   }
+  const torch::ScalarType compute = scalar_type_of(precision_);
   if (config_.conditioning == ConditioningKind::kClipEmbedding) {
     // shap-e rescales the unit-norm CLIP embedding to unit variance per feature.
-    return clip_vector_embed_(condition * std::sqrt(static_cast<double>(condition.size(1))));
+    return clip_vector_embed_((condition * std::sqrt(static_cast<double>(condition.size(1)))).to(compute));
   }
-  return clip_grid_embed_->forward(condition.permute({0, 2, 1}));  // [N, C, L] -> [N, L, width]
+  // clip_embed = LayerNorm + Linear, run step by step so the LayerNorm stays in float32.
+  auto grid = condition.permute({0, 2, 1});  // [N, C, L] -> [N, L, C]
+  auto normed = layer_norm_in_float32(clip_grid_embed_->at<torch::nn::LayerNormImpl>(0), grid);
+  return clip_grid_embed_->at<torch::nn::LinearImpl>(1).forward(normed.to(compute));  // [N, L, width]
+}
+
+void PointDiffusionTransformerImpl::set_precision(TransformerPrecision precision) {
+  to(scalar_type_of(precision));
+  for (const auto& module : modules()) {
+    if (auto* norm = module->as<torch::nn::LayerNormImpl>()) norm->to(torch::kFloat32);
+  }
+  precision_ = precision;
 }
 
 torch::Tensor PointDiffusionTransformerImpl::forward(const torch::Tensor& tokens, const torch::Tensor& t,
@@ -146,10 +179,11 @@ torch::Tensor PointDiffusionTransformerImpl::forward(const torch::Tensor& tokens
                 "CLIP embedding condition must be [N, ", config_.clip_feature_dim, "], got ", condition.sizes());
   }
 
-  auto time_embedding = time_embed_(timestep_embedding(t, config_.width).to(tokens.scalar_type()));
+  const torch::ScalarType compute = scalar_type_of(precision_);
+  auto time_embedding = time_embed_(timestep_embedding(t, config_.width).to(compute));
   auto clip_embedding = embed_condition(condition);
 
-  auto h = input_proj_(tokens);
+  auto h = input_proj_(tokens.to(compute));
   if (!config_.time_token_cond) h = h + time_embedding.unsqueeze(1);
   if (!grid && !config_.token_cond) h = h + clip_embedding.unsqueeze(1);
   if (config_.use_pos_emb) h = h + pos_emb_;
@@ -167,10 +201,10 @@ torch::Tensor PointDiffusionTransformerImpl::forward(const torch::Tensor& tokens
   for (const auto& part : sequence) prefix_tokens += part.size(1);
   sequence.push_back(h);
 
-  h = ln_pre_(torch::cat(sequence, 1));
+  h = layer_norm_in_float32(*ln_pre_, torch::cat(sequence, 1));
   for (const auto& block : *resblocks_) h = block->as<ResidualAttentionBlock>()->forward(h);
-  h = ln_post_(h);
-  return output_proj_(h.slice(1, prefix_tokens));
+  h = layer_norm_in_float32(*ln_post_, h);
+  return output_proj_(h.slice(1, prefix_tokens)).to(tokens.scalar_type());
 }
 
 SplitVectorDiffusionImpl::SplitVectorDiffusionImpl(const DiffusionTransformerConfig& config) : config_(config) {

@@ -16,6 +16,14 @@
 
 namespace shape {
 
+// Arithmetic precision of the diffusion transformer. The half precisions keep the linear layers'
+// weights, the positional embedding and the activations in bf16 / fp16, while the LayerNorms (their
+// weights and arithmetic) and the attention softmax stay in float32, as shap-e's fp16 mode does.
+// Inputs and outputs keep the caller's dtype. fp16 needs a GPU; bf16 also runs on the CPU.
+enum class TransformerPrecision { kFloat32, kBFloat16, kFloat16 };
+
+torch::ScalarType scalar_type_of(TransformerPrecision precision);
+
 // Sinusoidal embedding of (possibly fractional) timesteps t [N] -> [N, dim], as shap-e computes it.
 torch::Tensor timestep_embedding(const torch::Tensor& t, int64_t dim, double max_period = 10000.0);
 
@@ -67,10 +75,16 @@ class PointDiffusionTransformerImpl : public torch::nn::Module {
   // Returns [N, latent_ctx, 2 * latent_channels].
   torch::Tensor forward(const torch::Tensor& tokens, const torch::Tensor& t, const torch::Tensor& condition);
 
+  // Converts the weights (call after loading them: loading copies into the current dtype). For
+  // inference; training stays in float32.
+  void set_precision(TransformerPrecision precision);
+  TransformerPrecision precision() const { return precision_; }
+
  private:
   torch::Tensor embed_condition(torch::Tensor condition);
 
   DiffusionTransformerConfig config_;
+  TransformerPrecision precision_ = TransformerPrecision::kFloat32;
   TransformerMlp time_embed_{nullptr};
   torch::nn::LayerNorm ln_pre_{nullptr};
   torch::nn::ModuleList resblocks_{nullptr};  // registered under `backbone.resblocks`
@@ -89,6 +103,9 @@ class SplitVectorDiffusionImpl : public torch::nn::Module {
   explicit SplitVectorDiffusionImpl(const DiffusionTransformerConfig& config);
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& condition);
   const DiffusionTransformerConfig& config() const { return config_; }
+  // See PointDiffusionTransformerImpl::set_precision.
+  void set_precision(TransformerPrecision precision) { wrapped_->set_precision(precision); }
+  TransformerPrecision precision() const { return wrapped_->precision(); }
 
  private:
   DiffusionTransformerConfig config_;
