@@ -297,6 +297,11 @@ void Studio::init_state() {
   state_.models = merge_custom_paths(state_.models, options_.models);
   state_.set_model_fields(state_.models);
   state_.models_error = check_custom_models(state_.models);
+  if (!state_.models_error.empty()) {
+    // Kept (loading names the failure too), but said at once: the Models panel shows it in full.
+    state_.set_status("model files: " + state_.models_error, true);
+    std::fprintf(stderr, "shape-studio: model files: %s\n", state_.models_error.c_str());
+  }
   use_models();
   if (state_.training_run_dir[0] != '\0') follow_training_run();
   if (options_.view_given) state_.view = options_.view;

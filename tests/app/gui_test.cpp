@@ -282,6 +282,23 @@ TEST_F(Gui, SettingsAndPromptHistoryPersistAcrossRuns) {
   EXPECT_EQ(load.settings.history, (std::vector<std::string>{"a blue lamp", "a red chair"}));
 }
 
+TEST_F(Gui, SavedCustomModelFilesThatAreGoneAreNamedNotFatal) {
+  fs::create_directories(path("config"));
+  std::ofstream(path("config/settings.ini")) << "transformer_config=/nonexistent/model.yaml\n"
+                                                "transformer_weights=/nonexistent/model.pt\n"
+                                                "decoder_config=" << testing::golden_file("e2e.decoder.yaml") << "\n";
+  fs::create_directories(path("empty_cache"));
+  const auto result = run_studio("--exit-after-job --strict-validation --cache-dir " + path("empty_cache"));
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("diffusion config: no such file: /nonexistent/model.yaml"), std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("decoder config and decoder weights go together"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("validation messages: 0"), std::string::npos) << result.output;
+  // Kept in the settings: the user fixes them in the Models panel.
+  EXPECT_EQ(studio::load_settings(path("config/settings.ini")).settings.models[studio::ModelPath::TransformerConfig],
+            "/nonexistent/model.yaml");
+}
+
 TEST_F(Gui, CorruptSettingsAreIgnoredWithAMessage) {
   fs::create_directories(path("config"));
   std::ofstream(path("config/settings.ini"), std::ios::binary) << std::string("\x7f\x45LF\0\0garbage\nno equals\n", 23);
