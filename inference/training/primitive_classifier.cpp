@@ -1,0 +1,57 @@
+// Which primitive a mesh is: every kind is fitted to the mesh's bounding box (its proportions
+// clamped to the kind's range, see primitive_signed_distance) and scored by how far the mesh's
+// vertices are from that shape's surface.
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+
+#include <torch/torch.h>
+
+#include "inference/training/primitives.h"
+
+namespace shape::training {
+
+PrimitiveClassification classify_primitive(const Mesh& mesh) {
+  if (mesh.positions.empty()) throw std::invalid_argument("classify_primitive: the mesh has no vertices");
+  torch::Tensor positions = torch::empty({static_cast<int64_t>(mesh.positions.size()), 3}, torch::kFloat32);
+  std::memcpy(positions.data_ptr<float>(), mesh.positions.data(), mesh.positions.size() * sizeof(mesh.positions[0]));
+  const torch::Tensor low = std::get<0>(positions.min(0)), high = std::get<0>(positions.max(0));
+  const torch::Tensor half = ((high - low) / 2).contiguous();
+
+  PrimitiveClassification result{PrimitiveKind::kCube, 0, {}};
+  double best = std::numeric_limits<double>::infinity();
+  for (PrimitiveKind kind : all_primitive_kinds()) {
+    // A mesh cuts off an apex (marching cubes misses the tip between grid points), so the box's top
+    // is also tried raised by up to 15% of its height; shapes with a flat or round top fit best unraised.
+    double error = std::numeric_limits<double>::infinity();
+    for (int step = 0; step <= 5; ++step) {
+      const torch::Tensor raise = torch::tensor({0.0f, 0.0f, 0.03f * static_cast<float>(step)}) * half[2];
+      PrimitiveSpec fitted;
+      fitted.kind = kind;
+      for (int k = 0; k < 3; ++k) fitted.half_extents[static_cast<size_t>(k)] = (half[k] + raise[k] / 2).item<float>();
+      const torch::Tensor centred = positions - (low + high + raise) / 2;
+      error = std::min(error, primitive_signed_distance(fitted, centred).abs().mean().item<double>());
+    }
+    result.kind_errors.push_back(error);
+    if (error < best) best = error, result.kind = kind;
+  }
+
+  std::array<double, 3> mean = {0.5, 0.5, 0.5};  // an uncoloured mesh is mid-grey
+  if (!mesh.colors.empty()) {
+    mean = {0, 0, 0};
+    for (const auto& colour : mesh.colors) {
+      for (size_t k = 0; k < 3; ++k) mean[k] += colour[k];
+    }
+    for (double& m : mean) m /= static_cast<double>(mesh.colors.size());
+  }
+  best = std::numeric_limits<double>::infinity();
+  for (size_t i = 0; i < primitive_colours().size(); ++i) {
+    double distance2 = 0;
+    for (size_t k = 0; k < 3; ++k) distance2 += (mean[k] - primitive_colours()[i].rgb[k]) * (mean[k] - primitive_colours()[i].rgb[k]);
+    if (distance2 < best) best = distance2, result.colour = static_cast<int64_t>(i);
+  }
+  return result;
+}
+
+}  // namespace shape::training
