@@ -3,8 +3,10 @@
 #include "inference/training/primitives.h"
 
 #include <cmath>
+#include <cstring>
 #include <set>
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -239,6 +241,25 @@ TEST(TrainingPrimitives, ClassifierNamesEveryPrimitiveAndColour) {
   }
   EXPECT_EQ(tested, 42);
   EXPECT_THROW(classify_primitive(Mesh{}), std::invalid_argument);
+}
+
+// Decoded meshes are coarser and noisier than primitive_mesh's: a 32^3 grid, vertices jittered by
+// N(0, 0.005) and colours by N(0, 0.1).
+TEST(TrainingPrimitives, ClassifierToleratesCoarseNoisyMeshes) {
+  torch::Generator generator = at::detail::createCPUGenerator(5);
+  for (const PrimitiveSpec& spec : random_specs(1, 23)) {
+    Mesh mesh = primitive_mesh(spec, 32);
+    const torch::Tensor noise = torch::randn({static_cast<int64_t>(mesh.positions.size()), 6}, generator);
+    for (size_t i = 0; i < mesh.positions.size(); ++i) {
+      for (size_t k = 0; k < 3; ++k) {
+        mesh.positions[i][k] += 0.005f * noise[static_cast<int64_t>(i)][static_cast<int64_t>(k)].item<float>();
+        mesh.colors[i][k] += 0.1f * noise[static_cast<int64_t>(i)][static_cast<int64_t>(k + 3)].item<float>();
+      }
+    }
+    const PrimitiveClassification result = classify_primitive(mesh);
+    EXPECT_EQ(primitive_name(result.kind), primitive_name(spec.kind)) << spec.caption();
+    EXPECT_EQ(result.colour, spec.colour) << spec.caption();
+  }
 }
 
 }  // namespace
