@@ -41,7 +41,10 @@ struct PrimitiveSpec {
 };
 
 // A deterministic random primitive of the given class, size and colour (proportions vary with
-// the seed within ranges that keep the classes geometrically distinct).
+// the seed within ranges that keep the classes geometrically distinct). The largest half-extent is
+// 0.35-0.5 (small) or 0.7-0.85 (large); a cube's sides differ by at most 15%; a torus's minor
+// radius is 0.25-0.4 of its major one; half height / base radius is 0.8-1.5 for cones and
+// pyramids (apex on +Z), 0.6-1.5 for cylinders and 2.2-3 for capsules.
 PrimitiveSpec make_primitive(PrimitiveKind kind, PrimitiveSize size, int64_t colour, uint64_t seed);
 
 // Analytic (exact) signed distance, positive inside: points [N, 3] -> [N] float32. The shape's
