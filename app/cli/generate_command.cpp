@@ -1,5 +1,4 @@
 // shape-cli generate / decode / download.
-#include <csignal>
 #include <cstdio>
 #include <unistd.h>
 
@@ -12,6 +11,7 @@
 #include "cli/model_options.h"
 #include "inference/clip/image_file.h"
 #include "inference/decoder/camera.h"
+#include "cli/interrupt.h"
 #include "inference/diffusion/generation_cancelled.h"
 #include "inference/export/mesh_export.h"
 #include "inference/pipeline/latent_decoder.h"
@@ -20,23 +20,6 @@
 
 namespace shape::cli {
 namespace {
-
-std::atomic<bool> g_cancel{false};
-
-extern "C" void request_cancel(int) { g_cancel.store(true); }
-
-// Ctrl-C asks the sampler to stop at its next step; a second Ctrl-C kills as usual.
-struct CancelOnInterrupt {
-  CancelOnInterrupt() {
-    g_cancel = false;
-    struct sigaction action {};
-    action.sa_handler = request_cancel;
-    action.sa_flags = SA_RESETHAND;
-    sigaction(SIGINT, &action, &previous_);
-  }
-  ~CancelOnInterrupt() { sigaction(SIGINT, &previous_, nullptr); }
-  struct sigaction previous_ {};
-};
 
 // What to write for each latent.
 struct OutputOptions {
@@ -142,7 +125,7 @@ void write_outputs(const LatentDecoder& decoder, const std::vector<Latent>& late
                    uint64_t seed) {
   const auto export_options = options.export_options();
   for (size_t i = 0; i < latents.size(); ++i) {
-    if (g_cancel) throw GenerationCancelled();
+    if (interrupt_flag()) throw GenerationCancelled();
     const auto path = options.numbered(options.output, i, latents.size());
     std::fprintf(stderr, "meshing sample %zu at %lld^3...\n", i, static_cast<long long>(options.grid_size));
     const auto mesh = decoder.decode_mesh(latents[i], {options.grid_size});
@@ -235,7 +218,8 @@ int run_generate(const std::vector<std::string>& args) {
   if (prompt) condition.prompt = *prompt;
   if (!image_path.empty()) condition.image = load_image_file(image_path);
   CancelOnInterrupt interrupt;
-  const auto files = resolve_model_files(models, mode, false, &g_cancel);
+  const auto files = resolve_model_files(models, mode, false, &interrupt_flag());
+  if (!files.notice.empty()) std::fprintf(stderr, "note: %s\n", files.notice.c_str());
 
   std::fprintf(stderr, "loading models on %s...\n", models.device.c_str());
   LatentGenerator generator(files.generator, models.device);
@@ -245,7 +229,7 @@ int run_generate(const std::vector<std::string>& args) {
                              " values but the decoder takes " + std::to_string(decoder.latent_size()));
   }
 
-  const auto result = generator.generate(std::vector<Condition>(batch, condition), settings, print_step, &g_cancel);
+  const auto result = generator.generate(std::vector<Condition>(batch, condition), settings, print_step, &interrupt_flag());
   for (const auto& notice : result.notices) std::fprintf(stderr, "note: %s\n", notice.c_str());
   if (!latent_path.empty()) {
     save_latents(result.latents, latent_path);
@@ -287,7 +271,8 @@ int run_decode(const std::vector<std::string>& args) {
   check_output_writable(outputs.output);
   const auto latents = load_latents(latent_path);
   CancelOnInterrupt interrupt;
-  const auto files = resolve_model_files(models, ConditioningMode::kText, /*decoder_only=*/true, &g_cancel);
+  const auto files = resolve_model_files(models, ConditioningMode::kText, /*decoder_only=*/true, &interrupt_flag());
+  if (!files.notice.empty()) std::fprintf(stderr, "note: %s\n", files.notice.c_str());
   LatentDecoder decoder(files.decoder_config, files.decoder_weights, models.device);
   write_outputs(decoder, latents, outputs, seed);
   return 0;
@@ -319,7 +304,7 @@ int run_download(const std::vector<std::string>& args) {
   CancelOnInterrupt interrupt;
   for (auto mode : {ConditioningMode::kText, ConditioningMode::kImage}) {
     if ((mode == ConditioningMode::kText && which == "image") || (mode == ConditioningMode::kImage && which == "text")) continue;
-    resolve_model_files(models, mode, false, &g_cancel);
+    resolve_model_files(models, mode, false, &interrupt_flag());
   }
   std::printf("all files present and verified in %s\n", models.store().locations().cache_directory.c_str());
   return 0;

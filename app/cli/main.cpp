@@ -18,6 +18,9 @@ commands:
   generate             prompt or image -> 3D mesh (GLB/glTF/PLY/OBJ); see generate --help
   decode               saved latents -> mesh; see decode --help
   download             fetch the official weights into the cache; see download --help
+  train-encoder        stage 1: 3D shapes -> latents (encoder + decoder); see train-encoder --help
+  train-diffusion      stage 2: latent diffusion on captions; see train-diffusion --help
+  evaluate-primitives  shape/colour accuracy of a model on the procedural captions; see --help
   info                 LibTorch version, threads and devices
   bench [options]      time the full-size models with random weights and print a table
       --only PART      transformer or decoder (default: both)
@@ -51,6 +54,9 @@ int main(int argc, char** argv) {
     if (command == "generate") return shape::cli::run_generate(args);
     if (command == "decode") return shape::cli::run_decode(args);
     if (command == "download") return shape::cli::run_download(args);
+    if (command == "train-encoder") return shape::cli::run_train_encoder(args);
+    if (command == "train-diffusion") return shape::cli::run_train_diffusion(args);
+    if (command == "evaluate-primitives") return shape::cli::run_evaluate_primitives(args);
     throw shape::cli::UsageError{"unknown command '" + command + "'"};
   } catch (const shape::cli::UsageError& error) {
     std::cerr << "shape-cli: " << error.message << "\n\n" << kUsage;

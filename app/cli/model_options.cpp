@@ -4,9 +4,11 @@
 #include <unistd.h>
 
 #include "inference/pipeline/device.h"
+#include "inference/pipeline/model_folder.h"
 #include "inference/weights/cache_directory.h"
 #include "inference/weights/progress_bar.h"
 #include "inference/weights/weights_catalog.h"
+#include "inference/weights/weights_unavailable.h"
 
 namespace shape::cli {
 
@@ -19,6 +21,8 @@ const char* const kModelOptionsUsage = R"(  model options:
       --diffusion-config YAML               diffusion schedule
       --decoder-config YAML --decoder-weights FILE   a custom decoder (transmitter)
       --clip-weights FILE [--clip-config JSON]       a custom CLIP
+      --model-dir DIR          a model folder (a train-diffusion run, or assets/demo-model)
+      --no-demo                fail rather than use the built-in demo model when official files are missing
 )";
 
 bool ModelOptions::parse(const std::string& option, ArgumentReader& reader) {
@@ -26,11 +30,15 @@ bool ModelOptions::parse(const std::string& option, ArgumentReader& reader) {
     download = true;
     return true;
   }
+  if (option == "--no-demo") {
+    no_demo = true;
+    return true;
+  }
   const std::pair<const char*, std::filesystem::path*> paths[] = {
       {"--config", &transformer_config},         {"--weights", &transformer_weights},
       {"--diffusion-config", &diffusion_config}, {"--decoder-config", &decoder_config},
       {"--decoder-weights", &decoder_weights},   {"--clip-weights", &clip_weights},
-      {"--clip-config", &clip_config}};
+      {"--clip-config", &clip_config},           {"--model-dir", &model_dir}};
   for (const auto& [name, target] : paths) {
     if (option == name) {
       *target = reader.value_of(option);
@@ -71,7 +79,9 @@ ModelFileSet resolve_model_files(const ModelOptions& options, ConditioningMode m
   parts.decoder = options.decoder_config.empty();
 
   ModelFileSet files;
-  if (parts.diffusion_model || parts.clip || parts.decoder) {
+  if (!options.model_dir.empty()) {
+    files = model_folder_files(options.model_dir);
+  } else if (parts.diffusion_model || parts.clip || parts.decoder) {
     DownloadOptions download;
     download.cancel = cancel;
     const bool terminal = isatty(STDERR_FILENO);
@@ -79,9 +89,22 @@ ModelFileSet resolve_model_files(const ModelOptions& options, ConditioningMode m
       std::fprintf(stderr, terminal ? "\r%s" : "%s\n", render_progress_bar(progress, 60).c_str());
       std::fflush(stderr);
     };
-    files = official_model_files(mode, options.store(),
-                                 options.download ? FetchPolicy::DownloadMissing : FetchPolicy::LocalOnly, download,
-                                 parts);
+    const bool all_official = parts.diffusion_model && parts.clip && parts.decoder;
+    try {
+      files = official_model_files(mode, options.store(),
+                                   options.download ? FetchPolicy::DownloadMissing : FetchPolicy::LocalOnly, download,
+                                   parts);
+    } catch (const WeightsUnavailable& missing) {
+      if (!all_official || options.download || options.no_demo || mode != ConditioningMode::kText ||
+          !demo_model_available()) {
+        throw;
+      }
+      files = model_folder_files(demo_model_folder());
+      files.notice = std::to_string(missing.missing().size()) + " official Shap-E model file" +
+                     (missing.missing().size() == 1 ? " is" : "s are") + " not available, so the built-in demo model "
+                     "stands in: " + model_folder_label(demo_model_folder()) +
+                     ". For Shap-E itself, download the official weights (--download, or the Models panel).";
+    }
     if (terminal) std::fprintf(stderr, "\n");
   }
   if (!options.transformer_config.empty()) {

@@ -20,6 +20,10 @@ struct ModelOptions {
   std::filesystem::path transformer_config, transformer_weights, diffusion_config;
   std::filesystem::path decoder_config, decoder_weights;
   std::filesystem::path clip_weights, clip_config;
+  // A model folder (pipeline/model_folder.h), e.g. a train-diffusion run; the files above replace its own.
+  std::filesystem::path model_dir;
+  // Without official text weights the built-in demo model stands in, unless this is set.
+  bool no_demo = false;
 
   // Consumes `option` (and its value) if it is one of these; false otherwise.
   bool parse(const std::string& option, ArgumentReader& reader);
@@ -29,8 +33,10 @@ struct ModelOptions {
 // The usage lines for these options.
 extern const char* const kModelOptionsUsage;
 
-// The files to load for `mode`: custom files where given, the official ones otherwise. The decoder
-// alone when `decoder_only`. Prints download progress to stderr.
+// The files to load for `mode`: custom files where given, then a model folder's, the official ones
+// otherwise. The decoder alone when `decoder_only`. When official text-model files are missing (and
+// no custom files, --download or --no-demo are given) the built-in demo model is used, with a notice
+// naming what is missing. Prints download progress to stderr.
 ModelFileSet resolve_model_files(const ModelOptions& options, ConditioningMode mode, bool decoder_only = false,
                                  const std::atomic<bool>* cancel = nullptr);
 

@@ -30,8 +30,15 @@ const char* to_string(WorkerEventKind kind) {
 
 // Loaded models, kept between jobs. Only the worker thread touches them.
 struct GenerationWorker::Models {
-  std::map<ConditioningMode, std::unique_ptr<LatentGenerator>> generators;
-  std::unique_ptr<LatentDecoder> decoder;
+  struct Loaded {
+    std::unique_ptr<LatentGenerator> generator;
+    std::shared_ptr<LatentDecoder> decoder;
+    std::filesystem::path decoder_weights;
+    std::string notice;  // e.g. that the demo model stands in for missing weights
+  };
+  std::map<ConditioningMode, Loaded> modes;
+  // The decoder of the latest generation: renders and exports of its latents use it.
+  std::shared_ptr<LatentDecoder> decoder;
 };
 
 namespace {
@@ -174,8 +181,9 @@ void GenerationWorker::run() {
       pending_load_.reset();
       lock.unlock();
       try {
-        ensure_models(mode, 0);
-        push(event_of(WorkerEventKind::ModelsReady, 0, std::string(mode_name(mode)) + " models loaded"));
+        const std::string& notice = ensure_models(mode, 0);
+        push(event_of(WorkerEventKind::ModelsReady, 0,
+                      std::string(mode_name(mode)) + " models loaded" + (notice.empty() ? "" : " (" + notice + ")")));
       } catch (const std::exception& error) {
         push(event_of(WorkerEventKind::Failed, 0, error.what()));
       }
@@ -197,20 +205,27 @@ void GenerationWorker::run() {
   }
 }
 
-void GenerationWorker::ensure_models(ConditioningMode mode, uint64_t job) {
+const std::string& GenerationWorker::ensure_models(ConditioningMode mode, uint64_t job) {
   Models& models = *models_;
-  auto& generator = models.generators[mode];
-  if (generator && models.decoder) return;
-  push(event_of(WorkerEventKind::Loading, job, std::string("loading the ") + mode_name(mode) + " models..."));
-  const ModelFileSet files = resolver_(mode);
-  if (!generator) generator = std::make_unique<LatentGenerator>(files.generator, device_);
-  if (!models.decoder) models.decoder = std::make_unique<LatentDecoder>(files.decoder_config, files.decoder_weights, device_);
-  if (generator->latent_size() != models.decoder->latent_size()) {
-    const auto message = "the diffusion model makes latents of " + std::to_string(generator->latent_size()) +
-                         " values but the decoder takes " + std::to_string(models.decoder->latent_size());
-    generator.reset();
-    throw std::runtime_error(message);
+  Models::Loaded& loaded = models.modes[mode];
+  if (!loaded.generator) {
+    push(event_of(WorkerEventKind::Loading, job, std::string("loading the ") + mode_name(mode) + " models..."));
+    const ModelFileSet files = resolver_(mode);
+    auto generator = std::make_unique<LatentGenerator>(files.generator, device_);
+    // Both modes share one decoder when they use the same file (the official transmitter).
+    std::shared_ptr<LatentDecoder> decoder;
+    for (const auto& [other_mode, other] : models.modes) {
+      if (other.decoder && other.decoder_weights == files.decoder_weights) decoder = other.decoder;
+    }
+    if (!decoder) decoder = std::make_shared<LatentDecoder>(files.decoder_config, files.decoder_weights, device_);
+    if (generator->latent_size() != decoder->latent_size()) {
+      throw std::runtime_error("the diffusion model makes latents of " + std::to_string(generator->latent_size()) +
+                               " values but the decoder takes " + std::to_string(decoder->latent_size()));
+    }
+    loaded = {std::move(generator), std::move(decoder), files.decoder_weights, files.notice};
   }
+  models.decoder = loaded.decoder;
+  return loaded.notice;
 }
 
 void GenerationWorker::run_generation(uint64_t job, const GenerationRequest& request) {
@@ -225,7 +240,7 @@ void GenerationWorker::run_generation(uint64_t job, const GenerationRequest& req
       }
     }
     ensure_models(mode, job);
-    LatentGenerator& generator = *models.generators[mode];
+    LatentGenerator& generator = *models.modes[mode].generator;
     const LatentDecoder& decoder = *models.decoder;
     const size_t preview_sample = std::min(request.preview_sample, request.conditions.size() - 1);
     RenderSettings render_settings = request.preview_render;

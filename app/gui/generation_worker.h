@@ -128,8 +128,9 @@ class GenerationWorker {
   };
 
   void run();
-  // Loads what `mode` needs unless already loaded; throws with the user's message.
-  void ensure_models(ConditioningMode mode, uint64_t job);
+  // Loads what `mode` needs unless already loaded; throws with the user's message. Returns the
+  // model files' notice (empty unless, e.g., the demo model stands in for missing weights).
+  const std::string& ensure_models(ConditioningMode mode, uint64_t job);
   void run_generation(uint64_t job, const GenerationRequest& request);
   void run_export(const ExportRequest& request);
   void run_render(const RenderRequest& request);

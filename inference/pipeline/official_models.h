@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 #include <vector>
 
 #include "inference/pipeline/latent_generator.h"
@@ -17,6 +18,9 @@ struct ModelFileSet {
   GeneratorFiles generator;
   std::filesystem::path decoder_config;
   std::filesystem::path decoder_weights;
+  // For the user when these are not the files asked for, e.g. the built-in demo model standing in
+  // for missing official weights. Empty otherwise.
+  std::string notice;
 };
 
 // The official weights a mode needs: its diffusion model, the transmitter and CLIP ViT-L/14.

@@ -148,7 +148,7 @@ TEST_F(Cli, BadInputGetsOneClearLineAndNoCrash) {
 
 TEST_F(Cli, MissingOfficialWeightsNameEachFileUrlAndPlace) {
   const auto result = run_shell("SHAPE_STUDIO_CACHE=" + shell_quoted(path("cache")) + " " + cli() +
-                                " generate --prompt 'a chair' -o " + path("x.glb"));
+                                " generate --no-demo --prompt 'a chair' -o " + path("x.glb"));
   EXPECT_EQ(result.exit_code, 1) << result.output;
   const std::vector<std::string> expected_parts = {"text_cond.pt", "transmitter.pt", "ViT-L-14.pt",
                                                    "https://openaipublic.azureedge.net/main/shap-e/text_cond.pt",
@@ -156,6 +156,16 @@ TEST_F(Cli, MissingOfficialWeightsNameEachFileUrlAndPlace) {
   for (const auto& expected : expected_parts) {
     EXPECT_NE(result.output.find(expected), std::string::npos) << expected << "\n" << result.output;
   }
+}
+
+TEST_F(Cli, WithoutOfficialWeightsTheDemoModelStandsInAndSaysSo) {
+  const auto result = run_shell("SHAPE_STUDIO_CACHE=" + shell_quoted(path("cache")) + " " + cli() +
+                                " generate --prompt 'a red cube' --steps 8 --grid 32 -o " + path("cube.glb"));
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("official Shap-E model files are not available, so the built-in demo model stands in"),
+            std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("--download"), std::string::npos) << result.output;
+  EXPECT_GT(fs::file_size(path("cube.glb")), 1000u);
 }
 
 TEST_F(Cli, OverlongPromptIsCutWithANote) {

@@ -225,7 +225,7 @@ TEST_F(Gui, XdotoolTypeGenerateDragPickResizeAndQuit) {
 
 TEST_F(Gui, OpensWithoutWeightsAndNamesTheMissingFiles) {
   fs::create_directories(path("empty_cache"));
-  const auto result = run_studio("--exit-after-job --strict-validation --cache-dir " + path("empty_cache") +
+  const auto result = run_studio("--exit-after-job --strict-validation --no-demo --cache-dir " + path("empty_cache") +
                                  " --screenshot " + path("shot.png"));
   EXPECT_EQ(result.exit_code, 0) << result.output;
   EXPECT_NE(result.output.find("model files are not available"), std::string::npos) << result.output;

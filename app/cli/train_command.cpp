@@ -1,0 +1,237 @@
+// shape-cli train-encoder / train-diffusion: the two training stages, with a progress line, the
+// loss curve in <run>/loss.csv, checkpoints and exact resume (--resume).
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "cli/arguments.h"
+#include "cli/commands.h"
+#include "cli/interrupt.h"
+#include "inference/pipeline/model_folder.h"
+#include "inference/pipeline/official_models.h"
+#include "inference/training/diffusion_trainer.h"
+#include "inference/training/encoder_trainer.h"
+#include "inference/training/primitive_evaluation.h"
+#include "inference/weights/progress_bar.h"
+
+namespace shape::cli {
+namespace {
+
+constexpr const char* kTrainEncoderUsage = R"(usage: shape-cli train-encoder --out DIR [options]
+Stage 1: trains the point-cloud encoder and the decoder it feeds (signed distance, colour and
+density losses). Writes DIR/loss.csv, checkpoints under DIR/checkpoints and, at the end,
+DIR/transmitter.yaml + DIR/transmitter.safetensors (loadable as a decoder: --decoder-config/-weights).
+  --config PATH         transmitter YAML (default: resources/configs/demo/transmitter.yaml)
+  --data DIR            meshes + captions.jsonl (default: the procedural primitives)
+  --shapes N            procedural shapes (default 1024)
+  --steps N             total steps (default 2000)
+  --batch N             shapes per step (default 8)
+  --lr X                peak learning rate (default 1e-3)
+  --query-points N      SDF/colour queries per shape and step (default 1024)
+  --seed N              (default 0)
+  --log-every N         loss.csv row interval (default 10)
+  --checkpoint-every N  (default 100)
+  --resume              continue DIR's latest checkpoint (exactly, as if never stopped)
+Ctrl-C stops after the current step and writes a checkpoint.
+)";
+
+constexpr const char* kTrainDiffusionUsage = R"(usage: shape-cli train-diffusion --encoder-run DIR --out DIR [options]
+Stage 2: encodes the training shapes with a finished train-encoder run, then trains the latent
+diffusion transformer on them, conditioned on the captions. Writes DIR/loss.csv, checkpoints and, at
+the end, the files generate loads: DIR/text_cond.{yaml,safetensors}, DIR/diffusion.yaml and the
+text tower DIR/clip_text.{json,safetensors} (DIR is then a model folder: generate --model-dir DIR).
+  --config PATH            diffusion transformer YAML (default: resources/configs/demo/text_cond.yaml)
+  --diffusion-config PATH  noise schedule (default: resources/configs/diffusion.yaml)
+  --clip-config PATH       text tower dimensions, JSON (default: resources/configs/demo/clip_text.json)
+  --clip-weights PATH      frozen CLIP weights instead of a text tower trained jointly
+  --data DIR, --shapes N   the training shapes, as for train-encoder
+  --steps N                (default 4000)
+  --batch N                (default 32)
+  --lr X                   (default 5e-4)
+  --seed N, --log-every N, --checkpoint-every N (default 200), --resume
+)";
+
+constexpr const char* kEvaluateUsage = R"(usage: shape-cli evaluate-primitives [options]
+Generates captions of the procedural primitives with a model folder, meshes each result and judges
+its shape class and colour with the geometric classifier; prints one line per sample and the accuracy.
+  --model-dir DIR   a model folder (default: the built-in demo model, assets/demo-model)
+  --all             every caption (default: the held-out ones, never seen in training)
+  --seeds N         samples per caption (default 2)
+  --steps N         sampler steps (default 64)
+  --guidance X      classifier-free guidance scale (default 3)
+  --grid N          STF grid for the meshes (default 48)
+)";
+
+struct CommonTrainingOptions {
+  std::filesystem::path run_dir, data;
+  int64_t shapes = 1024;
+  bool help = false;
+
+  // Options both stages take; false if `option` is not one of them.
+  template <typename Options>
+  bool parse(const std::string& option, ArgumentReader& reader, Options& options) {
+    if (option == "--out") {
+      options.run_dir = reader.value_of(option);
+    } else if (option == "--data") {
+      options.data = reader.value_of(option);
+    } else if (option == "--shapes") {
+      options.procedural_shapes = parse_count(option, reader.value_of(option));
+    } else if (option == "--steps") {
+      options.steps = parse_count(option, reader.value_of(option));
+    } else if (option == "--batch") {
+      options.batch_size = parse_count(option, reader.value_of(option));
+    } else if (option == "--lr") {
+      options.learning_rate = parse_number(option, reader.value_of(option));
+      if (!(options.learning_rate > 0.0)) throw UsageError{"--lr must be positive"};
+    } else if (option == "--seed") {
+      options.seed = parse_seed(option, reader.value_of(option));
+    } else if (option == "--log-every") {
+      options.log_every = parse_count(option, reader.value_of(option));
+    } else if (option == "--checkpoint-every") {
+      options.checkpoint_every = parse_count(option, reader.value_of(option));
+    } else if (option == "--resume") {
+      options.resume = true;
+    } else if (option == "--help" || option == "-h") {
+      help = true;
+    } else {
+      return false;
+    }
+    return true;
+  }
+};
+
+std::filesystem::path demo_config(const std::string& name) { return shipped_config("demo/" + name); }
+
+// "\rstep 120/2000  loss 0.1234 (sdf_loss 0.05 ...)  1:02 elapsed  ETA 9:15", redrawn in place.
+void print_progress(const training::TrainingProgress& progress) {
+  std::string line = "step " + std::to_string(progress.step) + "/" + std::to_string(progress.total_steps);
+  for (const auto& [name, value] : progress.losses) {
+    char number[32];
+    std::snprintf(number, sizeof number, "%.4g", value);
+    line += "  " + name + " " + number;
+  }
+  line += "  " + format_duration(progress.seconds) + " elapsed  ETA " + format_duration(progress.eta_seconds);
+  std::fprintf(stderr, "\r%s   ", line.c_str());
+  if (progress.step == progress.total_steps) std::fprintf(stderr, "\n");
+}
+
+void require_run_dir(const std::filesystem::path& run_dir) {
+  if (run_dir.empty()) throw UsageError{"--out DIR is required: the run folder for checkpoints and loss.csv"};
+}
+
+int report_end(int64_t steps, int64_t total_steps, double seconds, const std::filesystem::path& run_dir) {
+  if (steps < total_steps) {
+    std::fprintf(stderr, "\nstopped at step %lld of %lld; a checkpoint was written. Continue with the same command "
+                         "and --resume.\n", static_cast<long long>(steps), static_cast<long long>(total_steps));
+    return 130;
+  }
+  std::cout << "trained " << steps << " steps in " << format_duration(seconds) << "; outputs in " << run_dir.string()
+            << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int run_train_encoder(const std::vector<std::string>& args) {
+  training::EncoderTrainingOptions options;
+  options.transmitter_config = demo_config("transmitter.yaml");
+  CommonTrainingOptions common;
+  ArgumentReader reader(args);
+  while (!reader.done()) {
+    const auto option = reader.next();
+    if (common.parse(option, reader, options)) continue;
+    if (option == "--config") {
+      options.transmitter_config = reader.value_of(option);
+    } else if (option == "--query-points") {
+      options.query_points = parse_count(option, reader.value_of(option));
+    } else {
+      throw UsageError{"train-encoder: unknown option '" + option + "'"};
+    }
+  }
+  if (common.help) {
+    std::cout << kTrainEncoderUsage;
+    return 0;
+  }
+  require_run_dir(options.run_dir);
+  CancelOnInterrupt interrupt;
+  const auto result = training::train_encoder(options, print_progress, &interrupt_flag());
+  return report_end(result.steps, options.steps, result.seconds, options.run_dir);
+}
+
+int run_train_diffusion(const std::vector<std::string>& args) {
+  training::DiffusionTrainingOptions options;
+  options.transformer_config = demo_config("text_cond.yaml");
+  options.diffusion_config = shipped_config("diffusion.yaml");
+  options.clip_config = demo_config("clip_text.json");
+  std::filesystem::path encoder_run;
+  CommonTrainingOptions common;
+  ArgumentReader reader(args);
+  while (!reader.done()) {
+    const auto option = reader.next();
+    if (common.parse(option, reader, options)) continue;
+    if (option == "--config") {
+      options.transformer_config = reader.value_of(option);
+    } else if (option == "--diffusion-config") {
+      options.diffusion_config = reader.value_of(option);
+    } else if (option == "--clip-config") {
+      options.clip_config = reader.value_of(option);
+    } else if (option == "--clip-weights") {
+      options.clip_weights = reader.value_of(option);
+    } else if (option == "--encoder-run") {
+      encoder_run = reader.value_of(option);
+    } else {
+      throw UsageError{"train-diffusion: unknown option '" + option + "'"};
+    }
+  }
+  if (common.help) {
+    std::cout << kTrainDiffusionUsage;
+    return 0;
+  }
+  require_run_dir(options.run_dir);
+  if (encoder_run.empty()) throw UsageError{"--encoder-run DIR is required: a finished train-encoder run folder"};
+  options.transmitter_config = encoder_run / "transmitter.yaml";
+  options.transmitter_weights = encoder_run / "transmitter.safetensors";
+  for (const auto& path : {options.transmitter_config, options.transmitter_weights}) {
+    if (!std::filesystem::exists(path)) {
+      throw UsageError{path.string() + " is missing: --encoder-run must be a finished train-encoder run folder"};
+    }
+  }
+  CancelOnInterrupt interrupt;
+  const auto result = training::train_diffusion(options, print_progress, &interrupt_flag());
+  return report_end(result.steps, options.steps, result.seconds, options.run_dir);
+}
+
+int run_evaluate_primitives(const std::vector<std::string>& args) {
+  std::filesystem::path model_dir = demo_model_folder();
+  bool all = false;
+  training::PrimitiveEvaluationOptions options;
+  options.generation.guidance_scale = 3.0;
+  ArgumentReader reader(args);
+  while (!reader.done()) {
+    const auto option = reader.next();
+    if (option == "--model-dir") {
+      model_dir = reader.value_of(option);
+    } else if (option == "--all") {
+      all = true;
+    } else if (option == "--seeds") {
+      options.seeds_per_caption = parse_count(option, reader.value_of(option));
+    } else if (option == "--steps") {
+      options.generation.steps = parse_count(option, reader.value_of(option));
+    } else if (option == "--guidance") {
+      options.generation.guidance_scale = parse_number(option, reader.value_of(option));
+    } else if (option == "--grid") {
+      options.grid_size = parse_count(option, reader.value_of(option));
+    } else if (option == "--help" || option == "-h") {
+      std::cout << kEvaluateUsage;
+      return 0;
+    } else {
+      throw UsageError{"evaluate-primitives: unknown option '" + option + "'"};
+    }
+  }
+  const auto combinations = all ? training::all_primitive_combinations() : training::held_out_primitive_combinations();
+  const auto evaluation = training::evaluate_primitive_generation(model_folder_files(model_dir), combinations, options);
+  std::cout << evaluation.table();
+  return 0;
+}
+
+}  // namespace shape::cli

@@ -1,0 +1,238 @@
+#include "inference/training/diffusion_trainer.h"
+
+#include <chrono>
+#include <cmath>
+
+#include <torch/optim/adam.h>
+
+#include "inference/checkpoint/checkpoint.h"
+#include "inference/clip/bpe_tokenizer.h"
+#include "inference/clip/clip_config.h"
+#include "inference/clip/clip_model.h"
+#include "inference/clip/clip_weights.h"
+#include "inference/config/model_config.h"
+#include "inference/diffusion/gaussian_diffusion.h"
+#include "inference/export/file_io.h"
+#include "inference/models/diffusion_transformer.h"
+#include "inference/models/weight_binding.h"
+#include "inference/pipeline/model_folder.h"
+#include "inference/training/encoder_trainer.h"
+
+namespace shape::training {
+namespace fs = std::filesystem;
+namespace {
+
+
+// Latents of every training shape, encoded once without bottleneck noise.
+struct EncodedDataset {
+  torch::Tensor latents;  // [shapes, flat latent]
+  std::vector<ClipTokens> tokens;
+};
+
+EncodedDataset encode_dataset(const DiffusionTrainingOptions& options, const ClipTokenizer& tokenizer) {
+  Transmitter transmitter(options.transmitter_config);
+  transmitter.load(load_checkpoint(options.transmitter_weights));
+  transmitter.encoder->eval();
+  const auto dataset = open_training_dataset(options.data, options.procedural_shapes, options.seed);
+  SampleOptions sampling;
+  sampling.surface_points = transmitter.encoder->config().data_ctx;
+  sampling.near_surface_points = 1;  // queries are not needed to encode
+  sampling.uniform_points = 1;
+
+  torch::NoGradGuard no_grad;
+  EncodedDataset encoded;
+  std::vector<torch::Tensor> latents;
+  constexpr int64_t kChunk = 32;
+  for (int64_t begin = 0; begin < dataset->size(); begin += kChunk) {
+    std::vector<torch::Tensor> clouds;
+    for (int64_t i = begin; i < std::min(dataset->size(), begin + kChunk); ++i) {
+      clouds.push_back(dataset->sample(i, options.seed, sampling).surface);
+      encoded.tokens.push_back(tokenizer.tokenize(dataset->caption(i)));
+    }
+    latents.push_back(transmitter.encoder->forward(torch::stack(clouds)).flatten(1));
+  }
+  encoded.latents = torch::cat(latents);
+  return encoded;
+}
+
+void copy_whole_file(const fs::path& from, const fs::path& to) {
+  write_files_atomically({{to, read_whole_file(from)}});
+}
+
+void validate(const DiffusionTrainingOptions& options) {
+  auto positive = [](int64_t value, const char* what) {
+    if (value <= 0) throw TrainingError(std::string(what) + " must be positive, got " + std::to_string(value));
+  };
+  positive(options.steps, "steps");
+  positive(options.batch_size, "batch size");
+  positive(options.log_every, "log interval");
+  positive(options.checkpoint_every, "checkpoint interval");
+  if (options.data.empty()) positive(options.procedural_shapes, "procedural shapes");
+  if (!(options.learning_rate > 0.0)) throw TrainingError("the learning rate must be positive");
+  if (options.clip_weights.empty() && options.clip_config.empty()) {
+    throw TrainingError("give CLIP weights (frozen) or a CLIP config JSON for a text tower trained from scratch");
+  }
+}
+
+double learning_rate_at(const DiffusionTrainingOptions& options, int64_t step) {
+  if (step < options.warmup_steps) return options.learning_rate * (step + 1) / options.warmup_steps;
+  const double progress = static_cast<double>(step - options.warmup_steps) /
+                          std::max<int64_t>(1, options.steps - options.warmup_steps);
+  return options.learning_rate * (0.1 + 0.9 * 0.5 * (1.0 + std::cos(M_PI * std::min(1.0, progress))));
+}
+
+}  // namespace
+
+DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options, const TrainingCallback& on_progress,
+                                        const std::atomic<bool>* cancel) {
+  validate(options);
+  torch::manual_seed(options.seed);
+
+  // The text tower: frozen CLIP, or a fresh CLIP-architecture tower trained with the model.
+  const bool joint_text_tower = options.clip_weights.empty();
+  ClipModel clip{nullptr};
+  if (joint_text_tower) {
+    clip = ClipModel(load_clip_config_json(options.clip_config), ClipTowers::kText);
+  } else {
+    ClipLoadOptions clip_options;
+    clip_options.towers = ClipTowers::kText;
+    if (!options.clip_config.empty()) clip_options.config = load_clip_config_json(options.clip_config);
+    clip = load_clip_model(options.clip_weights, clip_options);
+    for (auto& parameter : clip->parameters()) parameter.requires_grad_(false);
+  }
+
+  auto config = load_diffusion_transformer_config(options.transformer_config.string());
+  if (config.conditioning != ConditioningKind::kClipEmbedding) {
+    throw TrainingError(options.transformer_config.string() +
+                        ": training supports text-conditioned models (CLIPImagePointDiffusionTransformer)");
+  }
+  config.clip_feature_dim = clip->config().embed_dim;
+  SplitVectorDiffusion model(config);
+  const DiffusionConfig diffusion_config = load_diffusion_config(options.diffusion_config.string());
+  const GaussianDiffusion diffusion(diffusion_config);
+  const auto alphas_cumprod = torch::tensor(diffusion.alphas_cumprod(), torch::kFloat64).to(torch::kFloat32);
+
+  std::vector<torch::Tensor> parameters = model->parameters();
+  if (joint_text_tower) {
+    for (auto& parameter : clip->parameters()) parameters.push_back(parameter);
+  }
+  torch::optim::Adam optimizer(parameters, torch::optim::AdamOptions(options.learning_rate));
+  auto model_tensors = [&] {
+    NamedTensors tensors = module_tensors(*model, "model.");
+    if (joint_text_tower) {
+      for (auto& entry : module_tensors(*clip, "clip.")) tensors.push_back(std::move(entry));
+    }
+    return tensors;
+  };
+
+  const auto checkpoint = open_run(options.run_dir, options.resume);
+  int64_t start_step = 0;
+  double previous_seconds = 0.0;
+  if (checkpoint) {
+    WeightBindingOptions model_binding{{"clip."}, "model."};
+    bind_weights(*model, checkpoint->model, model_binding);
+    if (joint_text_tower) bind_weights(*clip, checkpoint->model, WeightBindingOptions{{"model."}, "clip."});
+    load_optimizer_state(*checkpoint, optimizer);
+    start_step = checkpoint->step;
+    previous_seconds = checkpoint->seconds;
+  }
+  const std::vector<std::string> columns{"loss", "lr"};
+  LossLog log(options.run_dir / "loss.csv", columns, start_step);
+
+  const ClipTokenizer tokenizer;
+  const EncodedDataset data = encode_dataset(options, tokenizer);
+  if (data.latents.size(1) != config.d_latent) {
+    throw TrainingError(options.transformer_config.string() + ": d_latent is " + std::to_string(config.d_latent) +
+                        " but the transmitter's latents have " + std::to_string(data.latents.size(1)) + " values");
+  }
+  const auto all_tokens = clip_token_batch(data.tokens);
+  const bool predicts_x_start = diffusion_config.mean_type == "x_start";
+
+  const auto session_start = std::chrono::steady_clock::now();
+  auto session_seconds = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - session_start).count();
+  };
+  model->train();
+  clip->train(joint_text_tower);
+  double window = 0.0, last_loss = 0.0;
+  int64_t window_steps = 0;
+  int64_t step = start_step;
+  bool cancelled = false;
+  while (step < options.steps) {
+    // Checked before a step, so a stop requested during the previous one (Ctrl-C, a progress
+    // callback) takes effect at once.
+    if (cancel != nullptr && cancel->load()) {
+      cancelled = true;
+      break;
+    }
+    auto generator = step_generator(options.seed, step);
+    const double rate = learning_rate_at(options, step);
+    for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(rate);
+
+    const auto rows = torch::randint(data.latents.size(0), {options.batch_size}, generator, torch::kLong);
+    const auto x_start = data.latents.index_select(0, rows);
+    const auto t = torch::randint(diffusion.num_timesteps(), {options.batch_size}, generator, torch::kLong);
+    const auto noise = torch::randn(x_start.sizes(), generator, torch::kFloat32);
+    const auto alpha_bar = alphas_cumprod.index_select(0, t).unsqueeze(1);
+    const auto x_t = alpha_bar.sqrt() * x_start + (1.0 - alpha_bar).sqrt() * noise;
+    // Classifier-free guidance: the unconditional model sees a zero embedding, as at sampling.
+    const auto keep = (torch::rand({options.batch_size, 1}, generator, torch::kFloat32) >= config.cond_drop_prob)
+                          .to(torch::kFloat32);
+
+    clear_gradients(optimizer);
+    torch::Tensor condition;
+    {
+      torch::AutoGradMode text_grad(joint_text_tower);
+      condition = clip->embed_text(all_tokens.index_select(0, rows));
+    }
+    const auto output = model->forward(x_t, t, condition * keep);
+    const auto prediction = output.narrow(1, 0, config.d_latent);
+    const auto loss = (prediction - (predicts_x_start ? x_start : noise)).pow(2).mean();
+    loss.backward();
+    optimizer.step();
+    ++step;
+
+    last_loss = loss.item<double>();
+    window += last_loss;
+    ++window_steps;
+    if (step % options.log_every == 0 || step == options.steps) {
+      const double seconds = previous_seconds + session_seconds();
+      log.append(step, seconds, {window / window_steps, rate});
+      if (on_progress) {
+        on_progress({step, options.steps, seconds, eta_seconds(session_seconds(), step - start_step, options.steps - step),
+                     {{"loss", window / window_steps}, {"lr", rate}}});
+      }
+      window = 0.0;
+      window_steps = 0;
+    }
+    if (step % options.checkpoint_every == 0 || step == options.steps) {
+      save_training_checkpoint(options.run_dir, step, previous_seconds + session_seconds(), model_tensors(), optimizer);
+    }
+  }
+
+  // A stop between checkpoints keeps the steps done (the loss rows since the last one are not logged).
+  if (cancelled && step % options.checkpoint_every != 0) {
+    save_training_checkpoint(options.run_dir, step, previous_seconds + session_seconds(), model_tensors(), optimizer);
+  }
+
+  DiffusionTrainingResult result;
+  result.steps = step;
+  result.seconds = previous_seconds + session_seconds();
+  result.final_loss = last_loss;
+  const fs::path& run = options.run_dir;
+  copy_whole_file(options.transformer_config, run / kTransformerConfigFile);
+  copy_whole_file(options.diffusion_config, run / kDiffusionConfigFile);
+  copy_whole_file(options.transmitter_config, run / kTransmitterConfigFile);
+  copy_whole_file(options.transmitter_weights, run / kTransmitterWeightsFile);
+  save_safetensors(run / kTransformerWeightsFile, module_tensors(*model), {{"format", "pt"}, {"stage", "diffusion"}});
+  if (joint_text_tower) {
+    copy_whole_file(options.clip_config, run / kClipConfigFile);
+    save_safetensors(run / kClipWeightsFile, module_tensors(*clip), {{"format", "pt"}, {"stage", "text tower"}});
+    result.files = model_folder_files(run);
+  } else {
+    result.files = model_folder_files(run, options.clip_weights, options.clip_config);
+  }
+  return result;
+}
+
+}  // namespace shape::training

@@ -1,0 +1,51 @@
+// Stage 2 training: the latent diffusion transformer (the same class as text300M, any size from
+// its config) on the latents the stage-1 encoder gives the training shapes, conditioned on their
+// captions through a CLIP text tower: frozen CLIP weights when given, otherwise a small
+// CLIP-architecture tower trained jointly (`shape-cli train-diffusion`).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+
+#include "inference/pipeline/official_models.h"
+#include "inference/training/training_run.h"
+
+namespace shape::training {
+
+struct DiffusionTrainingOptions {
+  std::filesystem::path transformer_config;  // shap-e YAML of a text-conditioned model
+  std::filesystem::path diffusion_config;    // schedule (shap-e's diffusion_config.yaml)
+  std::filesystem::path transmitter_config;  // the stage-1 run's transmitter.yaml
+  std::filesystem::path transmitter_weights;  // and its transmitter.safetensors
+  std::filesystem::path clip_config;   // JSON of CLIP's dimensions (needed without clip_weights)
+  std::filesystem::path clip_weights;  // optional: frozen CLIP; else the text tower trains jointly
+  std::filesystem::path run_dir;
+  std::filesystem::path data;        // as stage 1: a mesh folder, or empty for the primitives
+  int64_t procedural_shapes = 1024;
+  int64_t steps = 4000;
+  int64_t batch_size = 32;
+  double learning_rate = 5e-4;
+  int64_t warmup_steps = 100;
+  uint64_t seed = 0;
+  int64_t log_every = 10;
+  int64_t checkpoint_every = 200;
+  bool resume = false;
+};
+
+struct DiffusionTrainingResult {
+  int64_t steps = 0;
+  double seconds = 0.0;
+  double final_loss = 0.0;
+  ModelFileSet files;  // the model folder's files
+};
+
+// Trains (or resumes) and makes the run folder a model folder (pipeline/model_folder.h) that
+// generate loads: text_cond.{yaml,safetensors}, diffusion.yaml, clip_text.json, the jointly trained
+// clip_text.safetensors, and a copy of the stage-1 transmitter.{yaml,safetensors}.
+// `cancel` stops after the current step with a checkpoint written.
+DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
+                                        const TrainingCallback& on_progress = nullptr,
+                                        const std::atomic<bool>* cancel = nullptr);
+
+}  // namespace shape::training

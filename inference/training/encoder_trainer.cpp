@@ -1,0 +1,253 @@
+#include "inference/training/encoder_trainer.h"
+
+#include <chrono>
+#include <cmath>
+
+#include <torch/optim/adam.h>
+
+#include "inference/decoder/decoder_config.h"
+#include "inference/export/file_io.h"
+#include "inference/training/primitives.h"
+
+namespace shape::training {
+namespace fs = std::filesystem;
+namespace {
+
+// The density the loss asks for inside a shape: rays cross at least ~0.5 of a solid primitive,
+// an optical depth of ~6, so it renders opaque; outside the density should be zero.
+constexpr double kInsideDensity = 12.0;
+// SDF targets are clamped so the tanh head is not driven into saturation far from the surface,
+// where only the sign matters.
+constexpr double kSdfClamp = 0.5;
+
+// Every shape of the dataset sampled once, with twice the points a step uses; steps draw subsets.
+struct SamplePool {
+  std::vector<ShapeSample> samples;
+  int64_t near_surface = 0;  // per sample, at the front of its queries
+};
+
+SamplePool build_pool(const ShapeDataset& dataset, const EncoderTrainingOptions& options, int64_t data_ctx) {
+  SampleOptions sampling;
+  sampling.surface_points = 2 * data_ctx;
+  sampling.near_surface_points = 2 * (options.query_points * 3 / 4);
+  sampling.uniform_points = 2 * options.query_points - sampling.near_surface_points;
+  SamplePool pool;
+  pool.near_surface = sampling.near_surface_points;
+  pool.samples.reserve(dataset.size());
+  for (int64_t i = 0; i < dataset.size(); ++i) pool.samples.push_back(dataset.sample(i, options.seed, sampling));
+  return pool;
+}
+
+EncoderBatch draw_batch(const SamplePool& pool, int64_t batch_size, int64_t data_ctx, int64_t query_points,
+                        at::Generator& generator) {
+  const int64_t near = query_points * 3 / 4;
+  const int64_t uniform = query_points - near;
+  const auto indices = torch::randint(static_cast<int64_t>(pool.samples.size()), {batch_size}, generator, torch::kLong);
+  std::vector<torch::Tensor> surface, points, sdf, colour;
+  for (int64_t b = 0; b < batch_size; ++b) {
+    const ShapeSample& sample = pool.samples[indices[b].item<int64_t>()];
+    const auto surface_pick = torch::randperm(sample.surface.size(0), generator, torch::kLong).narrow(0, 0, data_ctx);
+    const auto near_pick = torch::randperm(pool.near_surface, generator, torch::kLong).narrow(0, 0, near);
+    const int64_t pool_uniform = sample.query_points.size(0) - pool.near_surface;
+    const auto uniform_pick =
+        torch::randperm(pool_uniform, generator, torch::kLong).narrow(0, 0, uniform) + pool.near_surface;
+    const auto query_pick = torch::cat({near_pick, uniform_pick});
+    surface.push_back(sample.surface.index_select(0, surface_pick));
+    points.push_back(sample.query_points.index_select(0, query_pick));
+    sdf.push_back(sample.query_sdf.index_select(0, query_pick));
+    colour.push_back(sample.query_colour.index_select(0, query_pick));
+  }
+  return {torch::stack(surface), torch::stack(points), torch::stack(sdf), torch::stack(colour), near};
+}
+
+double learning_rate_at(const EncoderTrainingOptions& options, int64_t step) {
+  if (step < options.warmup_steps) return options.learning_rate * (step + 1) / options.warmup_steps;
+  // Cosine decay to a tenth of the peak.
+  const double progress = static_cast<double>(step - options.warmup_steps) /
+                          std::max<int64_t>(1, options.steps - options.warmup_steps);
+  return options.learning_rate * (0.1 + 0.9 * 0.5 * (1.0 + std::cos(M_PI * std::min(1.0, progress))));
+}
+
+void set_learning_rate(torch::optim::Optimizer& optimizer, double rate) {
+  for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(rate);
+}
+
+void validate(const EncoderTrainingOptions& options) {
+  auto positive = [](int64_t value, const char* what) {
+    if (value <= 0) throw TrainingError(std::string(what) + " must be positive, got " + std::to_string(value));
+  };
+  positive(options.steps, "steps");
+  positive(options.batch_size, "batch size");
+  positive(options.log_every, "log interval");
+  positive(options.checkpoint_every, "checkpoint interval");
+  positive(options.query_points, "query points");
+  if (options.data.empty()) positive(options.procedural_shapes, "procedural shapes");
+  if (!(options.learning_rate > 0.0)) throw TrainingError("the learning rate must be positive");
+}
+
+}  // namespace
+
+Transmitter::Transmitter(const fs::path& config_path)
+    : encoder(load_encoder_config(config_path.string())), decoder(load_decoder_config(config_path.string())) {}
+
+NamedTensors Transmitter::named_tensors() const {
+  NamedTensors tensors = module_tensors(*encoder, "encoder.");
+  for (auto& entry : module_tensors(*decoder)) tensors.push_back(std::move(entry));
+  return tensors;
+}
+
+void Transmitter::load(const StateDict& weights) {
+  bind_decoder_weights(*decoder, weights);
+  WeightBindingOptions trunk;
+  trunk.key_prefix = "encoder.";
+  trunk.ignored_prefixes = {"encoder.params_proj.", "renderer."};
+  bind_weights(*encoder, weights, trunk);
+}
+
+std::vector<torch::Tensor> Transmitter::parameters() const {
+  auto parameters = encoder->parameters();
+  for (auto& parameter : decoder->parameters()) parameters.push_back(parameter);
+  return parameters;
+}
+
+EncoderLosses encoder_losses(ShapeDecoderImpl& decoder, const torch::Tensor& latent, const EncoderBatch& batch,
+                             at::Generator& generator) {
+  const auto params = decoder.latent_to_params(latent);
+  auto& mlp = decoder.mlp();
+  const int64_t near = batch.near_surface;
+  const auto target_sdf = batch.query_sdf.clamp(-kSdfClamp, kSdfClamp);
+  const auto near_colour = batch.query_colour.narrow(1, 0, near);
+
+  // STF: signed distance and texture colour, queried without a direction as the mesher does.
+  const auto stf = mlp.activate(mlp.forward_raw(batch.query_points, {}, params), NerfLevel::kFine, FieldMode::kStf);
+  EncoderLosses losses;
+  losses.sdf = (stf.signed_distance.squeeze(-1) - target_sdf).abs().mean();
+  losses.colour = (stf.channels.narrow(1, 0, near) - near_colour).abs().mean();
+
+  // NeRF: densities that make the inside opaque and the outside empty, and view colours, from random
+  // view directions. The density loss is a hinge on the pre-activation: on the activated (ReLU)
+  // density a point stuck at zero would get no gradient and stay transparent.
+  auto directions = torch::randn(batch.query_points.sizes(), generator, torch::kFloat32);
+  directions = directions / directions.norm(2, -1, true).clamp_min(1e-6);
+  const auto raw = mlp.forward_raw(batch.query_points, directions, params);
+  const auto inside = (batch.query_sdf > 0).to(torch::kFloat32);
+  const auto& layout = mlp.layout();
+  losses.density = torch::zeros({});
+  losses.nerf_colour = torch::zeros({});
+  for (const auto level : {NerfLevel::kCoarse, NerfLevel::kFine}) {
+    const auto& range = level == NerfLevel::kCoarse ? layout.density_coarse : layout.density_fine;
+    const auto pre_density = (range.directionless ? raw.h_directionless : raw.h).narrow(-1, range.begin, 1).squeeze(-1);
+    const auto hinge = inside * torch::relu(kInsideDensity - pre_density) + (1.0 - inside) * torch::relu(pre_density);
+    losses.density = losses.density + hinge.mean() / kInsideDensity;
+    const auto nerf = mlp.activate(raw, level, FieldMode::kNerf);
+    losses.nerf_colour = losses.nerf_colour + (nerf.channels.narrow(1, 0, near) - near_colour).abs().mean();
+  }
+  losses.total = losses.sdf + losses.colour + losses.density + losses.nerf_colour;
+  return losses;
+}
+
+std::unique_ptr<ShapeDataset> open_training_dataset(const fs::path& data, int64_t procedural_shapes, uint64_t seed) {
+  if (data.empty()) return make_primitive_dataset(procedural_shapes, seed);
+  return load_mesh_folder_dataset(data);
+}
+
+EncoderTrainingResult train_encoder(const EncoderTrainingOptions& options, const TrainingCallback& on_progress,
+                                    const std::atomic<bool>* cancel) {
+  validate(options);
+  // Initial weights come from the global generator: seed it so a run is reproducible.
+  torch::manual_seed(options.seed);
+  Transmitter model(options.transmitter_config);
+  const int64_t data_ctx = model.encoder->config().data_ctx;
+  torch::optim::Adam optimizer(model.parameters(), torch::optim::AdamOptions(options.learning_rate));
+
+  const auto checkpoint = open_run(options.run_dir, options.resume);
+  int64_t start_step = 0;
+  double previous_seconds = 0.0;
+  if (checkpoint) {
+    model.load(checkpoint->model);
+    load_optimizer_state(*checkpoint, optimizer);
+    start_step = checkpoint->step;
+    previous_seconds = checkpoint->seconds;
+  }
+  const std::vector<std::string> columns{"loss", "sdf_loss", "colour_loss", "density_loss", "nerf_colour_loss", "lr"};
+  LossLog log(options.run_dir / "loss.csv", columns, start_step);
+
+  const auto dataset = open_training_dataset(options.data, options.procedural_shapes, options.seed);
+  const SamplePool pool = build_pool(*dataset, options, data_ctx);
+
+  const auto session_start = std::chrono::steady_clock::now();
+  auto session_seconds = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - session_start).count();
+  };
+  std::vector<double> window(columns.size() - 1, 0.0);
+  int64_t window_steps = 0;
+  double last_loss = 0.0;
+  int64_t step = start_step;
+  bool cancelled = false;
+  while (step < options.steps) {
+    // Checked before a step, so a stop requested during the previous one (Ctrl-C, a progress
+    // callback) takes effect at once.
+    if (cancel != nullptr && cancel->load()) {
+      cancelled = true;
+      break;
+    }
+    auto generator = step_generator(options.seed, step);
+    const double rate = learning_rate_at(options, step);
+    set_learning_rate(optimizer, rate);
+    const EncoderBatch batch = draw_batch(pool, options.batch_size, data_ctx, options.query_points, generator);
+    const auto noise = torch::randn({options.batch_size, model.encoder->config().latent_ctx,
+                                     model.encoder->config().d_latent}, generator, torch::kFloat32);
+    clear_gradients(optimizer);
+    const auto latent = model.encoder->forward(batch.surface, noise);
+    const EncoderLosses losses = encoder_losses(*model.decoder, latent, batch, generator);
+    losses.total.backward();
+    optimizer.step();
+    ++step;
+
+    const std::vector<double> values{losses.total.item<double>(), losses.sdf.item<double>(),
+                                     losses.colour.item<double>(), losses.density.item<double>(),
+                                     losses.nerf_colour.item<double>()};
+    for (size_t i = 0; i < values.size(); ++i) window[i] += values[i];
+    ++window_steps;
+    last_loss = values[0];
+
+    const bool log_now = step % options.log_every == 0 || step == options.steps;
+    if (log_now) {
+      std::vector<double> row;
+      for (const double sum : window) row.push_back(sum / window_steps);
+      row.push_back(rate);
+      const double seconds = previous_seconds + session_seconds();
+      log.append(step, seconds, row);
+      if (on_progress) {
+        TrainingProgress progress{step, options.steps, seconds,
+                                  eta_seconds(session_seconds(), step - start_step, options.steps - step), {}};
+        for (size_t i = 0; i < row.size(); ++i) progress.losses.emplace_back(columns[i], row[i]);
+        on_progress(progress);
+      }
+      std::fill(window.begin(), window.end(), 0.0);
+      window_steps = 0;
+    }
+    if (step % options.checkpoint_every == 0 || step == options.steps) {
+      save_training_checkpoint(options.run_dir, step, previous_seconds + session_seconds(), model.named_tensors(),
+                               optimizer);
+    }
+  }
+
+  // A stop between checkpoints keeps the steps done (the loss rows since the last one are not logged).
+  if (cancelled && step % options.checkpoint_every != 0) {
+    save_training_checkpoint(options.run_dir, step, previous_seconds + session_seconds(), model.named_tensors(),
+                             optimizer);
+  }
+
+  EncoderTrainingResult result;
+  result.steps = step;
+  result.seconds = previous_seconds + session_seconds();
+  result.final_loss = last_loss;
+  result.model = options.run_dir / "transmitter.safetensors";
+  result.config = options.run_dir / "transmitter.yaml";
+  write_files_atomically({{result.config, read_whole_file(options.transmitter_config)}});
+  save_safetensors(result.model, model.named_tensors(), {{"format", "pt"}, {"stage", "encoder"}});
+  return result;
+}
+
+}  // namespace shape::training

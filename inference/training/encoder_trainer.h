@@ -1,0 +1,79 @@
+// Stage 1 training: point cloud -> encoder -> latent -> params projection + NeRSTF MLP, fitted to
+// signed distances and colours of the training shapes (`shape-cli train-encoder`).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "inference/decoder/shape_decoder.h"
+#include "inference/training/point_cloud_encoder.h"
+#include "inference/training/shape_dataset.h"
+#include "inference/training/training_run.h"
+
+namespace shape::training {
+
+struct EncoderTrainingOptions {
+  std::filesystem::path transmitter_config;  // shap-e transmitter YAML (encoder + decoder)
+  std::filesystem::path run_dir;
+  std::filesystem::path data;        // a mesh folder with captions.jsonl; empty: procedural primitives
+  int64_t procedural_shapes = 1024;  // size of the procedural set
+  int64_t steps = 2000;
+  int64_t batch_size = 8;
+  double learning_rate = 1e-3;
+  int64_t warmup_steps = 100;
+  uint64_t seed = 0;
+  int64_t log_every = 10;
+  int64_t checkpoint_every = 100;
+  bool resume = false;
+  // Points per shape per step; each shape's pool holds twice as many, drawn once.
+  int64_t query_points = 1024;
+};
+
+// The stage-1 model: the trunk plus the decoder it feeds (which is what inference loads).
+struct Transmitter {
+  PointCloudEncoder encoder{nullptr};
+  ShapeDecoder decoder{nullptr};
+
+  explicit Transmitter(const std::filesystem::path& config_path);
+  // encoder.* (trunk and params_proj) and renderer.*: the official transmitter key names.
+  NamedTensors named_tensors() const;
+  // Throws WeightBindingError naming what does not fit.
+  void load(const StateDict& weights);
+  std::vector<torch::Tensor> parameters() const;
+};
+
+// Loss terms of one batch (each a scalar tensor); `total` is what is minimised.
+struct EncoderLosses {
+  torch::Tensor total, sdf, colour, density, nerf_colour;
+};
+
+// One batch: `surface` [B, n, 6] encoder input; queries [B, Q, 3] with sdf [B, Q] (positive
+// inside) and colour [B, Q, 3]; the first `near_surface` queries of each shape lie near its surface.
+struct EncoderBatch {
+  torch::Tensor surface, query_points, query_sdf, query_colour;
+  int64_t near_surface = 0;
+};
+
+EncoderLosses encoder_losses(ShapeDecoderImpl& decoder, const torch::Tensor& latent, const EncoderBatch& batch,
+                             at::Generator& generator);
+
+struct EncoderTrainingResult {
+  int64_t steps = 0;
+  double seconds = 0.0;
+  double final_loss = 0.0;
+  std::filesystem::path model;  // <run>/transmitter.safetensors
+  std::filesystem::path config;  // <run>/transmitter.yaml
+};
+
+// Trains (or resumes) and exports <run>/transmitter.{yaml,safetensors}. `cancel` stops after the
+// current step with a checkpoint written. Throws TrainingError, ConfigError, CheckpointError.
+EncoderTrainingResult train_encoder(const EncoderTrainingOptions& options, const TrainingCallback& on_progress = nullptr,
+                                    const std::atomic<bool>* cancel = nullptr);
+
+// The dataset the options name (a mesh folder or the procedural primitives).
+std::unique_ptr<ShapeDataset> open_training_dataset(const std::filesystem::path& data, int64_t procedural_shapes,
+                                                    uint64_t seed);
+
+}  // namespace shape::training

@@ -1,0 +1,46 @@
+// How well a model makes the procedural primitives: each caption is generated (or, for stage 1,
+// encoded and decoded), meshed, and judged by the geometric classifier for shape class and colour.
+// The demo model's accuracy test and `shape-cli evaluate-primitives` both use it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "inference/pipeline/latent_generator.h"
+#include "inference/pipeline/official_models.h"
+#include "inference/training/primitives.h"
+
+namespace shape::training {
+
+struct PrimitiveJudgement {
+  std::string caption;
+  uint64_t seed = 0;
+  PrimitiveKind expected_kind{}, predicted_kind{};
+  int64_t expected_colour = 0, predicted_colour = 0;
+  bool empty_mesh = false;  // no surface at all: counts as wrong
+  bool kind_correct() const { return !empty_mesh && expected_kind == predicted_kind; }
+  bool colour_correct() const { return !empty_mesh && expected_colour == predicted_colour; }
+  bool correct() const { return kind_correct() && colour_correct(); }
+};
+
+struct PrimitiveEvaluation {
+  std::vector<PrimitiveJudgement> judgements;
+  double accuracy() const;         // shape class and colour both right
+  double kind_accuracy() const;
+  double colour_accuracy() const;
+  std::string table() const;       // one line per judgement, then the totals
+};
+
+struct PrimitiveEvaluationOptions {
+  int64_t seeds_per_caption = 2;
+  int64_t grid_size = 48;
+  GenerationSettings generation;  // its seed is the first; the others follow
+};
+
+// Generates every combination's caption with the model folder's files.
+PrimitiveEvaluation evaluate_primitive_generation(const ModelFileSet& files,
+                                                  const std::vector<PrimitiveCombination>& combinations,
+                                                  const PrimitiveEvaluationOptions& options);
+
+}  // namespace shape::training

@@ -1,0 +1,137 @@
+// Stage-1 model pieces: the encoder config, the encoder trunk, the losses, and the safetensors
+// writer that makes trained models loadable by the inference loader.
+#include <gtest/gtest.h>
+
+#include <torch/optim/adam.h>
+#include <torch/torch.h>
+
+#include "checkpoint_test_util.h"
+#include "inference/checkpoint/checkpoint.h"
+#include "inference/checkpoint/safetensors_writer.h"
+#include "inference/config/config_error.h"
+#include "inference/training/encoder_trainer.h"
+#include "inference/training/primitives.h"
+#include "inference/training/training_run.h"
+
+namespace shape::training {
+namespace {
+
+using checkpoint_test::TempDir;
+
+std::string tiny_transmitter() { return std::string(SHAPE_TEST_FIXTURES_DIR) + "/training/tiny_transmitter.yaml"; }
+
+TEST(TrainingSafetensors, WrittenFilesLoadBackBitwise) {
+  TempDir dir;
+  torch::manual_seed(1);
+  const NamedTensors tensors{{"encoder.a.weight", torch::randn({3, 5})},
+                             {"renderer.b", torch::randn({7}).to(torch::kFloat16)},
+                             {"c", torch::arange(6, torch::kLong).view({2, 3}).t()},  // not contiguous
+                             {"scalar", torch::tensor(2.5)}};
+  save_safetensors(dir.path() / "m.safetensors", tensors, {{"format", "pt"}});
+  const StateDict loaded = load_checkpoint(dir.path() / "m.safetensors");
+  ASSERT_EQ(loaded.size(), tensors.size());
+  for (const auto& [name, tensor] : tensors) {
+    EXPECT_EQ(loaded.at(name).scalar_type(), tensor.scalar_type()) << name;
+    EXPECT_TRUE(torch::equal(loaded.at(name), tensor)) << name;
+  }
+}
+
+TEST(TrainingSafetensors, RejectsDuplicateNamesAndUnsupportedTypes) {
+  EXPECT_THROW(serialize_safetensors({{"a", torch::zeros({1})}, {"a", torch::zeros({1})}}), std::invalid_argument);
+  EXPECT_THROW(serialize_safetensors({{"z", torch::zeros({1}, torch::kComplexFloat)}}), std::invalid_argument);
+}
+
+TEST(TrainingEncoderConfig, ReadsTheTrunkAndTheLatentShapeFromTheDecoder) {
+  const auto config = load_encoder_config(tiny_transmitter());
+  EXPECT_EQ(config.width, 16);
+  EXPECT_EQ(config.layers, 2);
+  EXPECT_EQ(config.processor_layers(), 1);
+  EXPECT_EQ(config.data_ctx, 32);
+  EXPECT_EQ(config.d_latent, 8);
+  EXPECT_EQ(config.latent_ctx, 16 * 4);  // d_hidden rows of each of the 4 meta layers
+  EXPECT_DOUBLE_EQ(config.noise_scale, 0.05);
+}
+
+TEST(TrainingEncoderConfig, RejectsWhatTrainingCannotDo) {
+  const std::string base = checkpoint_test::read_file(tiny_transmitter());
+  auto with = [&](const std::string& from, const std::string& to) {
+    std::string text = base;
+    text.replace(text.find(from), from.size(), to);
+    return text;
+  };
+  EXPECT_THROW(parse_encoder_config(with("name: clamp_noise", "name: clamp_diffusion_noise"), "t.yaml"), ConfigError);
+  EXPECT_THROW(parse_encoder_config(with("input_channels: 6", "input_channels: 3"), "t.yaml"), ConfigError);
+  EXPECT_THROW(parse_encoder_config(with("heads: 2", "heads: 3"), "t.yaml"), ConfigError);
+  try {
+    parse_encoder_config(with("pos_emb: nerf", "pos_emb: nerf\n  use_pointconv: true"), "t.yaml");
+    FAIL() << "pointconv accepted";
+  } catch (const ConfigError& error) {
+    EXPECT_NE(std::string(error.what()).find("use_pointconv"), std::string::npos) << error.what();
+  }
+}
+
+TEST(TrainingEncoder, LatentHasTheDecoderShapeAndStaysInsideTheBottleneck) {
+  torch::manual_seed(0);
+  Transmitter model(tiny_transmitter());
+  const auto points = torch::cat({torch::rand({3, 32, 3}) * 2 - 1, torch::rand({3, 32, 3})}, -1);
+  const auto latent = model.encoder->forward(points);
+  EXPECT_EQ(latent.sizes(), (std::vector<int64_t>{3, 64, 8}));
+  EXPECT_LT(latent.abs().max().item<float>(), 1.0f);
+  // The decoder accepts it as it accepts a sampled latent.
+  const auto params = model.decoder->latent_to_params(latent);
+  EXPECT_EQ(params.at("nerstf.mlp.0.weight").size(0), 3);
+  // Points are a set: their order does not change the latent.
+  const auto shuffled = points.index_select(1, torch::randperm(32));
+  EXPECT_TRUE(torch::allclose(model.encoder->forward(shuffled), latent, 1e-5, 1e-5));
+}
+
+TEST(TrainingEncoder, TransmitterTensorsRoundTripUnderTheOfficialNames) {
+  torch::manual_seed(0);
+  Transmitter trained(tiny_transmitter());
+  const auto tensors = trained.named_tensors();
+  bool has_trunk = false, has_projection = false, has_mlp = false;
+  for (const auto& [name, tensor] : tensors) {
+    has_trunk |= name == "encoder.output_tokens";
+    has_projection |= name.rfind("encoder.params_proj.projections.", 0) == 0;
+    has_mlp |= name == "renderer.nerstf.mlp.6.weight";
+  }
+  EXPECT_TRUE(has_trunk && has_projection && has_mlp);
+
+  TempDir dir;
+  save_safetensors(dir.path() / "t.safetensors", tensors);
+  torch::manual_seed(99);
+  Transmitter loaded(tiny_transmitter());
+  loaded.load(load_checkpoint(dir.path() / "t.safetensors"));
+  const auto again = loaded.named_tensors();
+  ASSERT_EQ(again.size(), tensors.size());
+  for (size_t i = 0; i < tensors.size(); ++i) EXPECT_TRUE(torch::equal(again[i].second, tensors[i].second)) << tensors[i].first;
+}
+
+TEST(TrainingEncoder, LossesFallWhenFittingOneShape) {
+  torch::manual_seed(0);
+  Transmitter model(tiny_transmitter());
+  const auto dataset = make_primitive_dataset(1, 3);
+  SampleOptions sampling;
+  sampling.surface_points = 32;
+  sampling.near_surface_points = 96;
+  sampling.uniform_points = 32;
+  const ShapeSample sample = dataset->sample(0, 0, sampling);
+  const EncoderBatch batch{sample.surface.unsqueeze(0), sample.query_points.unsqueeze(0),
+                           sample.query_sdf.unsqueeze(0), sample.query_colour.unsqueeze(0), 96};
+  torch::optim::Adam optimizer(model.parameters(), torch::optim::AdamOptions(3e-3));
+  auto generator = step_generator(0, 0);
+  const double first = encoder_losses(*model.decoder, model.encoder->forward(batch.surface), batch, generator)
+                           .total.item<double>();
+  EncoderLosses losses;
+  for (int step = 0; step < 60; ++step) {
+    optimizer.zero_grad();
+    losses = encoder_losses(*model.decoder, model.encoder->forward(batch.surface), batch, generator);
+    losses.total.backward();
+    optimizer.step();
+  }
+  EXPECT_LT(losses.total.item<double>(), 0.6 * first);
+  EXPECT_LT(losses.colour.item<double>(), 0.15);  // a single flat colour is learnt fast
+}
+
+}  // namespace
+}  // namespace shape::training

@@ -1,0 +1,189 @@
+// Run folders: the loss curve, crash-safe checkpoints, and exact resume of both training stages.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include <torch/optim/adam.h>
+#include <torch/torch.h>
+
+#include "checkpoint_test_util.h"
+#include "inference/checkpoint/checkpoint.h"
+#include "inference/pipeline/model_folder.h"
+#include "inference/training/diffusion_trainer.h"
+#include "inference/training/encoder_trainer.h"
+#include "inference/training/training_run.h"
+
+namespace shape::training {
+namespace {
+
+using checkpoint_test::read_file;
+using checkpoint_test::TempDir;
+
+std::string fixture(const std::string& name) { return std::string(SHAPE_TEST_FIXTURES_DIR) + "/training/" + name; }
+
+TEST(TrainingLossLog, WritesAHeaderAndDropsRowsAfterTheResumedStep) {
+  TempDir dir;
+  const auto path = dir.path() / "loss.csv";
+  {
+    LossLog log(path, {"loss", "lr"}, 0);
+    for (int step = 10; step <= 40; step += 10) log.append(step, step * 0.5, {1.0 / step, 1e-3});
+  }
+  EXPECT_EQ(read_file(path).substr(0, 19), "step,seconds,loss,l");
+  {
+    LossLog log(path, {"loss", "lr"}, 20);  // resumed from the step-20 checkpoint
+    log.append(30, 15.5, {0.25, 1e-3});
+  }
+  const std::string text = read_file(path);
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 4) << text;  // header, 10, 20, new 30
+  EXPECT_NE(text.find("\n30,15.5,0.25,"), std::string::npos) << text;
+  EXPECT_EQ(text.find("\n40,"), std::string::npos) << text;
+  EXPECT_THROW(LossLog(path, {"other"}, 20), TrainingError);
+}
+
+TEST(TrainingCheckpoints, LatestIsTheNewestCompleteOneAndOldOnesArePruned) {
+  TempDir dir;
+  auto weight = torch::ones({2, 2}).requires_grad_();
+  torch::optim::Adam optimizer({weight}, torch::optim::AdamOptions(0.1));
+  for (int step = 1; step <= 3; ++step) {
+    optimizer.zero_grad();
+    (weight * weight).sum().backward();
+    optimizer.step();
+    save_training_checkpoint(dir.path(), step * 10, step * 1.5, {{"w", weight}}, optimizer);
+  }
+  const auto latest = load_latest_checkpoint(dir.path());
+  ASSERT_TRUE(latest);
+  EXPECT_EQ(latest->step, 30);
+  EXPECT_DOUBLE_EQ(latest->seconds, 4.5);
+  EXPECT_TRUE(torch::equal(latest->model.at("w"), weight));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "checkpoints" / "step-000010"));
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "checkpoints" / "step-000020"));
+
+  // The restored optimizer continues exactly as the original.
+  auto copy = latest->model.at("w").clone().requires_grad_();
+  torch::optim::Adam restored({copy}, torch::optim::AdamOptions(0.1));
+  load_optimizer_state(*latest, restored);
+  for (auto* pair : {&optimizer, &restored}) {
+    auto& parameter = pair == &optimizer ? weight : copy;
+    pair->zero_grad();
+    (parameter * parameter).sum().backward();
+    pair->step();
+  }
+  EXPECT_TRUE(torch::equal(copy, weight));
+}
+
+TEST(TrainingCheckpoints, ARunFolderIsNeverOverwrittenWithoutResume) {
+  TempDir dir;
+  EXPECT_FALSE(open_run(dir.path() / "new", false));
+  auto weight = torch::zeros({1}).requires_grad_();
+  torch::optim::Adam optimizer({weight});
+  save_training_checkpoint(dir.path(), 5, 1.0, {{"w", weight}}, optimizer);
+  try {
+    open_run(dir.path(), false);
+    FAIL() << "an existing run was reopened without --resume";
+  } catch (const TrainingError& error) {
+    EXPECT_NE(std::string(error.what()).find("--resume"), std::string::npos) << error.what();
+  }
+  EXPECT_EQ(open_run(dir.path(), true)->step, 5);
+  checkpoint_test::write_file(dir.path() / "checkpoints" / "latest", "../../etc\n");
+  EXPECT_THROW(load_latest_checkpoint(dir.path()), TrainingError);
+}
+
+EncoderTrainingOptions tiny_encoder_options(const std::filesystem::path& run_dir, int64_t steps) {
+  EncoderTrainingOptions options;
+  options.transmitter_config = fixture("tiny_transmitter.yaml");
+  options.run_dir = run_dir;
+  options.procedural_shapes = 6;
+  options.steps = steps;
+  options.batch_size = 2;
+  options.query_points = 64;
+  options.warmup_steps = 2;
+  options.log_every = 1;
+  options.checkpoint_every = 3;
+  options.seed = 5;
+  return options;
+}
+
+TEST(TrainingEncoderRun, ResumingAStoppedRunEndsBitwiseWhereAnUninterruptedRunEnds) {
+  TempDir straight_dir, resumed_dir;
+  const auto straight = train_encoder(tiny_encoder_options(straight_dir.path(), 6));
+  EXPECT_EQ(straight.steps, 6);
+
+  // Stop after step 3 through the cancel flag (a checkpoint is written), then resume.
+  std::atomic<bool> cancel{false};
+  const auto stop_at_3 = [&](const TrainingProgress& progress) { cancel = progress.step >= 3; };
+  const auto first = train_encoder(tiny_encoder_options(resumed_dir.path(), 6), stop_at_3, &cancel);
+  EXPECT_EQ(first.steps, 3);
+  auto options = tiny_encoder_options(resumed_dir.path(), 6);
+  options.resume = true;
+  const auto second = train_encoder(options);
+  EXPECT_EQ(second.steps, 6);
+
+  const StateDict a = load_checkpoint(straight.model), b = load_checkpoint(second.model);
+  ASSERT_EQ(a.keys(), b.keys());
+  for (const auto& key : a.keys()) EXPECT_TRUE(torch::equal(a.at(key), b.at(key))) << key;
+  // The loss curves agree row for row but for the time column.
+  auto without_time = [](const std::string& csv) {
+    std::string result;
+    std::istringstream lines(csv);
+    for (std::string line; std::getline(lines, line);) {
+      const auto first_comma = line.find(','), second_comma = line.find(',', first_comma + 1);
+      result += line.substr(0, first_comma) + line.substr(second_comma) + "\n";
+    }
+    return result;
+  };
+  EXPECT_EQ(without_time(read_file(straight_dir.path() / "loss.csv")),
+            without_time(read_file(resumed_dir.path() / "loss.csv")));
+  // The exported transmitter loads as a decoder for inference.
+  ShapeDecoder decoder(load_decoder_config(straight.config.string()));
+  EXPECT_NO_THROW(bind_decoder_weights(*decoder, a));
+}
+
+DiffusionTrainingOptions tiny_diffusion_options(const std::filesystem::path& encoder_run,
+                                                const std::filesystem::path& run_dir, int64_t steps) {
+  DiffusionTrainingOptions options;
+  options.transformer_config = fixture("tiny_text_cond.yaml");
+  options.diffusion_config = std::string(SHAPE_RESOURCES_DIR) + "/configs/diffusion.yaml";
+  options.transmitter_config = encoder_run / "transmitter.yaml";
+  options.transmitter_weights = encoder_run / "transmitter.safetensors";
+  options.clip_config = fixture("tiny_clip_text.json");
+  options.run_dir = run_dir;
+  options.procedural_shapes = 6;
+  options.steps = steps;
+  options.batch_size = 3;
+  options.warmup_steps = 2;
+  options.log_every = 2;
+  options.checkpoint_every = 2;
+  options.seed = 8;
+  return options;
+}
+
+TEST(TrainingDiffusionRun, ResumesExactlyAndLeavesAModelFolderThatGenerates) {
+  TempDir encoder_dir, straight_dir, resumed_dir;
+  train_encoder(tiny_encoder_options(encoder_dir.path(), 2));
+
+  const auto straight = train_diffusion(tiny_diffusion_options(encoder_dir.path(), straight_dir.path(), 4));
+  std::atomic<bool> cancel{false};
+  train_diffusion(tiny_diffusion_options(encoder_dir.path(), resumed_dir.path(), 4),
+                  [&](const TrainingProgress& progress) { cancel = progress.step >= 2; }, &cancel);
+  auto options = tiny_diffusion_options(encoder_dir.path(), resumed_dir.path(), 4);
+  options.resume = true;
+  const auto resumed = train_diffusion(options);
+  EXPECT_EQ(resumed.steps, 4);
+  for (const char* file : {kTransformerWeightsFile, kClipWeightsFile}) {
+    const StateDict a = load_checkpoint(straight_dir.path() / file), b = load_checkpoint(resumed_dir.path() / file);
+    ASSERT_EQ(a.keys(), b.keys());
+    for (const auto& key : a.keys()) EXPECT_TRUE(torch::equal(a.at(key), b.at(key))) << file << ": " << key;
+  }
+
+  // The run folder is a model folder: the inference pipeline loads and samples it.
+  const ModelFileSet files = model_folder_files(straight_dir.path());
+  LatentGenerator generator(files.generator);
+  GenerationSettings settings;
+  settings.steps = 4;
+  const auto result = generator.generate({{"a small red cube", std::nullopt}}, settings);
+  ASSERT_EQ(result.latents.size(), 1u);
+  EXPECT_EQ(result.latents[0].values.size(), 512u);
+}
+
+}  // namespace
+}  // namespace shape::training
