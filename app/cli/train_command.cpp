@@ -55,11 +55,14 @@ constexpr const char* kEvaluateUsage = R"(usage: shape-cli evaluate-primitives [
 Generates captions of the procedural primitives with a model folder, meshes each result and judges
 its shape class and colour with the geometric classifier; prints one line per sample and the accuracy.
   --model-dir DIR   a model folder (default: the built-in demo model, assets/demo-model)
+  --encoder-run DIR judge stage 1 alone: primitives encoded and decoded by a train-encoder run
   --all             every caption (default: the held-out ones, never seen in training)
+  --every N         with --all, only every N-th caption (a quicker look)
   --seeds N         samples per caption (default 2)
   --steps N         sampler steps (default 64)
   --guidance X      classifier-free guidance scale (default 3)
   --grid N          STF grid for the meshes (default 48)
+  --save DIR        also write each sample's mesh (GLB) and a NeRF view (PNG) into DIR
 )";
 
 struct CommonTrainingOptions {
@@ -203,7 +206,9 @@ int run_train_diffusion(const std::vector<std::string>& args) {
 
 int run_evaluate_primitives(const std::vector<std::string>& args) {
   std::filesystem::path model_dir = demo_model_folder();
+  std::filesystem::path encoder_run;
   bool all = false;
+  int64_t every = 1;
   training::PrimitiveEvaluationOptions options;
   options.generation.guidance_scale = 3.0;
   ArgumentReader reader(args);
@@ -211,8 +216,12 @@ int run_evaluate_primitives(const std::vector<std::string>& args) {
     const auto option = reader.next();
     if (option == "--model-dir") {
       model_dir = reader.value_of(option);
+    } else if (option == "--encoder-run") {
+      encoder_run = reader.value_of(option);
     } else if (option == "--all") {
       all = true;
+    } else if (option == "--every") {
+      every = parse_count(option, reader.value_of(option));
     } else if (option == "--seeds") {
       options.seeds_per_caption = parse_count(option, reader.value_of(option));
     } else if (option == "--steps") {
@@ -221,6 +230,8 @@ int run_evaluate_primitives(const std::vector<std::string>& args) {
       options.generation.guidance_scale = parse_number(option, reader.value_of(option));
     } else if (option == "--grid") {
       options.grid_size = parse_count(option, reader.value_of(option));
+    } else if (option == "--save") {
+      options.save_dir = reader.value_of(option);
     } else if (option == "--help" || option == "-h") {
       std::cout << kEvaluateUsage;
       return 0;
@@ -228,8 +239,14 @@ int run_evaluate_primitives(const std::vector<std::string>& args) {
       throw UsageError{"evaluate-primitives: unknown option '" + option + "'"};
     }
   }
-  const auto combinations = all ? training::all_primitive_combinations() : training::held_out_primitive_combinations();
-  const auto evaluation = training::evaluate_primitive_generation(model_folder_files(model_dir), combinations, options);
+  std::vector<training::PrimitiveCombination> combinations;
+  const auto candidates = all ? training::all_primitive_combinations() : training::held_out_primitive_combinations();
+  for (size_t i = 0; i < candidates.size(); i += static_cast<size_t>(every)) combinations.push_back(candidates[i]);
+  const auto evaluation =
+      encoder_run.empty()
+          ? training::evaluate_primitive_generation(model_folder_files(model_dir), combinations, options)
+          : training::evaluate_primitive_reconstruction(encoder_run / kTransmitterConfigFile,
+                                                        encoder_run / kTransmitterWeightsFile, combinations, options);
   std::cout << evaluation.table();
   return 0;
 }

@@ -128,6 +128,7 @@ bool apply_event(AppState& state, const WorkerEvent& event) {
       if (event.job != 0 || !state.status_is_error) state.set_status(event.message);
       return false;
     case WorkerEventKind::ModelsReady:
+      state.models_in_use = event.message;
       if (!state.generating && !state.status_is_error) state.set_status(event.message + ": ready");
       return false;
     case WorkerEventKind::Step:

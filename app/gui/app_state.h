@@ -72,6 +72,7 @@ struct AppState {
   bool has_result = false;
 
   // Messages.
+  std::string models_in_use;  // what the worker last loaded, e.g. that the demo model stands in
   std::string status;
   bool status_is_error = false;
   std::string export_message;

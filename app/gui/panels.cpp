@@ -158,6 +158,7 @@ void custom_models_section(AppState& state, PanelActions& actions) {
 
 void models_section(AppState& state, const ModelsView& models, PanelActions& actions) {
   if (!ImGui::CollapsingHeader("Models")) return;
+  if (!state.models_in_use.empty()) ImGui::TextWrapped("in use: %s", state.models_in_use.c_str());
   ImGui::TextDisabled("official files for %s generation", models.mode.c_str());
   if (!models.custom_note.empty()) ImGui::TextWrapped("%s", models.custom_note.c_str());
   bool any_missing = false;

@@ -29,7 +29,7 @@ struct DiffusionTransformerConfig {
   // Initialisation and training only; no effect on inference.
   double init_scale = 0.25;
   double pos_emb_init_scale = 0.05;
-  double cond_drop_prob = 0.0;
+  double cond_drop_prob = 0.0;  // applied by the trainer (seeded), which zeroes dropped conditions
   // Not in shap-e's YAML: they come from the CLIP model (defaults are ViT-L/14's).
   int64_t clip_feature_dim = 768;        // kClipEmbedding: CLIP embedding width
   int64_t clip_grid_feature_dim = 1024;  // kClipGrid: vision tower width

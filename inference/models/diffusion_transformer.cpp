@@ -132,14 +132,6 @@ PointDiffusionTransformerImpl::PointDiffusionTransformerImpl(const DiffusionTran
 }
 
 torch::Tensor PointDiffusionTransformerImpl::embed_condition(torch::Tensor condition) {
-  const auto batch = condition.size(0);
-  if (is_training() && config_.cond_drop_prob > 0.0) {
-    // Classifier-free guidance training: drop the condition for a random subset of the batch.
-    auto keep = (torch::rand({batch}, condition.options()) >= config_.cond_drop_prob).to(condition.dtype());
-    std::vector<int64_t> keep_shape(condition.dim(), 1);
-    keep_shape[0] = batch;
-    condition = condition * keep.view(keep_shape);
-  }
   const torch::ScalarType compute = scalar_type_of(precision_);
   if (config_.conditioning == ConditioningKind::kClipEmbedding) {
     // shap-e rescales the unit-norm CLIP embedding to unit variance per feature.

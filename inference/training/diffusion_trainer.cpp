@@ -175,7 +175,8 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
     const auto noise = torch::randn(x_start.sizes(), generator, torch::kFloat32);
     const auto alpha_bar = alphas_cumprod.index_select(0, t).unsqueeze(1);
     const auto x_t = alpha_bar.sqrt() * x_start + (1.0 - alpha_bar).sqrt() * noise;
-    // Classifier-free guidance: the unconditional model sees a zero embedding, as at sampling.
+    // Classifier-free guidance: a cond_drop_prob share of the batch sees the zero embedding that
+    // sampling uses for the unconditional half (drawn from the step's generator, so resumes are exact).
     const auto keep = (torch::rand({options.batch_size, 1}, generator, torch::kFloat32) >= config.cond_drop_prob)
                           .to(torch::kFloat32);
 

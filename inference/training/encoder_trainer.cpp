@@ -13,12 +13,23 @@ namespace shape::training {
 namespace fs = std::filesystem;
 namespace {
 
-// The density the loss asks for inside a shape: rays cross at least ~0.5 of a solid primitive,
-// an optical depth of ~6, so it renders opaque; outside the density should be zero.
-constexpr double kInsideDensity = 12.0;
+// The path length over which the density loss wants the inside opaque (alpha ~0.95 at density 12).
+// Rendering steps are shorter (~0.02), but rays cross at least ~0.5 of a solid primitive, an
+// optical depth of ~6: opaque, without densities in the hundreds that a small MLP learns slowly.
+constexpr double kDensityStep = 0.25;
 // SDF targets are clamped so the tanh head is not driven into saturation far from the surface,
 // where only the sign matters.
 constexpr double kSdfClamp = 0.5;
+// Half the queries lie near the surface, half anywhere in the cube: fewer uniform ones leave sign
+// errors away from the surface unpunished, which mesh as floating blobs.
+constexpr int64_t kNearSurfaceQueriesPerHundred = 50;
+
+// The colour heads answer in sRGB (the STF mesher and NeRF images read them so), while shapes carry
+// linear colours.
+torch::Tensor linear_to_srgb(const torch::Tensor& linear) {
+  const auto clamped = linear.clamp(0.0, 1.0);
+  return torch::where(clamped <= 0.0031308, clamped * 12.92, 1.055 * torch::pow(clamped, 1.0 / 2.4) - 0.055);
+}
 
 // Every shape of the dataset sampled once, with twice the points a step uses; steps draw subsets.
 struct SamplePool {
@@ -29,7 +40,7 @@ struct SamplePool {
 SamplePool build_pool(const ShapeDataset& dataset, const EncoderTrainingOptions& options, int64_t data_ctx) {
   SampleOptions sampling;
   sampling.surface_points = 2 * data_ctx;
-  sampling.near_surface_points = 2 * (options.query_points * 3 / 4);
+  sampling.near_surface_points = 2 * (options.query_points * kNearSurfaceQueriesPerHundred / 100);
   sampling.uniform_points = 2 * options.query_points - sampling.near_surface_points;
   SamplePool pool;
   pool.near_surface = sampling.near_surface_points;
@@ -40,7 +51,7 @@ SamplePool build_pool(const ShapeDataset& dataset, const EncoderTrainingOptions&
 
 EncoderBatch draw_batch(const SamplePool& pool, int64_t batch_size, int64_t data_ctx, int64_t query_points,
                         at::Generator& generator) {
-  const int64_t near = query_points * 3 / 4;
+  const int64_t near = query_points * kNearSurfaceQueriesPerHundred / 100;
   const int64_t uniform = query_points - near;
   const auto indices = torch::randint(static_cast<int64_t>(pool.samples.size()), {batch_size}, generator, torch::kLong);
   std::vector<torch::Tensor> surface, points, sdf, colour;
@@ -116,7 +127,7 @@ EncoderLosses encoder_losses(ShapeDecoderImpl& decoder, const torch::Tensor& lat
   auto& mlp = decoder.mlp();
   const int64_t near = batch.near_surface;
   const auto target_sdf = batch.query_sdf.clamp(-kSdfClamp, kSdfClamp);
-  const auto near_colour = batch.query_colour.narrow(1, 0, near);
+  const auto near_colour = linear_to_srgb(batch.query_colour.narrow(1, 0, near));
 
   // STF: signed distance and texture colour, queried without a direction as the mesher does.
   const auto stf = mlp.activate(mlp.forward_raw(batch.query_points, {}, params), NerfLevel::kFine, FieldMode::kStf);
@@ -125,21 +136,18 @@ EncoderLosses encoder_losses(ShapeDecoderImpl& decoder, const torch::Tensor& lat
   losses.colour = (stf.channels.narrow(1, 0, near) - near_colour).abs().mean();
 
   // NeRF: densities that make the inside opaque and the outside empty, and view colours, from random
-  // view directions. The density loss is a hinge on the pre-activation: on the activated (ReLU)
-  // density a point stuck at zero would get no gradient and stay transparent.
+  // view directions. (With a ReLU density, inside points stuck at zero get no gradient here: the
+  // demo config uses shap-e's default exp activation.)
   auto directions = torch::randn(batch.query_points.sizes(), generator, torch::kFloat32);
   directions = directions / directions.norm(2, -1, true).clamp_min(1e-6);
   const auto raw = mlp.forward_raw(batch.query_points, directions, params);
   const auto inside = (batch.query_sdf > 0).to(torch::kFloat32);
-  const auto& layout = mlp.layout();
   losses.density = torch::zeros({});
   losses.nerf_colour = torch::zeros({});
   for (const auto level : {NerfLevel::kCoarse, NerfLevel::kFine}) {
-    const auto& range = level == NerfLevel::kCoarse ? layout.density_coarse : layout.density_fine;
-    const auto pre_density = (range.directionless ? raw.h_directionless : raw.h).narrow(-1, range.begin, 1).squeeze(-1);
-    const auto hinge = inside * torch::relu(kInsideDensity - pre_density) + (1.0 - inside) * torch::relu(pre_density);
-    losses.density = losses.density + hinge.mean() / kInsideDensity;
     const auto nerf = mlp.activate(raw, level, FieldMode::kNerf);
+    const auto alpha = 1.0 - torch::exp(-nerf.density.squeeze(-1) * kDensityStep);
+    losses.density = losses.density + (alpha - inside).pow(2).mean();
     losses.nerf_colour = losses.nerf_colour + (nerf.channels.narrow(1, 0, near) - near_colour).abs().mean();
   }
   losses.total = losses.sdf + losses.colour + losses.density + losses.nerf_colour;

@@ -2,7 +2,12 @@
 
 #include <cstdio>
 
+#include "inference/checkpoint/checkpoint.h"
+#include "inference/clip/image_file.h"
+#include "inference/decoder/camera.h"
+#include "inference/export/mesh_export.h"
 #include "inference/pipeline/latent_decoder.h"
+#include "inference/training/encoder_trainer.h"
 
 namespace shape::training {
 namespace {
@@ -43,6 +48,39 @@ std::string PrimitiveEvaluation::table() const {
   return text + line;
 }
 
+namespace {
+
+PrimitiveJudgement judge(const PrimitiveCombination& combination, uint64_t seed, const Mesh& mesh) {
+  PrimitiveJudgement judgement;
+  judgement.caption = combination.caption();
+  judgement.seed = seed;
+  judgement.expected_kind = combination.kind;
+  judgement.expected_colour = combination.colour;
+  judgement.empty_mesh = mesh.empty();
+  if (!mesh.empty()) {
+    const auto classification = classify_primitive(mesh);
+    judgement.predicted_kind = classification.kind;
+    judgement.predicted_colour = classification.colour;
+  }
+  return judgement;
+}
+
+// "a small red cube", seed 1 -> <dir>/a_small_red_cube-1.glb and .png
+void save_sample(const PrimitiveEvaluationOptions& options, const PrimitiveJudgement& judgement, const Mesh& mesh,
+                 const LatentDecoder& decoder, const Latent& latent) {
+  if (options.save_dir.empty()) return;
+  std::filesystem::create_directories(options.save_dir);
+  std::string name = judgement.caption;
+  for (char& c : name) c = c == ' ' ? '_' : c;
+  const auto stem = options.save_dir / (name + "-" + std::to_string(judgement.seed));
+  if (!mesh.empty()) export_mesh(mesh, stem.string() + ".glb", MeshExportOptions{});
+  const Camera camera =
+      look_at_camera({2.2f, -2.2f, 1.6f}, {0.0f, 0.0f, 0.0f}, {0.0f, 0.0f, 1.0f}, 0.6f, 128, 128);
+  write_png_file(decoder.render_nerf(latent, camera), stem.string() + ".png");
+}
+
+}  // namespace
+
 PrimitiveEvaluation evaluate_primitive_generation(const ModelFileSet& files,
                                                   const std::vector<PrimitiveCombination>& combinations,
                                                   const PrimitiveEvaluationOptions& options) {
@@ -55,18 +93,35 @@ PrimitiveEvaluation evaluate_primitive_generation(const ModelFileSet& files,
       settings.seed = options.generation.seed + static_cast<uint64_t>(s);
       const auto result = generator.generate({{combination.caption(), std::nullopt}}, settings);
       const Mesh mesh = decoder.decode_mesh(result.latents.at(0), {options.grid_size});
-      PrimitiveJudgement judgement;
-      judgement.caption = combination.caption();
-      judgement.seed = settings.seed;
-      judgement.expected_kind = combination.kind;
-      judgement.expected_colour = combination.colour;
-      judgement.empty_mesh = mesh.empty();
-      if (!mesh.empty()) {
-        const auto classification = classify_primitive(mesh);
-        judgement.predicted_kind = classification.kind;
-        judgement.predicted_colour = classification.colour;
-      }
-      evaluation.judgements.push_back(judgement);
+      evaluation.judgements.push_back(judge(combination, settings.seed, mesh));
+      save_sample(options, evaluation.judgements.back(), mesh, decoder, result.latents.at(0));
+    }
+  }
+  return evaluation;
+}
+
+PrimitiveEvaluation evaluate_primitive_reconstruction(const std::filesystem::path& transmitter_config,
+                                                      const std::filesystem::path& transmitter_weights,
+                                                      const std::vector<PrimitiveCombination>& combinations,
+                                                      const PrimitiveEvaluationOptions& options) {
+  Transmitter transmitter(transmitter_config);
+  transmitter.load(load_checkpoint(transmitter_weights));
+  transmitter.encoder->eval();
+  const LatentDecoder decoder(transmitter_config, transmitter_weights);
+  const int64_t points = transmitter.encoder->config().data_ctx;
+  PrimitiveEvaluation evaluation;
+  torch::NoGradGuard no_grad;
+  for (const auto& combination : combinations) {
+    for (int64_t s = 0; s < options.seeds_per_caption; ++s) {
+      const uint64_t seed = options.generation.seed + static_cast<uint64_t>(s);
+      const auto spec = make_primitive(combination.kind, combination.size, combination.colour, seed);
+      const auto latent = transmitter.encoder->forward(sample_primitive_surface(spec, points, seed).unsqueeze(0));
+      const auto flat = latent.flatten().contiguous();
+      Latent values;
+      values.values.assign(flat.data_ptr<float>(), flat.data_ptr<float>() + flat.numel());
+      const Mesh mesh = decoder.decode_mesh(values, {options.grid_size});
+      evaluation.judgements.push_back(judge(combination, seed, mesh));
+      save_sample(options, evaluation.judgements.back(), mesh, decoder, values);
     }
   }
   return evaluation;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -36,11 +37,20 @@ struct PrimitiveEvaluationOptions {
   int64_t seeds_per_caption = 2;
   int64_t grid_size = 48;
   GenerationSettings generation;  // its seed is the first; the others follow
+  // When set, each judged sample is also written here: its mesh (GLB) and a NeRF view (PNG).
+  std::filesystem::path save_dir;
 };
 
 // Generates every combination's caption with the model folder's files.
 PrimitiveEvaluation evaluate_primitive_generation(const ModelFileSet& files,
                                                   const std::vector<PrimitiveCombination>& combinations,
                                                   const PrimitiveEvaluationOptions& options);
+
+// Stage 1 alone: a random primitive of each combination is sampled as a point cloud, encoded by a
+// train-encoder run's transmitter, decoded to a mesh and judged (`seeds_per_caption` shapes each).
+PrimitiveEvaluation evaluate_primitive_reconstruction(const std::filesystem::path& transmitter_config,
+                                                      const std::filesystem::path& transmitter_weights,
+                                                      const std::vector<PrimitiveCombination>& combinations,
+                                                      const PrimitiveEvaluationOptions& options);
 
 }  // namespace shape::training

@@ -150,6 +150,39 @@ TEST_F(Gui, PreviewChangesFromStepToStep) {
   EXPECT_GT(fraction_differing(first, image_view, corner, 24), 0.05);  // step 1 already shows something
 }
 
+// Pixels of `rect` that are clearly red (red well above green and blue), as a fraction.
+double fraction_red(const ImageU8& shot, const Rect& rect) {
+  size_t red = 0, total = 0;
+  for (int y = rect.y; y < rect.y + rect.height && y < shot.height; ++y) {
+    for (int x = rect.x; x < rect.x + rect.width && x < shot.width; ++x) {
+      ++total;
+      const int r = shot.at(y, x, 0), g = shot.at(y, x, 1), b = shot.at(y, x, 2);
+      red += (r > 90 && r > g + 50 && r > b + 50) ? 1 : 0;
+    }
+  }
+  return total ? static_cast<double>(red) / static_cast<double>(total) : 0.0;
+}
+
+// With no downloads at all, the built-in demo model stands in: "a red cube" forms in the live
+// preview and ends as a red mesh, and the window says which model made it.
+TEST_F(Gui, DemoModelFormsARedCubeWithNoDownloads) {
+  fs::create_directories(path("empty_cache"));
+  const auto result = run_studio("--prompt 'a red cube' --generate --exit-after-job --steps 16 --grid 48 --view split"
+                                 " --preview-size 64 --window 1000x640 --strict-validation --cache-dir " +
+                                 path("empty_cache") + " --screenshot " + path("end.png") + " --screenshot-at-step 12:" +
+                                 path("step12.png"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("the built-in demo model stands in"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("validation messages: 0"), std::string::npos) << result.output;
+  Rect image_view, mesh_view;
+  ASSERT_TRUE(parse_views(result.output, image_view, mesh_view)) << result.output;
+  // Mid-generation the NeRF preview already shows a red object; at the end the mesh view is red too.
+  EXPECT_GT(fraction_red(load_image_file(path("step12.png")), image_view), 0.03);
+  const ImageU8 end = load_image_file(path("end.png"));
+  EXPECT_GT(fraction_red(end, image_view), 0.03);
+  EXPECT_GT(fraction_red(end, mesh_view), 0.03);
+}
+
 // A user session through the X server: type a prompt and press Enter, orbit by dragging, pick a
 // sample from the thumbnail strip, resize the window, quit with Ctrl+Q.
 TEST_F(Gui, XdotoolTypeGenerateDragPickResizeAndQuit) {
