@@ -181,9 +181,7 @@ void GenerationWorker::run() {
       pending_load_.reset();
       lock.unlock();
       try {
-        const std::string& notice = ensure_models(mode, 0);
-        push(event_of(WorkerEventKind::ModelsReady, 0,
-                      std::string(mode_name(mode)) + " models loaded" + (notice.empty() ? "" : " (" + notice + ")")));
+        ensure_models(mode, 0, /*report_ready=*/true);
       } catch (const std::exception& error) {
         push(event_of(WorkerEventKind::Failed, 0, error.what()));
       }
@@ -205,7 +203,7 @@ void GenerationWorker::run() {
   }
 }
 
-const std::string& GenerationWorker::ensure_models(ConditioningMode mode, uint64_t job) {
+void GenerationWorker::ensure_models(ConditioningMode mode, uint64_t job, bool report_ready) {
   Models& models = *models_;
   Models::Loaded& loaded = models.modes[mode];
   if (!loaded.generator) {
@@ -223,9 +221,14 @@ const std::string& GenerationWorker::ensure_models(ConditioningMode mode, uint64
                                " values but the decoder takes " + std::to_string(decoder->latent_size()));
     }
     loaded = {std::move(generator), std::move(decoder), files.decoder_weights, files.notice};
+    report_ready = true;
   }
   models.decoder = loaded.decoder;
-  return loaded.notice;
+  if (report_ready) {
+    push(event_of(WorkerEventKind::ModelsReady, job,
+                  std::string(mode_name(mode)) + " models loaded" +
+                      (loaded.notice.empty() ? "" : " (" + loaded.notice + ")")));
+  }
 }
 
 void GenerationWorker::run_generation(uint64_t job, const GenerationRequest& request) {

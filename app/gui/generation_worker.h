@@ -128,9 +128,10 @@ class GenerationWorker {
   };
 
   void run();
-  // Loads what `mode` needs unless already loaded; throws with the user's message. Returns the
-  // model files' notice (empty unless, e.g., the demo model stands in for missing weights).
-  const std::string& ensure_models(ConditioningMode mode, uint64_t job);
+  // Loads what `mode` needs unless already loaded; throws with the user's message. Reports
+  // ModelsReady (with the files' notice, e.g. that the demo model stands in) when it loads, or
+  // always with `report_ready`.
+  void ensure_models(ConditioningMode mode, uint64_t job, bool report_ready = false);
   void run_generation(uint64_t job, const GenerationRequest& request);
   void run_export(const ExportRequest& request);
   void run_render(const RenderRequest& request);

@@ -631,6 +631,7 @@ int Studio::run() {
     if (quitting && (options_.screenshot.empty() || screenshot_taken_)) break;
   }
   context_.wait_idle();
+  if (!state_.models_in_use.empty()) std::printf("models: %s\n", state_.models_in_use.c_str());
   if (!state_.status.empty()) std::printf("status: %s\n", state_.status.c_str());
   return options_.exit_after_job && job_failed_ ? 2 : 0;
 }

@@ -1,6 +1,9 @@
 // Which primitive a mesh is: every kind is fitted to the mesh's bounding box (its proportions
 // clamped to the kind's range, see primitive_signed_distance) and scored by how far the mesh's
-// vertices are from that shape's surface.
+// vertices are from that shape's surface. Decoded meshes are smooth (an MLP's level set rounds
+// edges and blunts apexes), so each kind is also tried rounded: the fitted shape shrunk by r and
+// grown back by a ball of radius r, with r up to 30% of its smallest half-extent, which keeps a
+// rounded cube from becoming a sphere and a rounded cylinder from becoming a capsule.
 #include <algorithm>
 #include <cstring>
 #include <limits>
@@ -27,11 +30,16 @@ PrimitiveClassification classify_primitive(const Mesh& mesh) {
     double error = std::numeric_limits<double>::infinity();
     for (int step = 0; step <= 5; ++step) {
       const torch::Tensor raise = torch::tensor({0.0f, 0.0f, 0.03f * static_cast<float>(step)}) * half[2];
-      PrimitiveSpec fitted;
-      fitted.kind = kind;
-      for (int k = 0; k < 3; ++k) fitted.half_extents[static_cast<size_t>(k)] = (half[k] + raise[k] / 2).item<float>();
+      const torch::Tensor fitted_half = half + raise / 2;
       const torch::Tensor centred = positions - (low + high + raise) / 2;
-      error = std::min(error, primitive_signed_distance(fitted, centred).abs().mean().item<double>());
+      for (const float rounding : {0.0f, 0.15f, 0.3f}) {
+        const float radius = rounding * fitted_half.min().item<float>();
+        PrimitiveSpec fitted;
+        fitted.kind = kind;
+        for (int k = 0; k < 3; ++k) fitted.half_extents[static_cast<size_t>(k)] = fitted_half[k].item<float>() - radius;
+        const auto distance = primitive_signed_distance(fitted, centred) + radius;  // positive inside
+        error = std::min(error, distance.abs().mean().item<double>());
+      }
     }
     result.kind_errors.push_back(error);
     if (error < best) best = error, result.kind = kind;

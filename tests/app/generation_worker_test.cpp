@@ -64,7 +64,7 @@ TEST(GenerationWorker, ReportsStepsPreviewsSamplesAndMeshInOrder) {
   const auto events = collect_until(worker, WorkerEventKind::Finished);
   ASSERT_FALSE(events.empty());
   const std::vector<WorkerEventKind> expected = {
-      WorkerEventKind::Loading, WorkerEventKind::Step,         WorkerEventKind::Preview, WorkerEventKind::Step,
+      WorkerEventKind::Loading, WorkerEventKind::ModelsReady,  WorkerEventKind::Step,    WorkerEventKind::Preview, WorkerEventKind::Step,
       WorkerEventKind::Preview, WorkerEventKind::Step,         WorkerEventKind::Preview, WorkerEventKind::Step,
       WorkerEventKind::SamplesReady, WorkerEventKind::Preview, WorkerEventKind::MeshReady, WorkerEventKind::Finished};
   ASSERT_EQ(events.size(), expected.size()) << kinds(events);
@@ -85,9 +85,9 @@ TEST(GenerationWorker, ReportsStepsPreviewsSamplesAndMeshInOrder) {
       EXPECT_EQ(event.image.pixels.size(), 16u * 16u * 3u);
     }
   }
-  EXPECT_EQ(events[8].latents.size(), 1u);
-  EXPECT_FALSE(events[8].latents[0].values.empty());
-  EXPECT_GT(events[10].mesh.triangles.size(), 10u);
+  EXPECT_EQ(events[9].latents.size(), 1u);
+  EXPECT_FALSE(events[9].latents[0].values.empty());
+  EXPECT_GT(events[11].mesh.triangles.size(), 10u);
   EXPECT_FALSE(worker.generating());
 }
 
