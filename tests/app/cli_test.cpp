@@ -203,21 +203,21 @@ TEST_F(Cli, KilledTrainingResumesExactly) {
   const std::string fixtures = std::string(SHAPE_TEST_FIXTURES_DIR) + "/training/";
   const std::string train = cli() + " train-encoder --config " + shell_quoted(fixtures + "tiny_transmitter.yaml") +
                             " --shapes 6 --batch 2 --query-points 64 --log-every 1 --checkpoint-every 2 --seed 3";
-  ASSERT_EQ(run_shell(train + " --steps 400 --out " + path("straight")).exit_code, 0);
+  ASSERT_EQ(run_shell(train + " --steps 1000 --out " + path("straight")).exit_code, 0);
 
-  // Kill once a few checkpoints are written, whatever the process is doing at that moment.
-  const std::string kill_script = train + " --steps 400 --out " + path("killed") + " 2> /dev/null & pid=$!; " +
-                                  "for i in $(seq 600); do [ -f " + shell_quoted(path("killed/checkpoints/step-000010/progress.txt")) +
+  // Kill once a checkpoint is written, whatever the process is doing at that moment.
+  const std::string kill_script = train + " --steps 1000 --out " + path("killed") + " 2> /dev/null & pid=$!; " +
+                                  "for i in $(seq 600); do [ -f " + shell_quoted(path("killed/checkpoints/latest")) +
                                   " ] && break; sleep 0.05; done; kill -KILL $pid; wait $pid; echo exit=$?";
   std::ofstream(path("kill.sh")) << kill_script << "\n";
   EXPECT_NE(run_shell("bash " + shell_quoted(path("kill.sh"))).output.find("exit=137"), std::string::npos);
   EXPECT_FALSE(fs::exists(path("killed/transmitter.safetensors")));  // it did not finish
 
-  const auto refused = run_shell(train + " --steps 400 --out " + path("killed"));
+  const auto refused = run_shell(train + " --steps 1000 --out " + path("killed"));
   EXPECT_EQ(refused.exit_code, 1) << refused.output;
   EXPECT_NE(refused.output.find("--resume"), std::string::npos) << refused.output;
 
-  const auto resumed = run_shell(train + " --steps 400 --out " + path("killed") + " --resume");
+  const auto resumed = run_shell(train + " --steps 1000 --out " + path("killed") + " --resume");
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   EXPECT_EQ(read_text(path("killed/transmitter.safetensors")), read_text(path("straight/transmitter.safetensors")));
   EXPECT_TRUE(fs::exists(path("killed/loss.csv")));
