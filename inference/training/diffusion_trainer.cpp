@@ -1,7 +1,6 @@
 #include "inference/training/diffusion_trainer.h"
 
 #include <chrono>
-#include <cmath>
 
 #include <torch/optim/adam.h>
 
@@ -74,12 +73,6 @@ void validate(const DiffusionTrainingOptions& options) {
   }
 }
 
-double learning_rate_at(const DiffusionTrainingOptions& options, int64_t step) {
-  if (step < options.warmup_steps) return options.learning_rate * (step + 1) / options.warmup_steps;
-  const double progress = static_cast<double>(step - options.warmup_steps) /
-                          std::max<int64_t>(1, options.steps - options.warmup_steps);
-  return options.learning_rate * (0.1 + 0.9 * 0.5 * (1.0 + std::cos(M_PI * std::min(1.0, progress))));
-}
 
 }  // namespace
 
@@ -166,8 +159,9 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
       break;
     }
     auto generator = step_generator(options.seed, step);
-    const double rate = learning_rate_at(options, step);
-    for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(rate);
+    const double rate =
+        warmup_cosine_learning_rate(options.learning_rate, options.warmup_steps, options.steps, step);
+    set_learning_rate(optimizer, rate);
 
     const auto rows = torch::randint(data.latents.size(0), {options.batch_size}, generator, torch::kLong);
     const auto x_start = data.latents.index_select(0, rows);

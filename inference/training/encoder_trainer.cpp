@@ -1,7 +1,6 @@
 #include "inference/training/encoder_trainer.h"
 
 #include <chrono>
-#include <cmath>
 
 #include <torch/optim/adam.h>
 
@@ -69,18 +68,6 @@ EncoderBatch draw_batch(const SamplePool& pool, int64_t batch_size, int64_t data
     colour.push_back(sample.query_colour.index_select(0, query_pick));
   }
   return {torch::stack(surface), torch::stack(points), torch::stack(sdf), torch::stack(colour), near};
-}
-
-double learning_rate_at(const EncoderTrainingOptions& options, int64_t step) {
-  if (step < options.warmup_steps) return options.learning_rate * (step + 1) / options.warmup_steps;
-  // Cosine decay to a tenth of the peak.
-  const double progress = static_cast<double>(step - options.warmup_steps) /
-                          std::max<int64_t>(1, options.steps - options.warmup_steps);
-  return options.learning_rate * (0.1 + 0.9 * 0.5 * (1.0 + std::cos(M_PI * std::min(1.0, progress))));
-}
-
-void set_learning_rate(torch::optim::Optimizer& optimizer, double rate) {
-  for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(rate);
 }
 
 void validate(const EncoderTrainingOptions& options) {
@@ -200,7 +187,8 @@ EncoderTrainingResult train_encoder(const EncoderTrainingOptions& options, const
       break;
     }
     auto generator = step_generator(options.seed, step);
-    const double rate = learning_rate_at(options, step);
+    const double rate =
+        warmup_cosine_learning_rate(options.learning_rate, options.warmup_steps, options.steps, step);
     set_learning_rate(optimizer, rate);
     const EncoderBatch batch = draw_batch(pool, options.batch_size, data_ctx, options.query_points, generator);
     const auto noise = torch::randn({options.batch_size, model.encoder->config().latent_ctx,

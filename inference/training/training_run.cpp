@@ -1,6 +1,7 @@
 #include "inference/training/training_run.h"
 
 #include <algorithm>
+#include <cmath>
 #include <iomanip>
 #include <sstream>
 
@@ -201,6 +202,17 @@ void clear_gradients(torch::optim::Optimizer& optimizer) {
   for (auto& group : optimizer.param_groups()) {
     for (auto& parameter : group.params()) parameter.mutable_grad() = torch::Tensor();
   }
+}
+
+double warmup_cosine_learning_rate(double peak, int64_t warmup_steps, int64_t total_steps, int64_t step) {
+  if (step < warmup_steps) return peak * static_cast<double>(step + 1) / static_cast<double>(warmup_steps);
+  const double progress =
+      static_cast<double>(step - warmup_steps) / static_cast<double>(std::max<int64_t>(1, total_steps - warmup_steps));
+  return peak * (0.1 + 0.9 * 0.5 * (1.0 + std::cos(M_PI * std::min(1.0, progress))));
+}
+
+void set_learning_rate(torch::optim::Adam& optimizer, double rate) {
+  for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(rate);
 }
 
 double eta_seconds(double seconds, int64_t steps_done_this_session, int64_t steps_left) {

@@ -97,6 +97,11 @@ std::optional<TrainingCheckpoint> open_run(const std::filesystem::path& run_dir,
 // saw earlier in the same process only, and a resumed run would then differ from an uninterrupted one.
 void clear_gradients(torch::optim::Optimizer& optimizer);
 
+// Both stages' schedule: linear warm-up over `warmup_steps`, then cosine decay to a tenth of `peak`
+// at `total_steps`; applied to every parameter group of an Adam optimizer.
+double warmup_cosine_learning_rate(double peak, int64_t warmup_steps, int64_t total_steps, int64_t step);
+void set_learning_rate(torch::optim::Adam& optimizer, double rate);
+
 // Mean seconds per step so far, for ETAs.
 double eta_seconds(double seconds, int64_t steps_done_this_session, int64_t steps_left);
 
