@@ -1,5 +1,6 @@
 #include "gui/imgui_layer.h"
 
+#include <GLFW/glfw3.h>
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_vulkan.h>
 #include <imgui.h>
@@ -19,10 +20,19 @@ void check_imgui_vk_result(VkResult result) {
   if (result < 0) throw std::runtime_error("Dear ImGui Vulkan backend: VkResult " + std::to_string(result));
 }
 
+KeyTaps* g_key_taps = nullptr;  // GLFW callbacks are plain functions; there is one ImGui context
+
+void key_callback_keeping_taps(GLFWwindow*, int key, int scancode, int action, int mods) {
+  if (g_key_taps != nullptr) g_key_taps->on_key(key, scancode, action, mods);
+}
+
 }  // namespace
 
 ImGuiLayer::ImGuiLayer(GLFWwindow* window, render::VulkanContext& context, render::WindowRenderer& renderer)
-    : context_(context) {
+    : context_(context),
+      key_taps_([window](int key, int scancode, int action, int mods) {
+        ImGui_ImplGlfw_KeyCallback(window, key, scancode, action, mods);
+      }) {
   // The 1.86 backend needs one combined image sampler (its font atlas); a little headroom.
   const VkDescriptorPoolSize sizes[] = {{VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, 8}};
   VkDescriptorPoolCreateInfo pool_info{};
@@ -38,6 +48,8 @@ ImGuiLayer::ImGuiLayer(GLFWwindow* window, render::VulkanContext& context, rende
   ImGui::GetIO().IniFilename = nullptr;  // no imgui.ini left in the working directory
   ImGui::StyleColorsDark();
   ImGui_ImplGlfw_InitForVulkan(window, /*install_callbacks=*/true);
+  g_key_taps = &key_taps_;
+  glfwSetKeyCallback(window, key_callback_keeping_taps);  // in front of the backend's own callback
 
   ImGui_ImplVulkan_InitInfo info{};
   info.Instance = context.instance();
@@ -58,7 +70,8 @@ ImGuiLayer::ImGuiLayer(GLFWwindow* window, render::VulkanContext& context, rende
 ImGuiLayer::~ImGuiLayer() {
   context_.wait_idle();
   ImGui_ImplVulkan_Shutdown();
-  ImGui_ImplGlfw_Shutdown();
+  ImGui_ImplGlfw_Shutdown();  // puts back the key callback that was there before ours
+  g_key_taps = nullptr;
   ImGui::DestroyContext();
   vkDestroyDescriptorPool(context_.device(), pool_, nullptr);
 }
@@ -69,7 +82,10 @@ void ImGuiLayer::begin_frame() {
   ImGui::NewFrame();
 }
 
-void ImGuiLayer::end_frame() { ImGui::Render(); }
+void ImGuiLayer::end_frame() {
+  ImGui::Render();
+  key_taps_.frame_built();
+}
 
 void ImGuiLayer::draw(VkCommandBuffer cmd) { ImGui_ImplVulkan_RenderDrawData(ImGui::GetDrawData(), cmd); }
 

@@ -4,6 +4,8 @@
 
 #include <vulkan/vulkan.h>
 
+#include "gui/key_taps.h"
+
 struct GLFWwindow;
 
 namespace shape::render {
@@ -21,7 +23,7 @@ class ImGuiLayer {
   ImGuiLayer& operator=(const ImGuiLayer&) = delete;
 
   void begin_frame();  // backends' NewFrame + ImGui::NewFrame
-  void end_frame();    // ImGui::Render (outside the render pass)
+  void end_frame();    // ImGui::Render (outside the render pass); held-back key releases go through
   // Records the draw data into the open frame's command buffer.
   void draw(VkCommandBuffer cmd);
   void swapchain_recreated(uint32_t min_image_count);
@@ -29,6 +31,7 @@ class ImGuiLayer {
  private:
   render::VulkanContext& context_;
   VkDescriptorPool pool_ = VK_NULL_HANDLE;
+  KeyTaps key_taps_;
 };
 
 }  // namespace shape::studio
