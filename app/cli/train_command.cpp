@@ -28,6 +28,7 @@ DIR/transmitter.yaml + DIR/transmitter.safetensors (loadable as a decoder: --dec
   --batch N             shapes per step (default 8)
   --lr X                peak learning rate (default 1e-3)
   --query-points N      SDF/colour queries per shape and step (default 1024)
+  --init-weights PATH   start from these transmitter weights (fine-tuning) instead of a random init
   --seed N              (default 0)
   --log-every N         loss.csv row interval (default 10)
   --checkpoint-every N  (default 100)
@@ -145,6 +146,8 @@ int run_train_encoder(const std::vector<std::string>& args) {
     if (common.parse(option, reader, options)) continue;
     if (option == "--config") {
       options.transmitter_config = reader.value_of(option);
+    } else if (option == "--init-weights") {
+      options.initial_weights = reader.value_of(option);
     } else if (option == "--query-points") {
       options.query_points = parse_count(option, reader.value_of(option));
     } else {

@@ -21,11 +21,13 @@ namespace shape::training {
 namespace fs = std::filesystem;
 namespace {
 
-
-// Latents of every training shape, encoded once without bottleneck noise.
+// Latents of every training shape, encoded once without bottleneck noise, and the tokens of every
+// phrasing of its caption.
 struct EncodedDataset {
   torch::Tensor latents;  // [shapes, flat latent]
-  std::vector<ClipTokens> tokens;
+  std::vector<ClipTokens> tokens;  // each shape's phrasings, one shape after another
+  torch::Tensor first_phrasing;    // [shapes] long: where a shape's phrasings start in `tokens`
+  torch::Tensor phrasing_count;    // [shapes] long
 };
 
 EncodedDataset encode_dataset(const DiffusionTrainingOptions& options, const ClipTokenizer& tokenizer) {
@@ -41,16 +43,22 @@ EncodedDataset encode_dataset(const DiffusionTrainingOptions& options, const Cli
   torch::NoGradGuard no_grad;
   EncodedDataset encoded;
   std::vector<torch::Tensor> latents;
+  std::vector<int64_t> first, count;
   constexpr int64_t kChunk = 32;
   for (int64_t begin = 0; begin < dataset->size(); begin += kChunk) {
     std::vector<torch::Tensor> clouds;
     for (int64_t i = begin; i < std::min(dataset->size(), begin + kChunk); ++i) {
       clouds.push_back(dataset->sample(i, options.seed, sampling).surface);
-      encoded.tokens.push_back(tokenizer.tokenize(dataset->caption(i)));
+      const auto phrasings = dataset->caption_phrasings(i);
+      first.push_back(static_cast<int64_t>(encoded.tokens.size()));
+      count.push_back(static_cast<int64_t>(phrasings.size()));
+      for (const auto& phrasing : phrasings) encoded.tokens.push_back(tokenizer.tokenize(phrasing));
     }
     latents.push_back(transmitter.encoder->forward(torch::stack(clouds)).flatten(1));
   }
   encoded.latents = torch::cat(latents);
+  encoded.first_phrasing = torch::tensor(first, torch::kLong);
+  encoded.phrasing_count = torch::tensor(count, torch::kLong);
   return encoded;
 }
 
@@ -72,7 +80,6 @@ void validate(const DiffusionTrainingOptions& options) {
     throw TrainingError("give CLIP weights (frozen) or a CLIP config JSON for a text tower trained from scratch");
   }
 }
-
 
 }  // namespace
 
@@ -165,6 +172,11 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
 
     const auto rows = torch::randint(data.latents.size(0), {options.batch_size}, generator, torch::kLong);
     const auto x_start = data.latents.index_select(0, rows);
+    const auto phrasing_rows =
+        data.first_phrasing.index_select(0, rows) +
+        (torch::rand({options.batch_size}, generator, torch::kFloat64) * data.phrasing_count.index_select(0, rows))
+            .floor()
+            .to(torch::kLong);
     const auto t = torch::randint(diffusion.num_timesteps(), {options.batch_size}, generator, torch::kLong);
     const auto noise = torch::randn(x_start.sizes(), generator, torch::kFloat32);
     const auto alpha_bar = alphas_cumprod.index_select(0, t).unsqueeze(1);
@@ -178,7 +190,7 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
     torch::Tensor condition;
     {
       torch::AutoGradMode text_grad(joint_text_tower);
-      condition = clip->embed_text(all_tokens.index_select(0, rows));
+      condition = clip->embed_text(all_tokens.index_select(0, phrasing_rows));
     }
     const auto output = model->forward(x_t, t, condition * keep);
     const auto prediction = output.narrow(1, 0, config.d_latent);

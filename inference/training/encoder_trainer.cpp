@@ -4,6 +4,7 @@
 
 #include <torch/optim/adam.h>
 
+#include "inference/checkpoint/checkpoint.h"
 #include "inference/decoder/decoder_config.h"
 #include "inference/export/file_io.h"
 #include "inference/training/primitives.h"
@@ -30,7 +31,9 @@ torch::Tensor linear_to_srgb(const torch::Tensor& linear) {
   return torch::where(clamped <= 0.0031308, clamped * 12.92, 1.055 * torch::pow(clamped, 1.0 / 2.4) - 0.055);
 }
 
-// Every shape of the dataset sampled once, with twice the points a step uses; steps draw subsets.
+// Every shape of the dataset sampled once, with more points than a step uses; steps draw subsets.
+// Queries are plentiful (a fixed few per shape let the decoder fit them and round the edges between).
+constexpr int64_t kQueryPoolMultiple = 8;
 struct SamplePool {
   std::vector<ShapeSample> samples;
   int64_t near_surface = 0;  // per sample, at the front of its queries
@@ -39,8 +42,8 @@ struct SamplePool {
 SamplePool build_pool(const ShapeDataset& dataset, const EncoderTrainingOptions& options, int64_t data_ctx) {
   SampleOptions sampling;
   sampling.surface_points = 2 * data_ctx;
-  sampling.near_surface_points = 2 * (options.query_points * kNearSurfaceQueriesPerHundred / 100);
-  sampling.uniform_points = 2 * options.query_points - sampling.near_surface_points;
+  sampling.near_surface_points = kQueryPoolMultiple * (options.query_points * kNearSurfaceQueriesPerHundred / 100);
+  sampling.uniform_points = kQueryPoolMultiple * options.query_points - sampling.near_surface_points;
   SamplePool pool;
   pool.near_surface = sampling.near_surface_points;
   pool.samples.reserve(dataset.size());
@@ -152,6 +155,7 @@ EncoderTrainingResult train_encoder(const EncoderTrainingOptions& options, const
   // Initial weights come from the global generator: seed it so a run is reproducible.
   torch::manual_seed(options.seed);
   Transmitter model(options.transmitter_config);
+  if (!options.initial_weights.empty()) model.load(load_checkpoint(options.initial_weights));
   const int64_t data_ctx = model.encoder->config().data_ctx;
   torch::optim::Adam optimizer(model.parameters(), torch::optim::AdamOptions(options.learning_rate));
 

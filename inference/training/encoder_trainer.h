@@ -27,8 +27,10 @@ struct EncoderTrainingOptions {
   int64_t log_every = 10;
   int64_t checkpoint_every = 100;
   bool resume = false;
-  // Points per shape per step; each shape's pool holds twice as many, drawn once.
+  // Points per shape per step; each shape's pool holds eight times as many, drawn once.
   int64_t query_points = 1024;
+  // Transmitter weights to start from (fine-tuning a trained model), instead of a random init.
+  std::filesystem::path initial_weights;
 };
 
 // The stage-1 model: the trunk plus the decoder it feeds (which is what inference loads).

@@ -36,6 +36,7 @@ class PrimitiveDataset : public ShapeDataset {
   int64_t size() const override { return static_cast<int64_t>(specs_.size()); }
 
   std::string caption(int64_t index) const override { return spec(index).caption(); }
+  std::vector<std::string> caption_phrasings(int64_t index) const override { return spec(index).caption_phrasings(); }
 
   ShapeSample sample(int64_t index, uint64_t seed, const SampleOptions& options) const override {
     const PrimitiveSpec& shape = spec(index);

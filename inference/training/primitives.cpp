@@ -62,6 +62,9 @@ const std::vector<NamedColour>& primitive_colours() {
 std::string size_name(PrimitiveSize size) { return size == PrimitiveSize::kSmall ? "small" : "large"; }
 
 std::string PrimitiveSpec::caption() const { return caption_of(kind, size, colour); }
+std::vector<std::string> PrimitiveSpec::caption_phrasings() const {
+  return {caption(), "a " + primitive_colours()[static_cast<size_t>(colour)].name + " " + primitive_name(kind)};
+}
 std::string PrimitiveCombination::caption() const { return caption_of(kind, size, colour); }
 
 PrimitiveSpec make_primitive(PrimitiveKind kind, PrimitiveSize size, int64_t colour, uint64_t seed) {

@@ -38,6 +38,8 @@ struct PrimitiveSpec {
   int64_t colour = 0;                        // index into primitive_colours()
   std::array<float, 3> half_extents{};       // of its bounding box (x, y, z)
   std::string caption() const;               // "a small red cube"
+  // caption() and the same without the size word, "a red cube", which users type first.
+  std::vector<std::string> caption_phrasings() const;
 };
 
 // A deterministic random primitive of the given class, size and colour (proportions vary with

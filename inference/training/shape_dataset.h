@@ -39,6 +39,9 @@ class ShapeDataset {
   virtual ~ShapeDataset() = default;
   virtual int64_t size() const = 0;
   virtual std::string caption(int64_t index) const = 0;
+  // Every way the captions of shape `index` may be phrased, caption(index) first: stage 2 trains
+  // on all of them, so a user need not guess the training form.
+  virtual std::vector<std::string> caption_phrasings(int64_t index) const { return {caption(index)}; }
   virtual ShapeSample sample(int64_t index, uint64_t seed, const SampleOptions& options) const = 0;
 };
 
