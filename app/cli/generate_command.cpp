@@ -165,7 +165,8 @@ const char* const kGenerateUsage = R"(usage: shape-cli generate (--prompt TEXT |
       --image FILE             a reference image, PNG/JPEG/... (image300M)
       --seed N                 random seed (default 0; the same seed gives the official code's x_T)
       --steps N                Karras steps (default 64)
-      --guidance X             classifier-free guidance (default 15 for text, 3 for images)
+      --guidance X             classifier-free guidance (default 15 for text, 3 for images,
+                               or what a model folder's sampling.yaml recommends)
       --batch N                samples (default 1)
       --save-latent PATH       also save the latents (a PyTorch zip; torch.load(PATH)["latents"])
 )";
@@ -207,8 +208,6 @@ int run_generate(const std::vector<std::string>& args) {
   if (prompt.has_value() == !image_path.empty()) throw UsageError{"give exactly one of --prompt and --image"};
   if (prompt && prompt->find_first_not_of(" \t\r\n") == std::string::npos) throw UsageError{"the prompt is empty"};
   const auto mode = prompt ? ConditioningMode::kText : ConditioningMode::kImage;
-  settings.guidance_scale = guidance ? *guidance : (prompt ? 15.0 : 3.0);
-
   // Everything that can be checked before minutes of sampling is checked first.
   outputs.export_options();
   check_output_writable(outputs.output);
@@ -220,6 +219,10 @@ int run_generate(const std::vector<std::string>& args) {
   CancelOnInterrupt interrupt;
   const auto files = resolve_model_files(models, mode, false, &interrupt_flag());
   if (!files.notice.empty()) std::fprintf(stderr, "note: %s\n", files.notice.c_str());
+  settings.guidance_scale = guidance ? *guidance : files.recommended_guidance.value_or(prompt ? 15.0 : 3.0);
+  if (!guidance && files.recommended_guidance) {
+    std::fprintf(stderr, "note: guidance %g, as this model recommends (--guidance to change it)\n", settings.guidance_scale);
+  }
 
   std::fprintf(stderr, "loading models on %s...\n", models.device.c_str());
   LatentGenerator generator(files.generator, models.device);

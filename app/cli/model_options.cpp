@@ -110,6 +110,7 @@ ModelFileSet resolve_model_files(const ModelOptions& options, ConditioningMode m
   if (!options.transformer_config.empty()) {
     files.generator.transformer_config = options.transformer_config;
     files.generator.transformer_weights = options.transformer_weights;
+    files.recommended_guidance.reset();  // it was the replaced model's
   }
   if (!options.diffusion_config.empty()) files.generator.diffusion_config = options.diffusion_config;
   if (files.generator.diffusion_config.empty()) files.generator.diffusion_config = shipped_config("diffusion.yaml");

@@ -50,7 +50,7 @@ StudioSettings settings_from_state(const AppState& state) {
   StudioSettings settings;
   settings.seed = state.seed;
   settings.steps = state.steps;
-  settings.guidance = state.guidance;
+  settings.guidance = state.guidance_before_recommendation.value_or(state.guidance);
   settings.grid_size = state.grid_size;
   settings.preview_size = state.preview_size;
   settings.preview_every = std::clamp(state.preview_every, 1, kMaxPreviewEvery);
@@ -127,10 +127,22 @@ bool apply_event(AppState& state, const WorkerEvent& event) {
       if (event.job != 0) state.phase = "loading models";
       if (event.job != 0 || !state.status_is_error) state.set_status(event.message);
       return false;
-    case WorkerEventKind::ModelsReady:
+    case WorkerEventKind::ModelsReady: {
       state.models_in_use = event.message;
-      if (!state.generating && !state.status_is_error) state.set_status(event.message + ": ready");
+      std::string ready = event.message + ": ready";
+      if (event.recommended_guidance && !state.guidance_chosen) {
+        if (!state.guidance_before_recommendation) state.guidance_before_recommendation = state.guidance;
+        state.guidance = static_cast<float>(*event.recommended_guidance);
+        char note[64];
+        std::snprintf(note, sizeof note, "; guidance %.3g, as this model recommends", *event.recommended_guidance);
+        ready += note;
+      } else if (!event.recommended_guidance && state.guidance_before_recommendation && !state.guidance_chosen) {
+        state.guidance = *state.guidance_before_recommendation;
+        state.guidance_before_recommendation.reset();
+      }
+      if (!state.generating && !state.status_is_error) state.set_status(ready);
       return false;
+    }
     case WorkerEventKind::Step:
       state.phase = "sampling";
       state.step = event.step;
@@ -218,6 +230,7 @@ GenerationRequest make_request(const AppState& state) {
   request.settings.seed = static_cast<uint64_t>(std::max(0, state.seed));
   request.settings.steps = std::max(1, state.steps);
   request.settings.guidance_scale = state.guidance;
+  request.use_recommended_guidance = !state.guidance_chosen;
   request.preview_size = std::clamp(state.preview_size, 16, 1024);
   request.preview_every = std::clamp(state.preview_every, 1, kMaxPreviewEvery);
   request.preview_render = preview_render_settings(state);

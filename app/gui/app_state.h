@@ -30,6 +30,12 @@ struct AppState {
   int seed = 0;
   int steps = 64;
   float guidance = 15.0f;
+  // The user set the guidance this session (slider, command line): a model's recommended guidance
+  // (the demo model's 3) no longer replaces it.
+  bool guidance_chosen = false;
+  // The guidance a recommendation replaced: what is saved, and what returns with a model that
+  // recommends nothing.
+  std::optional<float> guidance_before_recommendation;
   int grid_size = 128;
   int preview_size = 64;
   int preview_every = 1;

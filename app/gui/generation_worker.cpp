@@ -35,6 +35,7 @@ struct GenerationWorker::Models {
     std::shared_ptr<LatentDecoder> decoder;
     std::filesystem::path decoder_weights;
     std::string notice;  // e.g. that the demo model stands in for missing weights
+    std::optional<double> recommended_guidance;
   };
   std::map<ConditioningMode, Loaded> modes;
   // The decoder of the latest generation: renders and exports of its latents use it.
@@ -220,14 +221,17 @@ void GenerationWorker::ensure_models(ConditioningMode mode, uint64_t job, bool r
       throw std::runtime_error("the diffusion model makes latents of " + std::to_string(generator->latent_size()) +
                                " values but the decoder takes " + std::to_string(decoder->latent_size()));
     }
-    loaded = {std::move(generator), std::move(decoder), files.decoder_weights, files.notice};
+    loaded = {std::move(generator), std::move(decoder), files.decoder_weights, files.notice,
+              files.recommended_guidance};
     report_ready = true;
   }
   models.decoder = loaded.decoder;
   if (report_ready) {
-    push(event_of(WorkerEventKind::ModelsReady, job,
-                  std::string(mode_name(mode)) + " models loaded" +
-                      (loaded.notice.empty() ? "" : " (" + loaded.notice + ")")));
+    WorkerEvent ready = event_of(WorkerEventKind::ModelsReady, job,
+                                 std::string(mode_name(mode)) + " models loaded" +
+                                     (loaded.notice.empty() ? "" : " (" + loaded.notice + ")"));
+    ready.recommended_guidance = loaded.recommended_guidance;
+    push(std::move(ready));
   }
 }
 
@@ -268,7 +272,10 @@ void GenerationWorker::run_generation(uint64_t job, const GenerationRequest& req
       preview.image = decoder.render_nerf(step.predicted[preview_sample], preview_camera(request.preview_size), render_settings);
       push(std::move(preview));
     };
-    GenerationResult result = generator.generate(request.conditions, request.settings, on_step, &cancel_);
+    GenerationSettings settings = request.settings;
+    const auto& recommended = models.modes[mode].recommended_guidance;
+    if (request.use_recommended_guidance && recommended) settings.guidance_scale = *recommended;
+    GenerationResult result = generator.generate(request.conditions, settings, on_step, &cancel_);
     if (cancel_) throw GenerationCancelled();
 
     WorkerEvent samples = event_of(WorkerEventKind::SamplesReady, job);

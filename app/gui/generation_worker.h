@@ -44,6 +44,9 @@ struct GenerationRequest {
   RenderSettings preview_render;  // sample caps for previews and thumbnails (seed: the generation's)
   int64_t mesh_grid_size = 64;  // STF grid of the meshes made at the end
   size_t preview_sample = 0;    // which sample the step previews show
+  // The loaded model's recommended guidance (ModelFileSet::recommended_guidance), where it has one,
+  // replaces settings.guidance_scale: the user has not chosen one.
+  bool use_recommended_guidance = false;
 };
 
 struct ExportRequest {
@@ -61,7 +64,7 @@ enum class WorkerEventKind {
   MeshReady,     // sample, mesh (possibly empty: no surface)
   Thumbnail,     // sample, image: a small NeRF of each sample of a batch (before the meshes)
   Rendered,      // image: answer to render()
-  ModelsReady,   // answer to load_models(): the models are loaded
+  ModelsReady,   // answer to load_models(): the models are loaded (guidance: their recommendation)
   Exported,      // message: the file written
   Finished,      // the generation job is over (after its meshes)
   Failed,        // message: why a job failed (loading, bad input, export error)
@@ -81,6 +84,7 @@ struct WorkerEvent {
   std::vector<Latent> latents;
   size_t sample = 0;
   Mesh mesh;
+  std::optional<double> recommended_guidance;
 };
 
 const char* to_string(WorkerEventKind kind);

@@ -84,7 +84,10 @@ void settings_section(AppState& state) {
   ImGui::BeginDisabled(state.generating);
   ImGui::InputInt("seed", &state.seed);
   ImGui::SliderInt("steps", &state.steps, 1, 256);
-  ImGui::SliderFloat("guidance", &state.guidance, 0.0f, 30.0f, "%.1f");
+  if (ImGui::SliderFloat("guidance", &state.guidance, 0.0f, 30.0f, "%.1f")) {
+    state.guidance_chosen = true;
+    state.guidance_before_recommendation.reset();  // the user's value is the one to keep
+  }
   ImGui::SliderInt("mesh grid", &state.grid_size, 16, 256);
   ImGui::SliderInt("preview size", &state.preview_size, 32, 512);
   ImGui::SliderInt("samples", &state.samples, 1, 8);

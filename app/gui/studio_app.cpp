@@ -289,7 +289,10 @@ void Studio::init_state() {
   if (state_.export_path[0] == '\0') state_.set_export_path("shape.glb");
   if (options_.seed) state_.seed = static_cast<int>(std::min<uint64_t>(*options_.seed, 0x7fffffff));
   if (options_.steps) state_.steps = static_cast<int>(*options_.steps);
-  if (options_.guidance) state_.guidance = static_cast<float>(*options_.guidance);
+  if (options_.guidance) {
+    state_.guidance = static_cast<float>(*options_.guidance);
+    state_.guidance_chosen = true;
+  }
   if (options_.grid_size) state_.grid_size = state_.export_grid = static_cast<int>(*options_.grid_size);
   if (options_.preview_size) state_.preview_size = static_cast<int>(*options_.preview_size);
   if (options_.preview_every) state_.preview_every = static_cast<int>(*options_.preview_every);
@@ -328,6 +331,7 @@ void Studio::handle_drop(const std::filesystem::path& path) {
     state_.reference_changed = true;
     state_.image_name = path.filename().string();
     state_.guidance = 3.0f;  // shap-e's image guidance
+    state_.guidance_before_recommendation.reset();
     state_.set_status("image condition: " + state_.image_name + " (uses the image300M model)");
   } catch (const std::exception& error) {
     state_.set_status(error.what(), true);

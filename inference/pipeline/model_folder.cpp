@@ -1,10 +1,27 @@
 #include "inference/pipeline/model_folder.h"
 
 #include <fstream>
+
+#include "inference/config/strict_yaml_map.h"
 #include <stdexcept>
 
 namespace shape {
 namespace fs = std::filesystem;
+namespace {
+
+std::optional<double> recommended_guidance(const fs::path& folder) {
+  const fs::path path = folder / kSamplingDefaultsFile;
+  if (!fs::exists(path)) return std::nullopt;
+  StrictYamlMap map(load_yaml_file(path.string()), path.string());
+  const auto guidance = map.required<double>("guidance_scale");
+  if (!(guidance >= 0.0 && guidance <= 100.0)) {
+    throw ConfigError(path.string() + ": 'guidance_scale' must be between 0 and 100, got " + std::to_string(guidance));
+  }
+  map.reject_unknown_keys();
+  return guidance;
+}
+
+}  // namespace
 
 ModelFileSet model_folder_files(const fs::path& folder, const fs::path& clip_weights, const fs::path& clip_config) {
   ModelFileSet files;
@@ -26,6 +43,7 @@ ModelFileSet model_folder_files(const fs::path& folder, const fs::path& clip_wei
     missing += "\n  " + files.generator.clip_config.string();
   }
   if (!missing.empty()) throw std::runtime_error(folder.string() + " is not a complete model folder; missing:" + missing);
+  files.recommended_guidance = recommended_guidance(folder);
   return files;
 }
 

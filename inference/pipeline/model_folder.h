@@ -4,6 +4,9 @@
 //   clip_text.json  clip_text.safetensors                     its CLIP text tower
 //   transmitter.yaml  transmitter.safetensors                 encoder + decoder
 //   model.txt (optional)                                      a one-line label shown to users
+//   sampling.yaml (optional)                                  "guidance_scale: 3": the guidance the
+//                                                             model works best with (the CLI's and
+//                                                             GUI's default for it)
 // Torch-free header.
 #pragma once
 
@@ -22,9 +25,11 @@ inline constexpr const char* kClipWeightsFile = "clip_text.safetensors";
 inline constexpr const char* kTransmitterConfigFile = "transmitter.yaml";
 inline constexpr const char* kTransmitterWeightsFile = "transmitter.safetensors";
 inline constexpr const char* kModelLabelFile = "model.txt";
+inline constexpr const char* kSamplingDefaultsFile = "sampling.yaml";
 
 // The folder's files. `clip_weights` / `clip_config`, when given, replace the folder's text tower
-// (a model trained against frozen CLIP weights). Throws std::runtime_error naming every missing file.
+// (a model trained against frozen CLIP weights). Throws std::runtime_error naming every missing file,
+// ConfigError for a malformed sampling.yaml.
 ModelFileSet model_folder_files(const std::filesystem::path& folder, const std::filesystem::path& clip_weights = {},
                                 const std::filesystem::path& clip_config = {});
 

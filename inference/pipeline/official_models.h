@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,9 @@ struct ModelFileSet {
   // For the user when these are not the files asked for, e.g. the built-in demo model standing in
   // for missing official weights. Empty otherwise.
   std::string notice;
+  // The guidance scale the model was made for (a model folder's sampling.yaml); empty: Shap-E's
+  // defaults (15 for text, 3 for images) suit it.
+  std::optional<double> recommended_guidance;
 };
 
 // The official weights a mode needs: its diffusion model, the transmitter and CLIP ViT-L/14.

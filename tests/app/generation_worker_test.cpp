@@ -214,6 +214,43 @@ TEST(GenerationWorker, LoadModelsReportsReadyOrWhatIsMissing) {
   EXPECT_EQ(collect_until(missing, WorkerEventKind::Failed).back().message, "missing text300M");
 }
 
+// A model that recommends a guidance (the demo model's sampling.yaml) samples with it unless the
+// user chose one: the latents equal those of that guidance given explicitly.
+TEST(GenerationWorker, RecommendedGuidanceAppliesUnlessTheUserChoseOne) {
+  const auto latents_of = [](GenerationWorker& worker, const GenerationRequest& request) {
+    worker.generate(request);
+    for (const auto& event : collect_until(worker, WorkerEventKind::Finished)) {
+      if (event.kind == WorkerEventKind::SamplesReady) return event.latents.at(0).values;
+    }
+    ADD_FAILURE() << "no samples";
+    return std::vector<float>{};
+  };
+  GenerationWorker recommending([](ConditioningMode) {
+    ModelFileSet files = golden_text_files();
+    files.recommended_guidance = 3.0;
+    return files;
+  });
+  recommending.load_models(ConditioningMode::kText);
+  const auto ready = collect_until(recommending, WorkerEventKind::ModelsReady);
+  ASSERT_FALSE(ready.empty());
+  EXPECT_EQ(ready.back().recommended_guidance, 3.0);
+
+  GenerationRequest unchosen = text_request("a chair", 2);
+  unchosen.settings.guidance_scale = 15.0;
+  unchosen.use_recommended_guidance = true;
+  GenerationRequest chosen = unchosen;
+  chosen.use_recommended_guidance = false;
+  GenerationRequest explicit_three = chosen;
+  explicit_three.settings.guidance_scale = 3.0;
+
+  const auto with_recommendation = latents_of(recommending, unchosen);
+  const auto with_users_choice = latents_of(recommending, chosen);
+  GenerationWorker plain(golden_resolver());
+  EXPECT_EQ(with_recommendation, latents_of(plain, explicit_three));
+  EXPECT_EQ(with_users_choice, latents_of(plain, chosen));
+  EXPECT_NE(with_recommendation, with_users_choice);
+}
+
 TEST(GenerationWorker, DestructionWhileGeneratingJoinsPromptly) {
   const auto start = Clock::now();
   {

@@ -161,6 +161,35 @@ TEST(SettingsStore, AppStateRoundTripAndPromptHistory) {
   EXPECT_EQ(settings_from_state(restored), settings);
 }
 
+// The demo model recommends guidance 3: it replaces the default until the user picks one, is not
+// what gets saved, and gives way again when a model without a recommendation loads.
+TEST(SettingsStore, RecommendedGuidanceIsShownButTheUsersGuidanceIsKept) {
+  AppState state;
+  state.guidance = 15.0f;
+  WorkerEvent ready;
+  ready.kind = WorkerEventKind::ModelsReady;
+  ready.message = "text models loaded (the demo model)";
+  ready.recommended_guidance = 3.0;
+  apply_event(state, ready);
+  EXPECT_EQ(state.guidance, 3.0f);
+  EXPECT_NE(state.status.find("guidance 3, as this model recommends"), std::string::npos) << state.status;
+  EXPECT_TRUE(make_request(state).use_recommended_guidance);
+  EXPECT_EQ(settings_from_state(state).guidance, 15.0f);
+
+  WorkerEvent official = ready;
+  official.recommended_guidance.reset();
+  apply_event(state, official);
+  EXPECT_EQ(state.guidance, 15.0f);
+
+  AppState chosen;
+  chosen.guidance = 7.0f;
+  chosen.guidance_chosen = true;
+  apply_event(chosen, ready);
+  EXPECT_EQ(chosen.guidance, 7.0f);
+  EXPECT_FALSE(make_request(chosen).use_recommended_guidance);
+  EXPECT_EQ(settings_from_state(chosen).guidance, 7.0f);
+}
+
 TEST(SettingsStore, SamplesMakeOneConditionEachAndSelectionPicksTheMesh) {
   AppState state;
   state.set_prompt("a cup");

@@ -5,7 +5,9 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 
+#include "inference/config/config_error.h"
 #include "inference/pipeline/model_folder.h"
 #include "inference/training/primitive_evaluation.h"
 
@@ -16,13 +18,32 @@ namespace fs = std::filesystem;
 
 TEST(TrainingDemoModel, IsCompleteLabelledAndWithinTwentyMegabytes) {
   ASSERT_TRUE(demo_model_available()) << demo_model_folder();
-  EXPECT_NO_THROW(model_folder_files(demo_model_folder()));
+  EXPECT_EQ(model_folder_files(demo_model_folder()).recommended_guidance, 3.0);  // its sampling.yaml
   EXPECT_NE(model_folder_label(demo_model_folder()).find("demo"), std::string::npos);
   uintmax_t bytes = 0;
   for (const auto& entry : fs::recursive_directory_iterator(demo_model_folder())) {
     if (entry.is_regular_file()) bytes += entry.file_size();
   }
   EXPECT_LE(bytes, 20u * 1000 * 1000);
+}
+
+TEST(TrainingDemoModel, AMalformedSamplingFileIsNamed) {
+  const fs::path folder = fs::temp_directory_path() / "shape_demo_copy_test";
+  fs::remove_all(folder);
+  fs::copy(demo_model_folder(), folder);
+  {
+    std::ofstream(folder / kSamplingDefaultsFile) << "guidance_scale: 3\nguidance: 4\n";
+  }
+  try {
+    model_folder_files(folder);
+    ADD_FAILURE() << "accepted an unknown key";
+  } catch (const ConfigError& error) {
+    EXPECT_NE(std::string(error.what()).find("sampling.yaml"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("guidance"), std::string::npos) << error.what();
+  }
+  fs::remove(folder / kSamplingDefaultsFile);
+  EXPECT_FALSE(model_folder_files(folder).recommended_guidance.has_value());  // optional
+  fs::remove_all(folder);
 }
 
 // Held-out captions: (shape, size, colour) triples left out of training, each generated with two
