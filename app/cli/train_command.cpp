@@ -28,7 +28,8 @@ DIR/transmitter.yaml + DIR/transmitter.safetensors (loadable as a decoder: --dec
   --batch N             shapes per step (default 8)
   --lr X                peak learning rate (default 1e-3)
   --query-points N      SDF/colour queries per shape and step (default 1024)
-  --init-weights PATH   start from these transmitter weights (fine-tuning) instead of a random init
+  --init-from PATH      start from trained weights (fine-tuning) instead of a random init: a
+                        transmitter.safetensors, or a train-encoder run folder
   --seed N              (default 0)
   --log-every N         loss.csv row interval (default 10)
   --checkpoint-every N  (default 100)
@@ -49,6 +50,7 @@ text tower DIR/clip_text.{json,safetensors} (DIR is then a model folder: generat
   --steps N                (default 4000)
   --batch N                (default 32)
   --lr X                   (default 5e-4)
+  --init-from DIR           start from a finished train-diffusion run's weights (fine-tuning)
   --seed N, --log-every N, --checkpoint-every N (default 200), --resume
 )";
 
@@ -146,7 +148,7 @@ int run_train_encoder(const std::vector<std::string>& args) {
     if (common.parse(option, reader, options)) continue;
     if (option == "--config") {
       options.transmitter_config = reader.value_of(option);
-    } else if (option == "--init-weights") {
+    } else if (option == "--init-from") {
       options.initial_weights = reader.value_of(option);
     } else if (option == "--query-points") {
       options.query_points = parse_count(option, reader.value_of(option));
@@ -179,6 +181,8 @@ int run_train_diffusion(const std::vector<std::string>& args) {
       options.transformer_config = reader.value_of(option);
     } else if (option == "--diffusion-config") {
       options.diffusion_config = reader.value_of(option);
+    } else if (option == "--init-from") {
+      options.initial_model = reader.value_of(option);
     } else if (option == "--clip-config") {
       options.clip_config = reader.value_of(option);
     } else if (option == "--clip-weights") {

@@ -125,6 +125,10 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
     return tensors;
   };
 
+  if (!options.initial_model.empty()) {
+    bind_weights(*model, load_checkpoint(options.initial_model / kTransformerWeightsFile));
+    if (joint_text_tower) bind_weights(*clip, load_checkpoint(options.initial_model / kClipWeightsFile));
+  }
   const auto checkpoint = open_run(options.run_dir, options.resume);
   int64_t start_step = 0;
   double previous_seconds = 0.0;

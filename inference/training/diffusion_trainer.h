@@ -31,6 +31,9 @@ struct DiffusionTrainingOptions {
   int64_t log_every = 10;
   int64_t checkpoint_every = 200;
   bool resume = false;
+  // A model folder (a finished train-diffusion run) whose transformer and text tower weights to
+  // start from (fine-tuning), instead of a random init.
+  std::filesystem::path initial_model;
 };
 
 struct DiffusionTrainingResult {

@@ -7,6 +7,7 @@
 #include "inference/checkpoint/checkpoint.h"
 #include "inference/decoder/decoder_config.h"
 #include "inference/export/file_io.h"
+#include "inference/pipeline/model_folder.h"
 #include "inference/training/primitives.h"
 
 namespace shape::training {
@@ -155,7 +156,10 @@ EncoderTrainingResult train_encoder(const EncoderTrainingOptions& options, const
   // Initial weights come from the global generator: seed it so a run is reproducible.
   torch::manual_seed(options.seed);
   Transmitter model(options.transmitter_config);
-  if (!options.initial_weights.empty()) model.load(load_checkpoint(options.initial_weights));
+  if (!options.initial_weights.empty()) {
+    const bool folder = fs::is_directory(options.initial_weights);
+    model.load(load_checkpoint(folder ? options.initial_weights / kTransmitterWeightsFile : options.initial_weights));
+  }
   const int64_t data_ctx = model.encoder->config().data_ctx;
   torch::optim::Adam optimizer(model.parameters(), torch::optim::AdamOptions(options.learning_rate));
 

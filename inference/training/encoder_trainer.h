@@ -29,7 +29,8 @@ struct EncoderTrainingOptions {
   bool resume = false;
   // Points per shape per step; each shape's pool holds eight times as many, drawn once.
   int64_t query_points = 1024;
-  // Transmitter weights to start from (fine-tuning a trained model), instead of a random init.
+  // Transmitter weights to start from (fine-tuning a trained model), instead of a random init: a
+  // transmitter.safetensors, or a run or model folder holding one.
   std::filesystem::path initial_weights;
 };
 

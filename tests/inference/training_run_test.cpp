@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <tuple>
 
 #include <torch/optim/adam.h>
 #include <torch/torch.h>
@@ -183,6 +184,37 @@ TEST(TrainingDiffusionRun, ResumesExactlyAndLeavesAModelFolderThatGenerates) {
   const auto result = generator.generate({{"a small red cube", std::nullopt}}, settings);
   ASSERT_EQ(result.latents.size(), 1u);
   EXPECT_EQ(result.latents[0].values.size(), 512u);
+}
+
+// Fine-tuning (--init-from) starts from the given run's weights: at a vanishing learning rate the
+// result is those weights, where a fresh start would be a random init.
+TEST(TrainingRuns, FineTuningStartsFromTheGivenWeights) {
+  TempDir encoder_dir, tuned_encoder_dir, diffusion_dir, tuned_diffusion_dir;
+  train_encoder(tiny_encoder_options(encoder_dir.path(), 2));
+  train_diffusion(tiny_diffusion_options(encoder_dir.path(), diffusion_dir.path(), 2));
+
+  auto encoder = tiny_encoder_options(tuned_encoder_dir.path(), 1);
+  encoder.initial_weights = encoder_dir.path();  // a run folder
+  encoder.learning_rate = 1e-12;
+  train_encoder(encoder);
+  auto diffusion = tiny_diffusion_options(encoder_dir.path(), tuned_diffusion_dir.path(), 1);
+  diffusion.initial_model = diffusion_dir.path();
+  diffusion.learning_rate = 1e-12;
+  train_diffusion(diffusion);
+
+  for (const auto& [from, to, file] :
+       {std::tuple{encoder_dir.path(), tuned_encoder_dir.path(), kTransmitterWeightsFile},
+        std::tuple{diffusion_dir.path(), tuned_diffusion_dir.path(), kTransformerWeightsFile},
+        std::tuple{diffusion_dir.path(), tuned_diffusion_dir.path(), kClipWeightsFile}}) {
+    const StateDict a = load_checkpoint(from / file), b = load_checkpoint(to / file);
+    ASSERT_EQ(a.keys(), b.keys()) << file;
+    for (const auto& key : a.keys()) {
+      EXPECT_TRUE(torch::allclose(a.at(key), b.at(key), 0.0, 1e-8)) << file << ": " << key;
+    }
+  }
+  auto missing = tiny_encoder_options(tuned_encoder_dir.path(), 1);
+  missing.initial_weights = encoder_dir.path() / "nothing.safetensors";
+  EXPECT_ANY_THROW(train_encoder(missing));
 }
 
 }  // namespace
