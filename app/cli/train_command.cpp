@@ -2,6 +2,7 @@
 // loss curve in <run>/loss.csv, checkpoints and exact resume (--resume).
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "cli/arguments.h"
@@ -63,7 +64,7 @@ its shape class and colour with the geometric classifier; prints one line per sa
   --every N         with --all, only every N-th caption (a quicker look)
   --seeds N         samples per caption (default 2)
   --steps N         sampler steps (default 64)
-  --guidance X      classifier-free guidance scale (default 3)
+  --guidance X      classifier-free guidance scale (default: the model folder's sampling.yaml, else 3)
   --grid N          STF grid for the meshes (default 48)
   --save DIR        also write each sample's mesh (GLB) and a NeRF view (PNG) into DIR
 )";
@@ -217,7 +218,7 @@ int run_evaluate_primitives(const std::vector<std::string>& args) {
   bool all = false;
   int64_t every = 1;
   training::PrimitiveEvaluationOptions options;
-  options.generation.guidance_scale = 3.0;
+  std::optional<double> guidance;
   ArgumentReader reader(args);
   while (!reader.done()) {
     const auto option = reader.next();
@@ -234,7 +235,7 @@ int run_evaluate_primitives(const std::vector<std::string>& args) {
     } else if (option == "--steps") {
       options.generation.steps = parse_count(option, reader.value_of(option));
     } else if (option == "--guidance") {
-      options.generation.guidance_scale = parse_number(option, reader.value_of(option));
+      guidance = parse_number(option, reader.value_of(option));
     } else if (option == "--grid") {
       options.grid_size = parse_count(option, reader.value_of(option));
     } else if (option == "--save") {
@@ -249,9 +250,11 @@ int run_evaluate_primitives(const std::vector<std::string>& args) {
   std::vector<training::PrimitiveCombination> combinations;
   const auto candidates = all ? training::all_primitive_combinations() : training::held_out_primitive_combinations();
   for (size_t i = 0; i < candidates.size(); i += static_cast<size_t>(every)) combinations.push_back(candidates[i]);
+  const ModelFileSet files = encoder_run.empty() ? model_folder_files(model_dir) : ModelFileSet{};
+  options.generation.guidance_scale = guidance ? *guidance : files.recommended_guidance.value_or(3.0);
   const auto evaluation =
       encoder_run.empty()
-          ? training::evaluate_primitive_generation(model_folder_files(model_dir), combinations, options)
+          ? training::evaluate_primitive_generation(files, combinations, options)
           : training::evaluate_primitive_reconstruction(encoder_run / kTransmitterConfigFile,
                                                         encoder_run / kTransmitterWeightsFile, combinations, options);
   std::cout << evaluation.table();

@@ -165,7 +165,7 @@ TEST_F(Cli, WithoutOfficialWeightsTheDemoModelStandsInAndSaysSo) {
   EXPECT_NE(result.output.find("official Shap-E model files are not available, so the built-in demo model stands in"),
             std::string::npos) << result.output;
   EXPECT_NE(result.output.find("--download"), std::string::npos) << result.output;
-  EXPECT_NE(result.output.find("guidance 3, as this model recommends"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("guidance 6, as this model recommends"), std::string::npos) << result.output;
   EXPECT_GT(fs::file_size(path("cube.glb")), 1000u);
 }
 

@@ -163,12 +163,12 @@ double fraction_red(const ImageU8& shot, const Rect& rect) {
   return total ? static_cast<double>(red) / static_cast<double>(total) : 0.0;
 }
 
-// With no downloads at all, the built-in demo model stands in: "a large red cube" forms in the live
-// preview and ends as a red mesh, and the window says which model made it. (The demo model wants
-// guidance 3, the default 15 suits Shap-E; and it knows its training captions' form, size included.)
+// With no downloads at all, the built-in demo model stands in: "a red cube" forms in the live preview
+// and ends as a red mesh, and the window says which model made it. (No --guidance: the demo model's
+// recommended guidance replaces Shap-E's 15 by itself.)
 TEST_F(Gui, DemoModelFormsARedCubeWithNoDownloads) {
   fs::create_directories(path("empty_cache"));
-  const auto result = run_studio("--prompt 'a large red cube' --guidance 3 --generate --exit-after-job --steps 16 --grid 48 --view split"
+  const auto result = run_studio("--prompt 'a red cube' --generate --exit-after-job --steps 16 --grid 48 --view split"
                                  " --preview-size 64 --window 1000x640 --strict-validation --cache-dir " +
                                  path("empty_cache") + " --screenshot " + path("end.png") + " --screenshot-at-step 12:" +
                                  path("step12.png"));
