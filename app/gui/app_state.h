@@ -31,7 +31,7 @@ struct AppState {
   int steps = 64;
   float guidance = 15.0f;
   // The user set the guidance this session (slider, command line): a model's recommended guidance
-  // (the demo model's 3) no longer replaces it.
+  // (the demo model's) no longer replaces it.
   bool guidance_chosen = false;
   // The guidance a recommendation replaced: what is saved, and what returns with a model that
   // recommends nothing.

@@ -1,9 +1,10 @@
 #include "inference/pipeline/model_folder.h"
 
 #include <fstream>
+#include <optional>
+#include <stdexcept>
 
 #include "inference/config/strict_yaml_map.h"
-#include <stdexcept>
 
 namespace shape {
 namespace fs = std::filesystem;
