@@ -160,12 +160,12 @@ TEST_F(Cli, MissingOfficialWeightsNameEachFileUrlAndPlace) {
 
 TEST_F(Cli, WithoutOfficialWeightsTheDemoModelStandsInAndSaysSo) {
   const auto result = run_shell("SHAPE_STUDIO_CACHE=" + shell_quoted(path("cache")) + " " + cli() +
-                                " generate --prompt 'a red cube' --steps 8 --grid 32 -o " + path("cube.glb"));
+                                " generate --prompt 'a red cube' --grid 32 -o " + path("cube.glb"));
   EXPECT_EQ(result.exit_code, 0) << result.output;
   EXPECT_NE(result.output.find("official Shap-E model files are not available, so the built-in demo model stands in"),
             std::string::npos) << result.output;
   EXPECT_NE(result.output.find("--download"), std::string::npos) << result.output;
-  EXPECT_NE(result.output.find("guidance 6, as this model recommends"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("guidance 4, as this model recommends"), std::string::npos) << result.output;
   EXPECT_GT(fs::file_size(path("cube.glb")), 1000u);
 }
 

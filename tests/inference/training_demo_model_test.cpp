@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 
 TEST(TrainingDemoModel, IsCompleteLabelledAndWithinTwentyMegabytes) {
   ASSERT_TRUE(demo_model_available()) << demo_model_folder();
-  EXPECT_EQ(model_folder_files(demo_model_folder()).recommended_guidance, 6.0);  // its sampling.yaml
+  EXPECT_EQ(model_folder_files(demo_model_folder()).recommended_guidance, 4.0);  // its sampling.yaml
   EXPECT_NE(model_folder_label(demo_model_folder()).find("demo"), std::string::npos);
   uintmax_t bytes = 0;
   for (const auto& entry : fs::recursive_directory_iterator(demo_model_folder())) {
@@ -48,7 +48,7 @@ TEST(TrainingDemoModel, AMalformedSamplingFileIsNamed) {
 
 // Held-out captions: (shape, size, colour) triples left out of training, each generated with two
 // seeds at the model's recommended guidance, meshed and judged by the geometric classifier. The goal
-// is 90% right on both; this model gets 54.5% (shape 54.5%, colour 81.8%: see
+// is 90% right on both; this model gets 63.6% (shape 72.7%, colour 81.8%: see
 // assets/demo-model/README.md; the previous one got 36%), so for now the bounds only guard against
 // getting worse, with a margin for other CPUs' rounding. Raise them with the next, better model.
 TEST(TrainingDemoModel, HeldOutCaptionsComeOutAsTheRightShapeAndColour) {
@@ -60,7 +60,7 @@ TEST(TrainingDemoModel, HeldOutCaptionsComeOutAsTheRightShapeAndColour) {
                                                         held_out_primitive_combinations(), options);
   std::printf("%s", evaluation.table().c_str());
   EXPECT_GE(evaluation.judgements.size(), 20u);
-  EXPECT_GE(evaluation.accuracy(), 0.45) << evaluation.table();
+  EXPECT_GE(evaluation.accuracy(), 0.5) << evaluation.table();
   EXPECT_GE(evaluation.colour_accuracy(), 0.7) << evaluation.table();
 }
 
