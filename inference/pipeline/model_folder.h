@@ -4,7 +4,7 @@
 //   clip_text.json  clip_text.safetensors                     its CLIP text tower
 //   transmitter.yaml  transmitter.safetensors                 encoder + decoder
 //   model.txt (optional)                                      a one-line label shown to users
-//   sampling.yaml (optional)                                  "guidance_scale: 3": the guidance the
+//   sampling.yaml (optional)                                  "guidance_scale: 4": the guidance the
 //                                                             model works best with (the CLI's and
 //                                                             GUI's default for it)
 // Torch-free header.
