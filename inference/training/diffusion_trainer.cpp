@@ -125,10 +125,6 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
     return tensors;
   };
 
-  if (!options.initial_model.empty()) {
-    bind_weights(*model, load_checkpoint(options.initial_model / kTransformerWeightsFile));
-    if (joint_text_tower) bind_weights(*clip, load_checkpoint(options.initial_model / kClipWeightsFile));
-  }
   const auto checkpoint = open_run(options.run_dir, options.resume);
   int64_t start_step = 0;
   double previous_seconds = 0.0;
@@ -139,6 +135,9 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
     load_optimizer_state(*checkpoint, optimizer);
     start_step = checkpoint->step;
     previous_seconds = checkpoint->seconds;
+  } else if (!options.initial_model.empty()) {  // a resumed run already holds what it started from
+    bind_weights(*model, load_checkpoint(options.initial_model / kTransformerWeightsFile));
+    if (joint_text_tower) bind_weights(*clip, load_checkpoint(options.initial_model / kClipWeightsFile));
   }
   const std::vector<std::string> columns{"loss", "lr"};
   LossLog log(options.run_dir / "loss.csv", columns, start_step);

@@ -156,10 +156,6 @@ EncoderTrainingResult train_encoder(const EncoderTrainingOptions& options, const
   // Initial weights come from the global generator: seed it so a run is reproducible.
   torch::manual_seed(options.seed);
   Transmitter model(options.transmitter_config);
-  if (!options.initial_weights.empty()) {
-    const bool folder = fs::is_directory(options.initial_weights);
-    model.load(load_checkpoint(folder ? options.initial_weights / kTransmitterWeightsFile : options.initial_weights));
-  }
   const int64_t data_ctx = model.encoder->config().data_ctx;
   torch::optim::Adam optimizer(model.parameters(), torch::optim::AdamOptions(options.learning_rate));
 
@@ -167,10 +163,13 @@ EncoderTrainingResult train_encoder(const EncoderTrainingOptions& options, const
   int64_t start_step = 0;
   double previous_seconds = 0.0;
   if (checkpoint) {
-    model.load(checkpoint->model);
+    model.load(checkpoint->model);  // a resumed run already holds what it was initialised from
     load_optimizer_state(*checkpoint, optimizer);
     start_step = checkpoint->step;
     previous_seconds = checkpoint->seconds;
+  } else if (!options.initial_weights.empty()) {
+    const bool folder = fs::is_directory(options.initial_weights);
+    model.load(load_checkpoint(folder ? options.initial_weights / kTransmitterWeightsFile : options.initial_weights));
   }
   const std::vector<std::string> columns{"loss", "sdf_loss", "colour_loss", "density_loss", "nerf_colour_loss", "lr"};
   LossLog log(options.run_dir / "loss.csv", columns, start_step);

@@ -5,9 +5,11 @@
 // grown back by a ball of radius r, with r up to 30% of its smallest half-extent, which keeps a
 // rounded cube from becoming a sphere and a rounded cylinder from becoming a capsule.
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <limits>
 #include <stdexcept>
+#include <vector>
 
 #include <torch/torch.h>
 
@@ -22,24 +24,38 @@ PrimitiveClassification classify_primitive(const Mesh& mesh) {
   const torch::Tensor low = std::get<0>(positions.min(0)), high = std::get<0>(positions.max(0));
   const torch::Tensor half = ((high - low) / 2).contiguous();
 
+  // The boxes every kind is fitted to, the same for all kinds. A mesh cuts off an apex (marching
+  // cubes misses the tip between grid points), so the box's top is also tried raised by up to 15% of
+  // its height; shapes with a flat or round top fit best unraised. Each box is also tried rounded.
+  struct Box {
+    std::array<float, 3> half_extents;  // of the shape before rounding
+    float rounding_radius;
+    torch::Tensor centred;  // the mesh's vertices about the box's centre
+  };
+  std::vector<Box> boxes;
+  for (int step = 0; step <= 5; ++step) {
+    const torch::Tensor raise = torch::tensor({0.0f, 0.0f, 0.03f * static_cast<float>(step)}) * half[2];
+    const torch::Tensor fitted_half = half + raise / 2;
+    const torch::Tensor centred = positions - (low + high + raise) / 2;
+    for (const float rounding : {0.0f, 0.15f, 0.3f}) {
+      Box box{{}, rounding * fitted_half.min().item<float>(), centred};
+      for (size_t k = 0; k < 3; ++k) {
+        box.half_extents[k] = fitted_half[static_cast<int64_t>(k)].item<float>() - box.rounding_radius;
+      }
+      boxes.push_back(std::move(box));
+    }
+  }
+
   PrimitiveClassification result{PrimitiveKind::kCube, 0, {}};
   double best = std::numeric_limits<double>::infinity();
   for (PrimitiveKind kind : all_primitive_kinds()) {
-    // A mesh cuts off an apex (marching cubes misses the tip between grid points), so the box's top
-    // is also tried raised by up to 15% of its height; shapes with a flat or round top fit best unraised.
     double error = std::numeric_limits<double>::infinity();
-    for (int step = 0; step <= 5; ++step) {
-      const torch::Tensor raise = torch::tensor({0.0f, 0.0f, 0.03f * static_cast<float>(step)}) * half[2];
-      const torch::Tensor fitted_half = half + raise / 2;
-      const torch::Tensor centred = positions - (low + high + raise) / 2;
-      for (const float rounding : {0.0f, 0.15f, 0.3f}) {
-        const float radius = rounding * fitted_half.min().item<float>();
-        PrimitiveSpec fitted;
-        fitted.kind = kind;
-        for (int k = 0; k < 3; ++k) fitted.half_extents[static_cast<size_t>(k)] = fitted_half[k].item<float>() - radius;
-        const auto distance = primitive_signed_distance(fitted, centred) + radius;  // positive inside
-        error = std::min(error, distance.abs().mean().item<double>());
-      }
+    for (const Box& box : boxes) {
+      PrimitiveSpec fitted;
+      fitted.kind = kind;
+      fitted.half_extents = box.half_extents;
+      const auto distance = primitive_signed_distance(fitted, box.centred) + box.rounding_radius;  // positive inside
+      error = std::min(error, distance.abs().mean().item<double>());
     }
     result.kind_errors.push_back(error);
     if (error < best) best = error, result.kind = kind;
