@@ -31,6 +31,10 @@ DIR/transmitter.yaml + DIR/transmitter.safetensors (loadable as a decoder: --dec
   --query-points N      SDF/colour queries per shape and step (default 1024)
   --init-from PATH      start from trained weights (fine-tuning) instead of a random init: a
                         transmitter.safetensors, or a train-encoder run folder
+  --decoder-only        with --init-from: train only the params projection and decoder MLP; the
+                        encoder, and so a stage-2 model trained on its latents, stays valid
+  --focus-on-errors     half the near-surface queries are those the decoder gets most wrong (of a
+                        4x larger draw): sharper edges and corners
   --seed N              (default 0)
   --log-every N         loss.csv row interval (default 10)
   --checkpoint-every N  (default 100)
@@ -151,6 +155,10 @@ int run_train_encoder(const std::vector<std::string>& args) {
       options.transmitter_config = reader.value_of(option);
     } else if (option == "--init-from") {
       options.initial_weights = reader.value_of(option);
+    } else if (option == "--focus-on-errors") {
+      options.focus_on_errors = true;
+    } else if (option == "--decoder-only") {
+      options.decoder_only = true;
     } else if (option == "--query-points") {
       options.query_points = parse_count(option, reader.value_of(option));
     } else {

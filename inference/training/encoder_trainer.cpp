@@ -52,10 +52,9 @@ SamplePool build_pool(const ShapeDataset& dataset, const EncoderTrainingOptions&
   return pool;
 }
 
-EncoderBatch draw_batch(const SamplePool& pool, int64_t batch_size, int64_t data_ctx, int64_t query_points,
+// `near` of each shape's near-surface queries and `uniform` of its others, drawn from its pool.
+EncoderBatch draw_batch(const SamplePool& pool, int64_t batch_size, int64_t data_ctx, int64_t near, int64_t uniform,
                         at::Generator& generator) {
-  const int64_t near = query_points * kNearSurfaceQueriesPerHundred / 100;
-  const int64_t uniform = query_points - near;
   const auto indices = torch::randint(static_cast<int64_t>(pool.samples.size()), {batch_size}, generator, torch::kLong);
   std::vector<torch::Tensor> surface, points, sdf, colour;
   for (int64_t b = 0; b < batch_size; ++b) {
@@ -74,6 +73,9 @@ EncoderBatch draw_batch(const SamplePool& pool, int64_t batch_size, int64_t data
   return {torch::stack(surface), torch::stack(points), torch::stack(sdf), torch::stack(colour), near};
 }
 
+// With focus_on_errors, steps draw this many times the near-surface queries they use.
+constexpr int64_t kErrorFocusDraw = 4;
+
 void validate(const EncoderTrainingOptions& options) {
   auto positive = [](int64_t value, const char* what) {
     if (value <= 0) throw TrainingError(std::string(what) + " must be positive, got " + std::to_string(value));
@@ -85,6 +87,9 @@ void validate(const EncoderTrainingOptions& options) {
   positive(options.query_points, "query points");
   if (options.data.empty()) positive(options.procedural_shapes, "procedural shapes");
   if (!(options.learning_rate > 0.0)) throw TrainingError("the learning rate must be positive");
+  if (options.decoder_only && options.initial_weights.empty() && !options.resume) {
+    throw TrainingError("decoder-only training keeps a trained encoder: give the weights to start from");
+  }
 }
 
 }  // namespace
@@ -145,6 +150,35 @@ EncoderLosses encoder_losses(ShapeDecoderImpl& decoder, const torch::Tensor& lat
   return losses;
 }
 
+EncoderBatch focus_on_errors(ShapeDecoderImpl& decoder, const torch::Tensor& latent, const EncoderBatch& batch,
+                             int64_t near) {
+  if (near <= 0 || batch.near_surface <= near) {
+    throw std::invalid_argument("focus_on_errors: the batch must hold more near-surface queries than it keeps");
+  }
+  const int64_t random = near / 2, candidates = batch.near_surface - random;
+  torch::Tensor error;
+  {
+    torch::NoGradGuard no_grad;
+    const auto points = batch.query_points.narrow(1, random, candidates);
+    auto& mlp = decoder.mlp();
+    const auto stf = mlp.activate(mlp.forward_raw(points, {}, decoder.latent_to_params(latent)), NerfLevel::kFine,
+                                  FieldMode::kStf);
+    const auto target = batch.query_sdf.narrow(1, random, candidates).clamp(-kSdfClamp, kSdfClamp);
+    error = (stf.signed_distance.squeeze(-1) - target).abs();
+  }
+  const auto worst = std::get<1>(error.topk(near - random, 1)) + random;
+  const int64_t queries = batch.query_points.size(1);
+  const auto keep = torch::cat({torch::arange(random, torch::kLong).expand({batch.query_points.size(0), random}), worst,
+                                torch::arange(batch.near_surface, queries, torch::kLong)
+                                    .expand({batch.query_points.size(0), queries - batch.near_surface})},
+                               1);
+  const auto pick = [&](const torch::Tensor& values) {
+    return values.dim() == 2 ? values.gather(1, keep)
+                             : values.gather(1, keep.unsqueeze(-1).expand({-1, -1, values.size(2)}));
+  };
+  return {batch.surface, pick(batch.query_points), pick(batch.query_sdf), pick(batch.query_colour), near};
+}
+
 std::unique_ptr<ShapeDataset> open_training_dataset(const fs::path& data, int64_t procedural_shapes, uint64_t seed) {
   if (data.empty()) return make_primitive_dataset(procedural_shapes, seed);
   return load_mesh_folder_dataset(data);
@@ -157,7 +191,8 @@ EncoderTrainingResult train_encoder(const EncoderTrainingOptions& options, const
   torch::manual_seed(options.seed);
   Transmitter model(options.transmitter_config);
   const int64_t data_ctx = model.encoder->config().data_ctx;
-  torch::optim::Adam optimizer(model.parameters(), torch::optim::AdamOptions(options.learning_rate));
+  torch::optim::Adam optimizer(options.decoder_only ? model.decoder->parameters() : model.parameters(),
+                               torch::optim::AdamOptions(options.learning_rate));
 
   const auto checkpoint = open_run(options.run_dir, options.resume);
   int64_t start_step = 0;
@@ -197,11 +232,17 @@ EncoderTrainingResult train_encoder(const EncoderTrainingOptions& options, const
     const double rate =
         warmup_cosine_learning_rate(options.learning_rate, options.warmup_steps, options.steps, step);
     set_learning_rate(optimizer, rate);
-    const EncoderBatch batch = draw_batch(pool, options.batch_size, data_ctx, options.query_points, generator);
+    const int64_t near = options.query_points * kNearSurfaceQueriesPerHundred / 100;
+    const int64_t near_drawn = options.focus_on_errors ? kErrorFocusDraw * near : near;
+    EncoderBatch batch = draw_batch(pool, options.batch_size, data_ctx, near_drawn, options.query_points - near, generator);
     const auto noise = torch::randn({options.batch_size, model.encoder->config().latent_ctx,
                                      model.encoder->config().d_latent}, generator, torch::kFloat32);
     clear_gradients(optimizer);
-    const auto latent = model.encoder->forward(batch.surface, noise);
+    const auto latent = [&] {
+      torch::AutoGradMode encoder_gradients(!options.decoder_only);
+      return model.encoder->forward(batch.surface, noise);
+    }();
+    if (options.focus_on_errors) batch = focus_on_errors(*model.decoder, latent, batch, near);
     const EncoderLosses losses = encoder_losses(*model.decoder, latent, batch, generator);
     losses.total.backward();
     optimizer.step();

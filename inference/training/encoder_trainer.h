@@ -32,6 +32,13 @@ struct EncoderTrainingOptions {
   // Transmitter weights to start from (fine-tuning a trained model), instead of a random init: a
   // transmitter.safetensors, or a run or model folder holding one.
   std::filesystem::path initial_weights;
+  // Trains only the params projection and the decoder MLP, keeping the encoder (so the latent space,
+  // and any stage-2 model trained on it, stays valid). Needs initial_weights or a resumed run.
+  bool decoder_only = false;
+  // Half of each shape's near-surface queries are the worst-fitted of a four times larger draw,
+  // scored by the current decoder: the edges and corners that a smooth MLP rounds off (a cube's
+  // vertical edges, among mostly round shapes) get the weight that uniform sampling spreads thin.
+  bool focus_on_errors = false;
 };
 
 // The stage-1 model: the trunk plus the decoder it feeds (which is what inference loads).
@@ -61,6 +68,12 @@ struct EncoderBatch {
 
 EncoderLosses encoder_losses(ShapeDecoderImpl& decoder, const torch::Tensor& latent, const EncoderBatch& batch,
                              at::Generator& generator);
+
+// EncoderTrainingOptions::focus_on_errors: `batch` holds more near-surface queries than a step uses
+// (`near`). Keeps the first near / 2 as drawn and, of the ones after them, the near - near / 2 whose
+// signed distance the decoder gets most wrong, then the other queries unchanged.
+EncoderBatch focus_on_errors(ShapeDecoderImpl& decoder, const torch::Tensor& latent, const EncoderBatch& batch,
+                             int64_t near);
 
 struct EncoderTrainingResult {
   int64_t steps = 0;

@@ -1,9 +1,11 @@
 // Which primitive a mesh is: every kind is fitted to the mesh's bounding box (its proportions
 // clamped to the kind's range, see primitive_signed_distance) and scored by how far the mesh's
 // vertices are from that shape's surface. Decoded meshes are smooth (an MLP's level set rounds
-// edges and blunts apexes), so each kind is also tried rounded: the fitted shape shrunk by r and
-// grown back by a ball of radius r, with r up to 30% of its smallest half-extent, which keeps a
-// rounded cube from becoming a sphere and a rounded cylinder from becoming a capsule.
+// edges and blunts apexes), so each kind with edges is also tried rounded: the fitted shape shrunk
+// by r and grown back by a ball of radius r, with r up to 60% of its smallest half-extent. Even
+// then a rounded cube keeps flat faces (it is not a sphere) and a rounded cylinder a flat top (it
+// is not a capsule). Sphere, torus and capsule have no edges to blunt and are fitted as they are: a
+// rounded torus is a fatter one, which would pass for a dimpled sphere.
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -26,7 +28,8 @@ PrimitiveClassification classify_primitive(const Mesh& mesh) {
 
   // The boxes every kind is fitted to, the same for all kinds. A mesh cuts off an apex (marching
   // cubes misses the tip between grid points), so the box's top is also tried raised by up to 15% of
-  // its height; shapes with a flat or round top fit best unraised. Each box is also tried rounded.
+  // its height; shapes with a flat or round top fit best unraised. Each box is also tried rounded
+  // (for the kinds with edges).
   struct Box {
     std::array<float, 3> half_extents;  // of the shape before rounding
     float rounding_radius;
@@ -37,7 +40,7 @@ PrimitiveClassification classify_primitive(const Mesh& mesh) {
     const torch::Tensor raise = torch::tensor({0.0f, 0.0f, 0.03f * static_cast<float>(step)}) * half[2];
     const torch::Tensor fitted_half = half + raise / 2;
     const torch::Tensor centred = positions - (low + high + raise) / 2;
-    for (const float rounding : {0.0f, 0.15f, 0.3f}) {
+    for (const float rounding : {0.0f, 0.15f, 0.3f, 0.45f, 0.6f}) {  // of the smallest half-extent
       Box box{{}, rounding * fitted_half.min().item<float>(), centred};
       for (size_t k = 0; k < 3; ++k) {
         box.half_extents[k] = fitted_half[static_cast<int64_t>(k)].item<float>() - box.rounding_radius;
@@ -49,8 +52,11 @@ PrimitiveClassification classify_primitive(const Mesh& mesh) {
   PrimitiveClassification result{PrimitiveKind::kCube, 0, {}};
   double best = std::numeric_limits<double>::infinity();
   for (PrimitiveKind kind : all_primitive_kinds()) {
+    const bool has_edges = kind != PrimitiveKind::kSphere && kind != PrimitiveKind::kTorus &&
+                           kind != PrimitiveKind::kCapsule;
     double error = std::numeric_limits<double>::infinity();
     for (const Box& box : boxes) {
+      if (box.rounding_radius > 0 && !has_edges) continue;
       PrimitiveSpec fitted;
       fitted.kind = kind;
       fitted.half_extents = box.half_extents;

@@ -133,5 +133,50 @@ TEST(TrainingEncoder, LossesFallWhenFittingOneShape) {
   EXPECT_LT(losses.colour.item<double>(), 0.15);  // a single flat colour is learnt fast
 }
 
+// Error focus keeps the first half of the near-surface queries it uses as drawn and takes the rest
+// from the worst-fitted candidates; the uniform queries after them pass through unchanged.
+TEST(TrainingEncoder, ErrorFocusKeepsTheWorstFittedCandidates) {
+  torch::manual_seed(0);
+  Transmitter model(tiny_transmitter());
+  const auto dataset = make_primitive_dataset(2, 3);
+  SampleOptions sampling;
+  sampling.surface_points = 32;
+  sampling.near_surface_points = 64;
+  sampling.uniform_points = 16;
+  std::vector<ShapeSample> samples{dataset->sample(0, 0, sampling), dataset->sample(1, 0, sampling)};
+  const auto stack = [&](auto member) {
+    return torch::stack({samples[0].*member, samples[1].*member});
+  };
+  const EncoderBatch batch{stack(&ShapeSample::surface), stack(&ShapeSample::query_points),
+                           stack(&ShapeSample::query_sdf), stack(&ShapeSample::query_colour), 64};
+  torch::NoGradGuard no_grad;
+  const auto latent = model.encoder->forward(batch.surface);
+  const int64_t near = 16;
+  const EncoderBatch focused = focus_on_errors(*model.decoder, latent, batch, near);
+  ASSERT_EQ(focused.near_surface, near);
+  ASSERT_EQ(focused.query_points.size(1), near + 16);
+  EXPECT_TRUE(torch::equal(focused.query_points.narrow(1, 0, near / 2), batch.query_points.narrow(1, 0, near / 2)));
+  EXPECT_TRUE(torch::equal(focused.query_points.narrow(1, near, 16), batch.query_points.narrow(1, 64, 16)));
+  EXPECT_TRUE(torch::equal(focused.query_colour.narrow(1, near, 16), batch.query_colour.narrow(1, 64, 16)));
+
+  // The kept candidates' errors are the largest of the candidates' (the 56 after the first 8).
+  auto& mlp = model.decoder->mlp();
+  const auto params = model.decoder->latent_to_params(latent);
+  const auto error = [&](const EncoderBatch& b, int64_t from, int64_t count) {
+    const auto stf = mlp.activate(mlp.forward_raw(b.query_points.narrow(1, from, count), {}, params), NerfLevel::kFine,
+                                  FieldMode::kStf);
+    return (stf.signed_distance.squeeze(-1) - b.query_sdf.narrow(1, from, count).clamp(-0.5, 0.5)).abs();
+  };
+  const auto kept = error(focused, near / 2, near / 2);
+  const auto candidates = error(batch, near / 2, 64 - near / 2);
+  for (int64_t b = 0; b < 2; ++b) {
+    const auto ranked = std::get<0>(candidates[b].sort(0, /*descending=*/true));
+    EXPECT_TRUE(torch::allclose(std::get<0>(kept[b].sort(0, true)), ranked.narrow(0, 0, near / 2))) << b;
+    EXPECT_TRUE(torch::equal(focused.query_sdf[b].narrow(0, near / 2, near / 2),
+                             batch.query_sdf[b].index_select(0, std::get<1>(candidates[b].topk(near / 2)) + near / 2)));
+  }
+  EXPECT_THROW(focus_on_errors(*model.decoder, latent, batch, 64), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace shape::training

@@ -10,6 +10,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "inference/mesh/marching_cubes.h"
+#include "inference/mesh/mesh_ops.h"
 #include "tests/inference/mesh_test_util.h"
 
 namespace shape::training {
@@ -260,6 +262,32 @@ TEST(TrainingPrimitives, ClassifierToleratesCoarseNoisyMeshes) {
     EXPECT_EQ(primitive_name(result.kind), primitive_name(spec.kind)) << spec.caption();
     EXPECT_EQ(result.colour, spec.colour) << spec.caption();
   }
+}
+
+// A decoder rounds edges off: a cube, cylinder, cone or pyramid rounded by half its smallest
+// half-extent (shrunk by r, grown back by a ball of radius r) is still judged what it is, not a
+// cylinder, capsule or sphere.
+TEST(TrainingPrimitives, ClassifierNamesHeavilyRoundedShapes) {
+  const torch::Tensor axis = torch::linspace(-1.0, 1.0, 48, torch::kFloat32);
+  const auto grids = torch::meshgrid({axis, axis, axis}, "ij");
+  const torch::Tensor points = torch::stack({grids[0].reshape(-1), grids[1].reshape(-1), grids[2].reshape(-1)}, 1);
+  int tested = 0;
+  for (const PrimitiveSpec& spec : random_specs(2, 31)) {
+    if (spec.kind == PrimitiveKind::kSphere || spec.kind == PrimitiveKind::kTorus ||
+        spec.kind == PrimitiveKind::kCapsule) {
+      continue;
+    }
+    const float radius = 0.5f * *std::min_element(spec.half_extents.begin(), spec.half_extents.end());
+    PrimitiveSpec shrunk = spec;
+    for (float& half : shrunk.half_extents) half -= radius;
+    const torch::Tensor field = (primitive_signed_distance(shrunk, points) + radius).reshape({48, 48, 48});
+    const MarchingCubesResult surface = marching_cubes(field, {-1, -1, -1}, {2, 2, 2});
+    const Mesh mesh = mesh_from_tensors(surface.vertices, surface.faces,
+                                        torch::full({surface.vertices.size(0), 3}, 0.5f));
+    EXPECT_EQ(primitive_name(classify_primitive(mesh).kind), primitive_name(spec.kind)) << spec.caption();
+    ++tested;
+  }
+  EXPECT_EQ(tested, 16);
 }
 
 }  // namespace

@@ -217,5 +217,43 @@ TEST(TrainingRuns, FineTuningStartsFromTheGivenWeights) {
   EXPECT_ANY_THROW(train_encoder(missing));
 }
 
+// Decoder-only fine-tuning keeps the encoder exactly (a stage-2 model trained on its latents stays
+// valid) while the params projection and the MLP learn; it refuses to start from a random encoder.
+TEST(TrainingRuns, DecoderOnlyFineTuningKeepsTheEncoder) {
+  TempDir encoder_dir, tuned_dir, unstarted_dir;
+  train_encoder(tiny_encoder_options(encoder_dir.path(), 2));
+  auto tuning = tiny_encoder_options(tuned_dir.path(), 2);
+  tuning.initial_weights = encoder_dir.path();
+  tuning.decoder_only = true;
+  tuning.learning_rate = 1e-2;
+  train_encoder(tuning);
+
+  const StateDict before = load_checkpoint(encoder_dir.path() / kTransmitterWeightsFile);
+  const StateDict after = load_checkpoint(tuned_dir.path() / kTransmitterWeightsFile);
+  ASSERT_EQ(before.keys(), after.keys());
+  size_t encoder_tensors = 0, changed_decoder_tensors = 0;
+  for (const auto& key : before.keys()) {
+    const bool same = torch::equal(before.at(key), after.at(key));
+    const bool trunk = key.rfind("encoder.", 0) == 0 && key.rfind("encoder.params_proj.", 0) != 0;
+    if (trunk) {
+      ++encoder_tensors;
+      EXPECT_TRUE(same) << key;
+    } else if (!same) {
+      ++changed_decoder_tensors;
+    }
+  }
+  EXPECT_GT(encoder_tensors, 0u);
+  EXPECT_GT(changed_decoder_tensors, 0u);
+
+  auto unstarted = tiny_encoder_options(unstarted_dir.path(), 1);
+  unstarted.decoder_only = true;
+  try {
+    train_encoder(unstarted);
+    ADD_FAILURE() << "decoder-only training started from a random encoder";
+  } catch (const TrainingError& error) {
+    EXPECT_NE(std::string(error.what()).find("decoder-only"), std::string::npos) << error.what();
+  }
+}
+
 }  // namespace
 }  // namespace shape::training
