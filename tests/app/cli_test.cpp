@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "inference/checkpoint/checkpoint.h"
 #include "inference/export/mesh_import.h"
 #include "inference/pipeline/latent.h"
 #include "inference/pipeline/latent_generator.h"
@@ -222,6 +223,31 @@ TEST_F(Cli, KilledTrainingResumesExactly) {
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   EXPECT_EQ(read_text(path("killed/transmitter.safetensors")), read_text(path("straight/transmitter.safetensors")));
   EXPECT_TRUE(fs::exists(path("killed/loss.csv")));
+}
+
+// The stage-1 fine-tuning flags reach the trainer: a decoder-only run with error focus keeps the
+// encoder's weights, and refuses to start without weights to keep.
+TEST_F(Cli, DecoderOnlyFineTuningWithErrorFocus) {
+  const std::string fixtures = std::string(SHAPE_TEST_FIXTURES_DIR) + "/training/";
+  const std::string train = cli() + " train-encoder --config " + shell_quoted(fixtures + "tiny_transmitter.yaml") +
+                            " --shapes 4 --batch 2 --query-points 64 --steps 3";
+  ASSERT_EQ(run_shell(train + " --out " + path("base")).exit_code, 0);
+  const auto tuned = run_shell(train + " --out " + path("tuned") + " --init-from " + path("base") +
+                               " --decoder-only --focus-on-errors --lr 0.01");
+  ASSERT_EQ(tuned.exit_code, 0) << tuned.output;
+  const StateDict base = load_checkpoint(path("base/transmitter.safetensors"));
+  const StateDict after = load_checkpoint(path("tuned/transmitter.safetensors"));
+  bool decoder_changed = false;
+  for (const auto& key : base.keys()) {
+    const bool trunk = key.rfind("encoder.", 0) == 0 && key.rfind("encoder.params_proj.", 0) != 0;
+    if (trunk) EXPECT_TRUE(torch::equal(base.at(key), after.at(key))) << key;
+    if (!trunk && !torch::equal(base.at(key), after.at(key))) decoder_changed = true;
+  }
+  EXPECT_TRUE(decoder_changed);
+
+  const auto refused = run_shell(train + " --out " + path("unstarted") + " --decoder-only");
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("decoder-only training keeps a trained encoder"), std::string::npos) << refused.output;
 }
 
 TEST_F(Cli, EveryCommandHasHelp) {

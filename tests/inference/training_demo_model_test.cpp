@@ -48,9 +48,10 @@ TEST(TrainingDemoModel, AMalformedSamplingFileIsNamed) {
 
 // Held-out captions: (shape, size, colour) triples left out of training, each generated with two
 // seeds at the model's recommended guidance, meshed and judged by the geometric classifier. The goal
-// is 90% right on both; this model gets 63.6% (shape 72.7%, colour 81.8%: see
+// is 90% right on both; this model gets 72.7% (shape 81.8%, colour 81.8%: see
 // assets/demo-model/README.md; the previous one got 36%), so for now the bounds only guard against
-// getting worse, with a margin for other CPUs' rounding. Raise them with the next, better model.
+// getting worse, with a margin of one caption (cone and pyramid are a close call that another CPU's
+// rounding may tip). Raise them with the next, better model.
 TEST(TrainingDemoModel, HeldOutCaptionsComeOutAsTheRightShapeAndColour) {
   PrimitiveEvaluationOptions options;
   options.seeds_per_caption = 2;
@@ -60,7 +61,7 @@ TEST(TrainingDemoModel, HeldOutCaptionsComeOutAsTheRightShapeAndColour) {
                                                         held_out_primitive_combinations(), options);
   std::printf("%s", evaluation.table().c_str());
   EXPECT_GE(evaluation.judgements.size(), 20u);
-  EXPECT_GE(evaluation.accuracy(), 0.5) << evaluation.table();
+  EXPECT_GE(evaluation.accuracy(), 0.6) << evaluation.table();
   EXPECT_GE(evaluation.colour_accuracy(), 0.7) << evaluation.table();
 }
 
