@@ -32,6 +32,17 @@ torch::Tensor linear_to_srgb(const torch::Tensor& linear) {
   return torch::where(clamped <= 0.0031308, clamped * 12.92, 1.055 * torch::pow(clamped, 1.0 / 2.4) - 0.055);
 }
 
+// The STF fields at `points`, queried without a direction as the mesher does.
+NerstfFields stf_fields(ShapeDecoderImpl& decoder, const torch::Tensor& points, const MetaParameters& params) {
+  auto& mlp = decoder.mlp();
+  return mlp.activate(mlp.forward_raw(points, {}, params), NerfLevel::kFine, FieldMode::kStf);
+}
+
+// Per query: how far the predicted signed distance is from the (clamped) target.
+torch::Tensor signed_distance_errors(const NerstfFields& stf, const torch::Tensor& target_sdf) {
+  return (stf.signed_distance.squeeze(-1) - target_sdf.clamp(-kSdfClamp, kSdfClamp)).abs();
+}
+
 // Every shape of the dataset sampled once, with more points than a step uses; steps draw subsets.
 // Queries are plentiful (a fixed few per shape let the decoder fit them and round the edges between).
 constexpr int64_t kQueryPoolMultiple = 8;
@@ -122,13 +133,12 @@ EncoderLosses encoder_losses(ShapeDecoderImpl& decoder, const torch::Tensor& lat
   const auto params = decoder.latent_to_params(latent);
   auto& mlp = decoder.mlp();
   const int64_t near = batch.near_surface;
-  const auto target_sdf = batch.query_sdf.clamp(-kSdfClamp, kSdfClamp);
   const auto near_colour = linear_to_srgb(batch.query_colour.narrow(1, 0, near));
 
-  // STF: signed distance and texture colour, queried without a direction as the mesher does.
-  const auto stf = mlp.activate(mlp.forward_raw(batch.query_points, {}, params), NerfLevel::kFine, FieldMode::kStf);
+  // STF: signed distance and texture colour.
+  const auto stf = stf_fields(decoder, batch.query_points, params);
   EncoderLosses losses;
-  losses.sdf = (stf.signed_distance.squeeze(-1) - target_sdf).abs().mean();
+  losses.sdf = signed_distance_errors(stf, batch.query_sdf).mean();
   losses.colour = (stf.channels.narrow(1, 0, near) - near_colour).abs().mean();
 
   // NeRF: densities that make the inside opaque and the outside empty, and view colours, from random
@@ -160,21 +170,15 @@ EncoderBatch focus_on_errors(ShapeDecoderImpl& decoder, const torch::Tensor& lat
   {
     torch::NoGradGuard no_grad;
     const auto points = batch.query_points.narrow(1, random, candidates);
-    auto& mlp = decoder.mlp();
-    const auto stf = mlp.activate(mlp.forward_raw(points, {}, decoder.latent_to_params(latent)), NerfLevel::kFine,
-                                  FieldMode::kStf);
-    const auto target = batch.query_sdf.narrow(1, random, candidates).clamp(-kSdfClamp, kSdfClamp);
-    error = (stf.signed_distance.squeeze(-1) - target).abs();
+    const auto stf = stf_fields(decoder, points, decoder.latent_to_params(latent));
+    error = signed_distance_errors(stf, batch.query_sdf.narrow(1, random, candidates));
   }
   const auto worst = std::get<1>(error.topk(near - random, 1)) + random;
-  const int64_t queries = batch.query_points.size(1);
-  const auto keep = torch::cat({torch::arange(random, torch::kLong).expand({batch.query_points.size(0), random}), worst,
-                                torch::arange(batch.near_surface, queries, torch::kLong)
-                                    .expand({batch.query_points.size(0), queries - batch.near_surface})},
-                               1);
-  const auto pick = [&](const torch::Tensor& values) {
-    return values.dim() == 2 ? values.gather(1, keep)
-                             : values.gather(1, keep.unsqueeze(-1).expand({-1, -1, values.size(2)}));
+  const int64_t others = batch.query_points.size(1) - batch.near_surface;
+  const auto pick = [&](const torch::Tensor& values) {  // [B, Q] or [B, Q, C]
+    const auto index = values.dim() == 2 ? worst : worst.unsqueeze(-1).expand({-1, -1, values.size(2)});
+    const auto drawn = values.narrow(1, 0, random), rest = values.narrow(1, batch.near_surface, others);
+    return torch::cat({drawn, values.gather(1, index), rest}, 1);
   };
   return {batch.surface, pick(batch.query_points), pick(batch.query_sdf), pick(batch.query_colour), near};
 }
@@ -219,6 +223,8 @@ EncoderTrainingResult train_encoder(const EncoderTrainingOptions& options, const
   std::vector<double> window(columns.size() - 1, 0.0);
   int64_t window_steps = 0;
   double last_loss = 0.0;
+  const int64_t near = options.query_points * kNearSurfaceQueriesPerHundred / 100;
+  const int64_t near_drawn = options.focus_on_errors ? kErrorFocusDraw * near : near;
   int64_t step = start_step;
   bool cancelled = false;
   while (step < options.steps) {
@@ -232,9 +238,8 @@ EncoderTrainingResult train_encoder(const EncoderTrainingOptions& options, const
     const double rate =
         warmup_cosine_learning_rate(options.learning_rate, options.warmup_steps, options.steps, step);
     set_learning_rate(optimizer, rate);
-    const int64_t near = options.query_points * kNearSurfaceQueriesPerHundred / 100;
-    const int64_t near_drawn = options.focus_on_errors ? kErrorFocusDraw * near : near;
-    EncoderBatch batch = draw_batch(pool, options.batch_size, data_ctx, near_drawn, options.query_points - near, generator);
+    EncoderBatch batch =
+        draw_batch(pool, options.batch_size, data_ctx, near_drawn, options.query_points - near, generator);
     const auto noise = torch::randn({options.batch_size, model.encoder->config().latent_ctx,
                                      model.encoder->config().d_latent}, generator, torch::kFloat32);
     clear_gradients(optimizer);

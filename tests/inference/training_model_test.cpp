@@ -107,17 +107,29 @@ TEST(TrainingEncoder, TransmitterTensorsRoundTripUnderTheOfficialNames) {
   for (size_t i = 0; i < tensors.size(); ++i) EXPECT_TRUE(torch::equal(again[i].second, tensors[i].second)) << tensors[i].first;
 }
 
+// The first `shapes` of a procedural set as one batch: 32 surface points each, then `near`
+// near-surface queries and `uniform` others.
+EncoderBatch primitive_batch(int64_t shapes, int64_t near, int64_t uniform) {
+  const auto dataset = make_primitive_dataset(shapes, 3);
+  SampleOptions sampling;
+  sampling.surface_points = 32;
+  sampling.near_surface_points = near;
+  sampling.uniform_points = uniform;
+  std::vector<torch::Tensor> surface, points, sdf, colour;
+  for (int64_t i = 0; i < shapes; ++i) {
+    const ShapeSample sample = dataset->sample(i, 0, sampling);
+    surface.push_back(sample.surface);
+    points.push_back(sample.query_points);
+    sdf.push_back(sample.query_sdf);
+    colour.push_back(sample.query_colour);
+  }
+  return {torch::stack(surface), torch::stack(points), torch::stack(sdf), torch::stack(colour), near};
+}
+
 TEST(TrainingEncoder, LossesFallWhenFittingOneShape) {
   torch::manual_seed(0);
   Transmitter model(tiny_transmitter());
-  const auto dataset = make_primitive_dataset(1, 3);
-  SampleOptions sampling;
-  sampling.surface_points = 32;
-  sampling.near_surface_points = 96;
-  sampling.uniform_points = 32;
-  const ShapeSample sample = dataset->sample(0, 0, sampling);
-  const EncoderBatch batch{sample.surface.unsqueeze(0), sample.query_points.unsqueeze(0),
-                           sample.query_sdf.unsqueeze(0), sample.query_colour.unsqueeze(0), 96};
+  const EncoderBatch batch = primitive_batch(1, 96, 32);
   torch::optim::Adam optimizer(model.parameters(), torch::optim::AdamOptions(3e-3));
   auto generator = step_generator(0, 0);
   const double first = encoder_losses(*model.decoder, model.encoder->forward(batch.surface), batch, generator)
@@ -138,17 +150,7 @@ TEST(TrainingEncoder, LossesFallWhenFittingOneShape) {
 TEST(TrainingEncoder, ErrorFocusKeepsTheWorstFittedCandidates) {
   torch::manual_seed(0);
   Transmitter model(tiny_transmitter());
-  const auto dataset = make_primitive_dataset(2, 3);
-  SampleOptions sampling;
-  sampling.surface_points = 32;
-  sampling.near_surface_points = 64;
-  sampling.uniform_points = 16;
-  std::vector<ShapeSample> samples{dataset->sample(0, 0, sampling), dataset->sample(1, 0, sampling)};
-  const auto stack = [&](auto member) {
-    return torch::stack({samples[0].*member, samples[1].*member});
-  };
-  const EncoderBatch batch{stack(&ShapeSample::surface), stack(&ShapeSample::query_points),
-                           stack(&ShapeSample::query_sdf), stack(&ShapeSample::query_colour), 64};
+  const EncoderBatch batch = primitive_batch(2, 64, 16);
   torch::NoGradGuard no_grad;
   const auto latent = model.encoder->forward(batch.surface);
   const int64_t near = 16;
