@@ -56,6 +56,9 @@ text tower DIR/clip_text.{json,safetensors} (DIR is then a model folder: generat
   --batch N                (default 32)
   --lr X                   (default 5e-4)
   --init-from DIR           start from a finished train-diffusion run's weights (fine-tuning)
+  --text-warmup N          train the text tower to match captions to their shapes' latents for N
+                           steps before stage 2 (CLIP-style; default 0)
+  --caption-matching X     keep that matching as a term of the loss, with weight X (default 0)
   --seed N, --log-every N, --checkpoint-every N (default 200), --resume
 )";
 
@@ -115,7 +118,8 @@ std::filesystem::path demo_config(const std::string& name) { return shipped_conf
 
 // "\rstep 120/2000  loss 0.1234 (sdf_loss 0.05 ...)  1:02 elapsed  ETA 9:15", redrawn in place.
 void print_progress(const training::TrainingProgress& progress) {
-  std::string line = "step " + std::to_string(progress.step) + "/" + std::to_string(progress.total_steps);
+  std::string line = progress.phase.empty() ? "" : progress.phase + ": ";
+  line += "step " + std::to_string(progress.step) + "/" + std::to_string(progress.total_steps);
   for (const auto& [name, value] : progress.losses) {
     char number[32];
     std::snprintf(number, sizeof number, "%.4g", value);
@@ -192,6 +196,10 @@ int run_train_diffusion(const std::vector<std::string>& args) {
       options.diffusion_config = reader.value_of(option);
     } else if (option == "--init-from") {
       options.initial_model = reader.value_of(option);
+    } else if (option == "--text-warmup") {
+      options.text_warmup_steps = parse_count(option, reader.value_of(option));
+    } else if (option == "--caption-matching") {
+      options.caption_matching_weight = parse_number(option, reader.value_of(option));
     } else if (option == "--clip-config") {
       options.clip_config = reader.value_of(option);
     } else if (option == "--clip-weights") {

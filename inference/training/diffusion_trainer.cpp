@@ -1,6 +1,7 @@
 #include "inference/training/diffusion_trainer.h"
 
 #include <chrono>
+#include <map>
 
 #include <torch/optim/adam.h>
 
@@ -15,22 +16,14 @@
 #include "inference/models/diffusion_transformer.h"
 #include "inference/models/weight_binding.h"
 #include "inference/pipeline/model_folder.h"
+#include "inference/training/caption_matching.h"
 #include "inference/training/encoder_trainer.h"
 
 namespace shape::training {
 namespace fs = std::filesystem;
 namespace {
 
-// Latents of every training shape, encoded once without bottleneck noise, and the tokens of every
-// phrasing of its caption.
-struct EncodedDataset {
-  torch::Tensor latents;  // [shapes, flat latent]
-  std::vector<ClipTokens> tokens;  // each shape's phrasings, one shape after another
-  torch::Tensor first_phrasing;    // [shapes] long: where a shape's phrasings start in `tokens`
-  torch::Tensor phrasing_count;    // [shapes] long
-};
-
-EncodedDataset encode_dataset(const DiffusionTrainingOptions& options, const ClipTokenizer& tokenizer) {
+CaptionedLatents encode_dataset(const DiffusionTrainingOptions& options, const ClipTokenizer& tokenizer) {
   Transmitter transmitter(options.transmitter_config);
   transmitter.load(load_checkpoint(options.transmitter_weights));
   transmitter.encoder->eval();
@@ -41,25 +34,27 @@ EncodedDataset encode_dataset(const DiffusionTrainingOptions& options, const Cli
   sampling.uniform_points = 1;
 
   torch::NoGradGuard no_grad;
-  EncodedDataset encoded;
   std::vector<torch::Tensor> latents;
-  std::vector<int64_t> first, count;
+  std::vector<ClipTokens> tokens;
+  std::vector<int64_t> first, count, text_ids;
+  std::map<std::string, int64_t> text_id;
   constexpr int64_t kChunk = 32;
   for (int64_t begin = 0; begin < dataset->size(); begin += kChunk) {
     std::vector<torch::Tensor> clouds;
     for (int64_t i = begin; i < std::min(dataset->size(), begin + kChunk); ++i) {
       clouds.push_back(dataset->sample(i, options.seed, sampling).surface);
       const auto phrasings = dataset->caption_phrasings(i);
-      first.push_back(static_cast<int64_t>(encoded.tokens.size()));
+      first.push_back(static_cast<int64_t>(tokens.size()));
       count.push_back(static_cast<int64_t>(phrasings.size()));
-      for (const auto& phrasing : phrasings) encoded.tokens.push_back(tokenizer.tokenize(phrasing));
+      for (const auto& phrasing : phrasings) {
+        tokens.push_back(tokenizer.tokenize(phrasing));
+        text_ids.push_back(text_id.emplace(phrasing, static_cast<int64_t>(text_id.size())).first->second);
+      }
     }
     latents.push_back(transmitter.encoder->forward(torch::stack(clouds)).flatten(1));
   }
-  encoded.latents = torch::cat(latents);
-  encoded.first_phrasing = torch::tensor(first, torch::kLong);
-  encoded.phrasing_count = torch::tensor(count, torch::kLong);
-  return encoded;
+  return {torch::cat(latents), clip_token_batch(tokens), torch::tensor(first, torch::kLong),
+          torch::tensor(count, torch::kLong), torch::tensor(text_ids, torch::kLong)};
 }
 
 void copy_whole_file(const fs::path& from, const fs::path& to) {
@@ -76,6 +71,14 @@ void validate(const DiffusionTrainingOptions& options) {
   positive(options.checkpoint_every, "checkpoint interval");
   if (options.data.empty()) positive(options.procedural_shapes, "procedural shapes");
   if (!(options.learning_rate > 0.0)) throw TrainingError("the learning rate must be positive");
+  if (options.text_warmup_steps < 0) throw TrainingError("text tower warm-up steps must not be negative");
+  if (!(options.caption_matching_weight >= 0.0)) {
+    throw TrainingError("the caption matching weight must not be negative");
+  }
+  const bool matching = options.text_warmup_steps > 0 || options.caption_matching_weight > 0.0;
+  if (matching && !options.clip_weights.empty()) {
+    throw TrainingError("caption matching trains the text tower: it does not apply to frozen CLIP weights");
+  }
   if (options.clip_weights.empty() && options.clip_config.empty()) {
     throw TrainingError("give CLIP weights (frozen) or a CLIP config JSON for a text tower trained from scratch");
   }
@@ -112,15 +115,30 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
   const GaussianDiffusion diffusion(diffusion_config);
   const auto alphas_cumprod = torch::tensor(diffusion.alphas_cumprod(), torch::kFloat64).to(torch::kFloat32);
 
+  // Caption matching (caption_matching.h): as a warm-up, and as a loss term whose projection then
+  // trains and is checkpointed with the model.
+  const bool matching_loss = options.caption_matching_weight > 0.0;
+  CaptionMatcher matcher{nullptr};
+  if (matching_loss || options.text_warmup_steps > 0) {
+    auto setup = step_generator(options.seed, -1);
+    matcher = CaptionMatcher(config.d_latent, clip->config().embed_dim, setup);
+  }
+
   std::vector<torch::Tensor> parameters = model->parameters();
   if (joint_text_tower) {
     for (auto& parameter : clip->parameters()) parameters.push_back(parameter);
+  }
+  if (matching_loss) {
+    for (auto& parameter : matcher->parameters()) parameters.push_back(parameter);
   }
   torch::optim::Adam optimizer(parameters, torch::optim::AdamOptions(options.learning_rate));
   auto model_tensors = [&] {
     NamedTensors tensors = module_tensors(*model, "model.");
     if (joint_text_tower) {
       for (auto& entry : module_tensors(*clip, "clip.")) tensors.push_back(std::move(entry));
+    }
+    if (matching_loss) {
+      for (auto& entry : module_tensors(*matcher, "caption_match.")) tensors.push_back(std::move(entry));
     }
     return tensors;
   };
@@ -129,9 +147,13 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
   int64_t start_step = 0;
   double previous_seconds = 0.0;
   if (checkpoint) {
-    WeightBindingOptions model_binding{{"clip."}, "model."};
-    bind_weights(*model, checkpoint->model, model_binding);
-    if (joint_text_tower) bind_weights(*clip, checkpoint->model, WeightBindingOptions{{"model."}, "clip."});
+    bind_weights(*model, checkpoint->model, WeightBindingOptions{{"clip.", "caption_match."}, "model."});
+    if (joint_text_tower) {
+      bind_weights(*clip, checkpoint->model, WeightBindingOptions{{"model.", "caption_match."}, "clip."});
+    }
+    if (matching_loss) {
+      bind_weights(*matcher, checkpoint->model, WeightBindingOptions{{"model.", "clip."}, "caption_match."});
+    }
     load_optimizer_state(*checkpoint, optimizer);
     start_step = checkpoint->step;
     previous_seconds = checkpoint->seconds;
@@ -139,17 +161,25 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
     bind_weights(*model, load_checkpoint(options.initial_model / kTransformerWeightsFile));
     if (joint_text_tower) bind_weights(*clip, load_checkpoint(options.initial_model / kClipWeightsFile));
   }
-  const std::vector<std::string> columns{"loss", "lr"};
+  std::vector<std::string> columns{"loss", "lr"};
+  if (matching_loss) columns.push_back("matching loss");
   LossLog log(options.run_dir / "loss.csv", columns, start_step);
 
   const ClipTokenizer tokenizer;
-  const EncodedDataset data = encode_dataset(options, tokenizer);
+  const CaptionedLatents data = encode_dataset(options, tokenizer);
   if (data.latents.size(1) != config.d_latent) {
     throw TrainingError(options.transformer_config.string() + ": d_latent is " + std::to_string(config.d_latent) +
                         " but the transmitter's latents have " + std::to_string(data.latents.size(1)) + " values");
   }
-  const auto all_tokens = clip_token_batch(data.tokens);
   const bool predicts_x_start = diffusion_config.mean_type == "x_start";
+  if (!checkpoint && options.text_warmup_steps > 0) {  // a resumed run has had its warm-up
+    TextWarmupOptions warmup;
+    warmup.steps = options.text_warmup_steps;
+    warmup.seed = options.seed;
+    const auto warmup_start = std::chrono::steady_clock::now();
+    warm_up_text_tower(clip, matcher, data, warmup, on_progress, cancel);
+    previous_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - warmup_start).count();
+  }
 
   const auto session_start = std::chrono::steady_clock::now();
   auto session_seconds = [&] {
@@ -157,7 +187,7 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
   };
   model->train();
   clip->train(joint_text_tower);
-  double window = 0.0, last_loss = 0.0;
+  double window = 0.0, matching_window = 0.0, last_loss = 0.0;
   int64_t window_steps = 0;
   int64_t step = start_step;
   bool cancelled = false;
@@ -175,11 +205,7 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
 
     const auto rows = torch::randint(data.latents.size(0), {options.batch_size}, generator, torch::kLong);
     const auto x_start = data.latents.index_select(0, rows);
-    const auto phrasing_rows =
-        data.first_phrasing.index_select(0, rows) +
-        (torch::rand({options.batch_size}, generator, torch::kFloat64) * data.phrasing_count.index_select(0, rows))
-            .floor()
-            .to(torch::kLong);
+    const auto phrasing_rows = data.draw_phrasings(rows, generator);
     const auto t = torch::randint(diffusion.num_timesteps(), {options.batch_size}, generator, torch::kLong);
     const auto noise = torch::randn(x_start.sizes(), generator, torch::kFloat32);
     const auto alpha_bar = alphas_cumprod.index_select(0, t).unsqueeze(1);
@@ -193,12 +219,18 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
     torch::Tensor condition;
     {
       torch::AutoGradMode text_grad(joint_text_tower);
-      condition = clip->embed_text(all_tokens.index_select(0, phrasing_rows));
+      condition = clip->embed_text(data.tokens.index_select(0, phrasing_rows));
     }
     const auto output = model->forward(x_t, t, condition * keep);
     const auto prediction = output.narrow(1, 0, config.d_latent);
     const auto loss = (prediction - (predicts_x_start ? x_start : noise)).pow(2).mean();
-    loss.backward();
+    if (matching_loss) {
+      const auto matching = matcher->loss(condition, x_start, data.caption_matches(phrasing_rows, rows));
+      (loss + options.caption_matching_weight * matching).backward();
+      matching_window += matching.item<double>();
+    } else {
+      loss.backward();
+    }
     optimizer.step();
     ++step;
 
@@ -207,12 +239,17 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
     ++window_steps;
     if (step % options.log_every == 0 || step == options.steps) {
       const double seconds = previous_seconds + session_seconds();
-      log.append(step, seconds, {window / window_steps, rate});
+      std::vector<double> row{window / window_steps, rate};
+      if (matching_loss) row.push_back(matching_window / window_steps);
+      log.append(step, seconds, row);
       if (on_progress) {
-        on_progress({step, options.steps, seconds, eta_seconds(session_seconds(), step - start_step, options.steps - step),
-                     {{"loss", window / window_steps}, {"lr", rate}}});
+        TrainingProgress progress{step, options.steps, seconds,
+                                  eta_seconds(session_seconds(), step - start_step, options.steps - step), {}, {}};
+        for (size_t i = 0; i < row.size(); ++i) progress.losses.emplace_back(columns[i], row[i]);
+        on_progress(progress);
       }
       window = 0.0;
+      matching_window = 0.0;
       window_steps = 0;
     }
     if (step % options.checkpoint_every == 0 || step == options.steps) {

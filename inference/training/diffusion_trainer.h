@@ -34,6 +34,11 @@ struct DiffusionTrainingOptions {
   // A model folder (a finished train-diffusion run) whose transformer and text tower weights to
   // start from (fine-tuning), instead of a random init.
   std::filesystem::path initial_model;
+  // Caption matching for a jointly trained text tower (caption_matching.h): steps of it alone
+  // before stage 2 (a fresh run only: a resumed one has had them), and its weight as a term of the
+  // stage-2 loss. Both 0: off.
+  int64_t text_warmup_steps = 0;
+  double caption_matching_weight = 0.0;
 };
 
 struct DiffusionTrainingResult {

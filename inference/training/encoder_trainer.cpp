@@ -269,7 +269,7 @@ EncoderTrainingResult train_encoder(const EncoderTrainingOptions& options, const
       log.append(step, seconds, row);
       if (on_progress) {
         TrainingProgress progress{step, options.steps, seconds,
-                                  eta_seconds(session_seconds(), step - start_step, options.steps - step), {}};
+                                  eta_seconds(session_seconds(), step - start_step, options.steps - step), {}, {}};
         for (size_t i = 0; i < row.size(); ++i) progress.losses.emplace_back(columns[i], row[i]);
         on_progress(progress);
       }

@@ -41,6 +41,7 @@ struct TrainingProgress {
   double seconds = 0.0;  // training time so far, across resumes
   double eta_seconds = 0.0;
   std::vector<std::pair<std::string, double>> losses;  // the latest logged values
+  std::string phase;  // empty for the training steps proper; else what runs before them
 };
 using TrainingCallback = std::function<void(const TrainingProgress&)>;
 

@@ -186,6 +186,48 @@ TEST(TrainingDiffusionRun, ResumesExactlyAndLeavesAModelFolderThatGenerates) {
   EXPECT_EQ(result.latents[0].values.size(), 512u);
 }
 
+// Caption matching (a text tower warm-up, then a loss term) keeps resumes exact: its projection is
+// checkpointed with the model. It changes what the tower learns, and frozen CLIP refuses it.
+TEST(TrainingDiffusionRun, CaptionMatchingResumesExactly) {
+  TempDir encoder_dir, straight_dir, resumed_dir, plain_dir;
+  train_encoder(tiny_encoder_options(encoder_dir.path(), 1));
+  auto matching_options = [&](const std::filesystem::path& run_dir) {
+    auto options = tiny_diffusion_options(encoder_dir.path(), run_dir, 4);
+    options.text_warmup_steps = 5;
+    options.caption_matching_weight = 0.5;
+    return options;
+  };
+  train_diffusion(matching_options(straight_dir.path()));
+  std::atomic<bool> cancel{false};
+  train_diffusion(matching_options(resumed_dir.path()),
+                  [&](const TrainingProgress& progress) { cancel = progress.phase.empty() && progress.step >= 2; },
+                  &cancel);
+  auto resume = matching_options(resumed_dir.path());
+  resume.resume = true;
+  EXPECT_EQ(train_diffusion(resume).steps, 4);
+  for (const char* file : {kTransformerWeightsFile, kClipWeightsFile}) {
+    const StateDict a = load_checkpoint(straight_dir.path() / file), b = load_checkpoint(resumed_dir.path() / file);
+    ASSERT_EQ(a.keys(), b.keys());
+    for (const auto& key : a.keys()) EXPECT_TRUE(torch::equal(a.at(key), b.at(key))) << file << ": " << key;
+  }
+  EXPECT_EQ(read_file(straight_dir.path() / "loss.csv").substr(0, 37), "step,seconds,loss,lr,matching loss\n2,");
+
+  train_diffusion(tiny_diffusion_options(encoder_dir.path(), plain_dir.path(), 4));
+  const StateDict matched = load_checkpoint(straight_dir.path() / kClipWeightsFile);
+  const StateDict unmatched = load_checkpoint(plain_dir.path() / kClipWeightsFile);
+  EXPECT_FALSE(torch::equal(matched.at("token_embedding.weight"), unmatched.at("token_embedding.weight")));
+
+  auto frozen = matching_options(plain_dir.path());
+  frozen.clip_weights = "ViT-L-14.pt";
+  try {
+    train_diffusion(frozen);
+    FAIL() << "expected a TrainingError";
+  } catch (const TrainingError& error) {
+    EXPECT_NE(std::string(error.what()).find("does not apply to frozen CLIP weights"), std::string::npos)
+        << error.what();
+  }
+}
+
 // Fine-tuning (--init-from) starts from the given run's weights: at a vanishing learning rate the
 // result is those weights, where a fresh start would be a random init.
 TEST(TrainingRuns, FineTuningStartsFromTheGivenWeights) {

@@ -1,0 +1,103 @@
+#include "inference/training/caption_matching.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include <torch/nn/functional/normalization.h>
+#include <torch/optim/adam.h>
+
+namespace shape::training {
+namespace {
+
+// Stage 2's steps draw from stream 0 of (seed, step); the warm-up's own stream keeps them apart.
+constexpr uint64_t kWarmupStream = 1;
+constexpr double kInitialTemperature = 0.07;  // CLIP's
+constexpr double kMaxLogitScale = 100.0;      // CLIP's clamp on the learnt scale
+
+// Cross-entropy of each row against a uniform target over its matches.
+torch::Tensor matched_cross_entropy(const torch::Tensor& logits, const torch::Tensor& matches) {
+  const auto target = matches / matches.sum(1, true);
+  return -(target * torch::log_softmax(logits, 1)).sum(1).mean();
+}
+
+}  // namespace
+
+torch::Tensor CaptionedLatents::draw_phrasings(const torch::Tensor& shapes, at::Generator& generator) const {
+  const auto counts = phrasing_count.index_select(0, shapes);
+  const auto offset = torch::rand({shapes.size(0)}, generator, torch::kFloat64) * counts;
+  return first_phrasing.index_select(0, shapes) + offset.floor().to(torch::kLong);
+}
+
+torch::Tensor CaptionedLatents::caption_matches(const torch::Tensor& captions, const torch::Tensor& shapes) const {
+  const auto first = first_phrasing.index_select(0, shapes);
+  const auto count = phrasing_count.index_select(0, shapes);
+  const auto text = phrasing_text.index_select(0, captions).unsqueeze(1);
+  const int64_t last = phrasing_text.size(0) - 1;
+  auto matches = torch::zeros({captions.size(0), shapes.size(0)}, torch::kBool);
+  for (int64_t k = 0; k < phrasing_count.max().item<int64_t>(); ++k) {
+    const auto text_k = phrasing_text.index_select(0, (first + k).clamp_max(last)).unsqueeze(0);
+    matches = matches | ((text == text_k) & (count > k).unsqueeze(0));
+  }
+  return matches.to(torch::kFloat32);
+}
+
+CaptionMatcherImpl::CaptionMatcherImpl(int64_t latent_size, int64_t embed_dim, at::Generator& generator) {
+  const auto init = torch::randn({latent_size, embed_dim}, generator, torch::kFloat32) /
+                    std::sqrt(static_cast<double>(latent_size));
+  projection_ = register_parameter("projection", init);
+  log_scale_ = register_parameter("log_scale", torch::full({}, std::log(1.0 / kInitialTemperature)));
+}
+
+torch::Tensor CaptionMatcherImpl::logits(const torch::Tensor& text_embeddings, const torch::Tensor& latents) {
+  const auto shapes = torch::nn::functional::normalize(latents.matmul(projection_),
+                                                       torch::nn::functional::NormalizeFuncOptions().dim(1));
+  return text_embeddings.matmul(shapes.t()) * log_scale_.exp().clamp_max(kMaxLogitScale);
+}
+
+torch::Tensor CaptionMatcherImpl::loss(const torch::Tensor& text_embeddings, const torch::Tensor& latents,
+                                       const torch::Tensor& matches) {
+  const auto scores = logits(text_embeddings, latents);
+  return 0.5 * (matched_cross_entropy(scores, matches) + matched_cross_entropy(scores.t(), matches.t()));
+}
+
+double CaptionMatcherImpl::match_rate(const torch::Tensor& text_embeddings, const torch::Tensor& latents,
+                                      const torch::Tensor& matches) {
+  torch::NoGradGuard no_grad;
+  return matches.gather(1, logits(text_embeddings, latents).argmax(1, true)).mean().item<double>();
+}
+
+void warm_up_text_tower(ClipModel& text_tower, CaptionMatcher& matcher, const CaptionedLatents& data,
+                        const TextWarmupOptions& options, const TrainingCallback& on_progress,
+                        const std::atomic<bool>* cancel) {
+  std::vector<torch::Tensor> parameters = text_tower->parameters();
+  for (auto& parameter : matcher->parameters()) parameters.push_back(parameter);
+  torch::optim::Adam optimizer(parameters, torch::optim::AdamOptions(options.learning_rate));
+  text_tower->train();
+  const auto start = std::chrono::steady_clock::now();
+  const int64_t report_every = std::max<int64_t>(1, options.steps / 100);
+  for (int64_t step = 0; step < options.steps; ++step) {
+    if (cancel != nullptr && cancel->load()) break;
+    auto generator = step_generator(options.seed, step, kWarmupStream);
+    const auto shapes = torch::randint(data.latents.size(0), {options.batch_size}, generator, torch::kLong);
+    const auto captions = data.draw_phrasings(shapes, generator);
+    const auto matches = data.caption_matches(captions, shapes);
+    const auto latents = data.latents.index_select(0, shapes);
+
+    clear_gradients(optimizer);
+    const auto text = text_tower->embed_text(data.tokens.index_select(0, captions));
+    const auto loss = matcher->loss(text, latents, matches);
+    loss.backward();
+    optimizer.step();
+
+    const int64_t done = step + 1;
+    if (on_progress && (done % report_every == 0 || done == options.steps)) {
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const double match_rate = matcher->match_rate(text, latents, matches);
+      on_progress({done, options.steps, seconds, eta_seconds(seconds, done, options.steps - done),
+                   {{"matching loss", loss.item<double>()}, {"match rate", match_rate}}, "text tower warm-up"});
+    }
+  }
+}
+
+}  // namespace shape::training

@@ -1,0 +1,70 @@
+// CLIP-style caption matching for a text tower that stage 2 trains from scratch. The diffusion
+// loss alone teaches such a tower colour words poorly: the demo model's first tower embedded "a
+// small green torus" and "a small purple torus" 0.92 alike (cosine), and the model drew the green
+// one purple. The matching loss pulls each caption's embedding towards a learnt linear
+// projection of its shape's latent and away from the batch's other shapes (InfoNCE, as CLIP trains
+// on image-text pairs), so the tower tells apart what the latents do. It can run before stage 2
+// (a warm-up) and alongside it (an extra loss term, which keeps the diffusion loss from merging
+// colours again).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include <torch/nn/module.h>
+#include <torch/types.h>
+
+#include "inference/clip/clip_model.h"
+#include "inference/training/training_run.h"
+
+namespace shape::training {
+
+// Stage 2's training set: each shape's latent and the tokens of each phrasing of its caption.
+struct CaptionedLatents {
+  torch::Tensor latents;         // [shapes, flat latent]
+  torch::Tensor tokens;          // [phrasings, context] long: each shape's phrasings, shape after shape
+  torch::Tensor first_phrasing;  // [shapes] long: where a shape's phrasings start in `tokens`
+  torch::Tensor phrasing_count;  // [shapes] long
+  torch::Tensor phrasing_text;   // [phrasings] long: one id per distinct caption text
+
+  // One phrasing drawn uniformly for each of `shapes` ([n] long), from `generator`.
+  torch::Tensor draw_phrasings(const torch::Tensor& shapes, at::Generator& generator) const;
+  // [captions, shapes] float 0/1: caption i is one of shape j's phrasings. Shapes of a combination
+  // share captions, and "a red cube" names small and large red cubes alike, so a caption can match
+  // several shapes.
+  torch::Tensor caption_matches(const torch::Tensor& captions, const torch::Tensor& shapes) const;
+};
+
+// The shape side of the matching: latent -> unit vector in the text embedding space, and CLIP's
+// learnt temperature.
+class CaptionMatcherImpl : public torch::nn::Module {
+ public:
+  CaptionMatcherImpl(int64_t latent_size, int64_t embed_dim, at::Generator& generator);
+  // The symmetric matching loss of text embeddings [n, embed_dim] (unit length, as embed_text
+  // gives them) against latents [m, latent_size], given `matches` [n, m].
+  torch::Tensor loss(const torch::Tensor& text_embeddings, const torch::Tensor& latents,
+                     const torch::Tensor& matches);
+  // Share of captions whose best-scoring shape is one they match.
+  double match_rate(const torch::Tensor& text_embeddings, const torch::Tensor& latents, const torch::Tensor& matches);
+
+ private:
+  torch::Tensor logits(const torch::Tensor& text_embeddings, const torch::Tensor& latents);
+  torch::Tensor projection_, log_scale_;
+};
+TORCH_MODULE(CaptionMatcher);
+
+struct TextWarmupOptions {
+  int64_t steps = 0;
+  int64_t batch_size = 64;
+  double learning_rate = 1e-3;
+  uint64_t seed = 0;
+};
+
+// Trains `text_tower` and `matcher` on the matching loss alone, with an Adam of its own. Each step's
+// draws are a function of (seed, step); `cancel` stops it after the current step. Progress, with
+// the loss and the match rate, is reported about a hundred times.
+void warm_up_text_tower(ClipModel& text_tower, CaptionMatcher& matcher, const CaptionedLatents& data,
+                        const TextWarmupOptions& options, const TrainingCallback& on_progress = nullptr,
+                        const std::atomic<bool>* cancel = nullptr);
+
+}  // namespace shape::training
