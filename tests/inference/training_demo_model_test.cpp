@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 
 TEST(TrainingDemoModel, IsCompleteLabelledAndWithinTwentyMegabytes) {
   ASSERT_TRUE(demo_model_available()) << demo_model_folder();
-  EXPECT_EQ(model_folder_files(demo_model_folder()).recommended_guidance, 4.0);  // its sampling.yaml
+  EXPECT_EQ(model_folder_files(demo_model_folder()).recommended_guidance, 5.0);  // its sampling.yaml
   EXPECT_NE(model_folder_label(demo_model_folder()).find("demo"), std::string::npos);
   uintmax_t bytes = 0;
   for (const auto& entry : fs::recursive_directory_iterator(demo_model_folder())) {
