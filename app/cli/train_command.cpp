@@ -135,6 +135,11 @@ void require_run_dir(const std::filesystem::path& run_dir) {
 }
 
 int report_end(int64_t steps, int64_t total_steps, double seconds, const std::filesystem::path& run_dir) {
+  if (steps == 0 && total_steps > 0) {  // e.g. during a warm-up: no checkpoint exists yet
+    std::fprintf(stderr, "\nstopped before the first step; nothing was kept. Run the same command again to start "
+                         "over.\n");
+    return 130;
+  }
   if (steps < total_steps) {
     std::fprintf(stderr, "\nstopped at step %lld of %lld; a checkpoint was written. Continue with the same command "
                          "and --resume.\n", static_cast<long long>(steps), static_cast<long long>(total_steps));

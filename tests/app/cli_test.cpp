@@ -267,6 +267,17 @@ TEST_F(Cli, TrainDiffusionWithCaptionMatching) {
   EXPECT_NE(matched.output.find("text tower warm-up: step 3/3"), std::string::npos) << matched.output;
   EXPECT_EQ(read_text(path("matched/loss.csv")).substr(0, 35), "step,seconds,loss,lr,matching loss\n");
 
+  // Ctrl-C during the warm-up: no checkpoint exists yet, and the message says so.
+  std::ofstream(path("interrupt.sh")) << train + " --text-warmup 5000 --out " + path("interrupted") + " 2> " +
+                                             shell_quoted(path("err.txt")) + " & pid=$!; " +
+                                             "for i in $(seq 600); do grep -q 'warm-up: step' " +
+                                             shell_quoted(path("err.txt")) +
+                                             " && break; sleep 0.1; done; kill -INT $pid; wait $pid; echo exit=$?\n";
+  EXPECT_NE(run_shell("bash " + shell_quoted(path("interrupt.sh"))).output.find("exit=130"), std::string::npos);
+  EXPECT_NE(read_text(path("err.txt")).find("stopped before the first step; nothing was kept"), std::string::npos)
+      << read_text(path("err.txt"));
+  EXPECT_FALSE(fs::exists(path("interrupted/checkpoints/latest")));
+
   const auto refused = run_shell(train + " --caption-matching -1 --out " + path("refused"));
   EXPECT_EQ(refused.exit_code, 1) << refused.output;
   EXPECT_NE(refused.output.find("caption matching weight must not be negative"), std::string::npos) << refused.output;
