@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <map>
 
 #include <torch/nn/functional/normalization.h>
 #include <torch/optim/adam.h>
@@ -30,16 +31,29 @@ torch::Tensor CaptionedLatents::draw_phrasings(const torch::Tensor& shapes, at::
 }
 
 torch::Tensor CaptionedLatents::caption_matches(const torch::Tensor& captions, const torch::Tensor& shapes) const {
-  const auto first = first_phrasing.index_select(0, shapes);
-  const auto count = phrasing_count.index_select(0, shapes);
-  const auto text = phrasing_text.index_select(0, captions).unsqueeze(1);
-  const int64_t last = phrasing_text.size(0) - 1;
-  auto matches = torch::zeros({captions.size(0), shapes.size(0)}, torch::kBool);
-  for (int64_t k = 0; k < phrasing_count.max().item<int64_t>(); ++k) {
-    const auto text_k = phrasing_text.index_select(0, (first + k).clamp_max(last)).unsqueeze(0);
-    matches = matches | ((text == text_k) & (count > k).unsqueeze(0));
+  return named.index_select(0, shapes).index_select(1, phrasing_text.index_select(0, captions)).t().to(torch::kFloat32);
+}
+
+CaptionedLatents captioned_latents(torch::Tensor latents, const std::vector<std::vector<std::string>>& phrasings,
+                                   const ClipTokenizer& tokenizer) {
+  std::vector<ClipTokens> tokens;
+  std::vector<int64_t> first, count, shape_of, text_of;
+  std::map<std::string, int64_t> text_id;
+  for (size_t shape = 0; shape < phrasings.size(); ++shape) {
+    first.push_back(static_cast<int64_t>(tokens.size()));
+    count.push_back(static_cast<int64_t>(phrasings[shape].size()));
+    for (const auto& phrasing : phrasings[shape]) {
+      tokens.push_back(tokenizer.tokenize(phrasing));
+      shape_of.push_back(static_cast<int64_t>(shape));
+      text_of.push_back(text_id.emplace(phrasing, static_cast<int64_t>(text_id.size())).first->second);
+    }
   }
-  return matches.to(torch::kFloat32);
+  const auto phrasing_text = torch::tensor(text_of, torch::kLong);
+  const auto shapes = static_cast<int64_t>(phrasings.size()), texts = static_cast<int64_t>(text_id.size());
+  auto named = torch::zeros({shapes, texts}, torch::kBool);
+  named.index_put_({torch::tensor(shape_of, torch::kLong), phrasing_text}, true);
+  return {std::move(latents), clip_token_batch(tokens), torch::tensor(first, torch::kLong),
+          torch::tensor(count, torch::kLong), phrasing_text, named};
 }
 
 CaptionMatcherImpl::CaptionMatcherImpl(int64_t latent_size, int64_t embed_dim, at::Generator& generator) {

@@ -10,10 +10,13 @@
 
 #include <atomic>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include <torch/nn/module.h>
 #include <torch/types.h>
 
+#include "inference/clip/bpe_tokenizer.h"
 #include "inference/clip/clip_model.h"
 #include "inference/training/training_run.h"
 
@@ -26,6 +29,7 @@ struct CaptionedLatents {
   torch::Tensor first_phrasing;  // [shapes] long: where a shape's phrasings start in `tokens`
   torch::Tensor phrasing_count;  // [shapes] long
   torch::Tensor phrasing_text;   // [phrasings] long: one id per distinct caption text
+  torch::Tensor named;           // [shapes, caption texts] bool: one of the shape's phrasings has that text
 
   // One phrasing drawn uniformly for each of `shapes` ([n] long), from `generator`.
   torch::Tensor draw_phrasings(const torch::Tensor& shapes, at::Generator& generator) const;
@@ -34,6 +38,11 @@ struct CaptionedLatents {
   // several shapes.
   torch::Tensor caption_matches(const torch::Tensor& captions, const torch::Tensor& shapes) const;
 };
+
+// The set of shapes whose latents are `latents` (one row each) and whose caption phrasings are
+// `phrasings` (shape i's at i).
+CaptionedLatents captioned_latents(torch::Tensor latents, const std::vector<std::vector<std::string>>& phrasings,
+                                   const ClipTokenizer& tokenizer);
 
 // The shape side of the matching: latent -> unit vector in the text embedding space, and CLIP's
 // learnt temperature.

@@ -1,7 +1,6 @@
 #include "inference/training/diffusion_trainer.h"
 
 #include <chrono>
-#include <map>
 
 #include <torch/optim/adam.h>
 
@@ -35,26 +34,17 @@ CaptionedLatents encode_dataset(const DiffusionTrainingOptions& options, const C
 
   torch::NoGradGuard no_grad;
   std::vector<torch::Tensor> latents;
-  std::vector<ClipTokens> tokens;
-  std::vector<int64_t> first, count, text_ids;
-  std::map<std::string, int64_t> text_id;
+  std::vector<std::vector<std::string>> phrasings;
   constexpr int64_t kChunk = 32;
   for (int64_t begin = 0; begin < dataset->size(); begin += kChunk) {
     std::vector<torch::Tensor> clouds;
     for (int64_t i = begin; i < std::min(dataset->size(), begin + kChunk); ++i) {
       clouds.push_back(dataset->sample(i, options.seed, sampling).surface);
-      const auto phrasings = dataset->caption_phrasings(i);
-      first.push_back(static_cast<int64_t>(tokens.size()));
-      count.push_back(static_cast<int64_t>(phrasings.size()));
-      for (const auto& phrasing : phrasings) {
-        tokens.push_back(tokenizer.tokenize(phrasing));
-        text_ids.push_back(text_id.emplace(phrasing, static_cast<int64_t>(text_id.size())).first->second);
-      }
+      phrasings.push_back(dataset->caption_phrasings(i));
     }
     latents.push_back(transmitter.encoder->forward(torch::stack(clouds)).flatten(1));
   }
-  return {torch::cat(latents), clip_token_batch(tokens), torch::tensor(first, torch::kLong),
-          torch::tensor(count, torch::kLong), torch::tensor(text_ids, torch::kLong)};
+  return captioned_latents(torch::cat(latents), phrasings, tokenizer);
 }
 
 void copy_whole_file(const fs::path& from, const fs::path& to) {
@@ -243,10 +233,8 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
       if (matching_loss) row.push_back(matching_window / window_steps);
       log.append(step, seconds, row);
       if (on_progress) {
-        TrainingProgress progress{step, options.steps, seconds,
-                                  eta_seconds(session_seconds(), step - start_step, options.steps - step), {}, {}};
-        for (size_t i = 0; i < row.size(); ++i) progress.losses.emplace_back(columns[i], row[i]);
-        on_progress(progress);
+        on_progress({step, options.steps, seconds,
+                     eta_seconds(session_seconds(), step - start_step, options.steps - step), log.named(row), {}});
       }
       window = 0.0;
       matching_window = 0.0;

@@ -268,10 +268,8 @@ EncoderTrainingResult train_encoder(const EncoderTrainingOptions& options, const
       const double seconds = previous_seconds + session_seconds();
       log.append(step, seconds, row);
       if (on_progress) {
-        TrainingProgress progress{step, options.steps, seconds,
-                                  eta_seconds(session_seconds(), step - start_step, options.steps - step), {}, {}};
-        for (size_t i = 0; i < row.size(); ++i) progress.losses.emplace_back(columns[i], row[i]);
-        on_progress(progress);
+        on_progress({step, options.steps, seconds,
+                     eta_seconds(session_seconds(), step - start_step, options.steps - step), log.named(row), {}});
       }
       std::fill(window.begin(), window.end(), 0.0);
       window_steps = 0;

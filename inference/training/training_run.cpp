@@ -80,6 +80,12 @@ void LossLog::append(int64_t step, double seconds, const std::vector<double>& va
   file_.flush();
 }
 
+std::vector<std::pair<std::string, double>> LossLog::named(const std::vector<double>& values) const {
+  std::vector<std::pair<std::string, double>> result;
+  for (size_t i = 0; i < values.size(); ++i) result.emplace_back(columns_.at(i), values[i]);
+  return result;
+}
+
 void save_training_checkpoint(const fs::path& run_dir, int64_t step, double seconds, const NamedTensors& model,
                               const torch::optim::Adam& optimizer, const std::map<std::string, std::string>& metadata) {
   const fs::path checkpoints = run_dir / "checkpoints";

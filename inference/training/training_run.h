@@ -52,6 +52,8 @@ class LossLog {
   // later ones, which the resumed run will log again. A header that differs is an error.
   LossLog(const std::filesystem::path& path, std::vector<std::string> columns, int64_t resume_step);
   void append(int64_t step, double seconds, const std::vector<double>& values);
+  // `values` under their column names, as a progress report lists them.
+  std::vector<std::pair<std::string, double>> named(const std::vector<double>& values) const;
 
  private:
   std::filesystem::path path_;

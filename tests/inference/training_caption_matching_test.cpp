@@ -2,8 +2,6 @@
 // it: training_run_test.cpp).
 #include <gtest/gtest.h>
 
-#include <algorithm>
-
 #include <torch/torch.h>
 
 #include "inference/clip/bpe_tokenizer.h"
@@ -15,24 +13,8 @@ namespace {
 
 std::string fixture(const std::string& name) { return std::string(SHAPE_TEST_FIXTURES_DIR) + "/training/" + name; }
 
-// Shapes with their phrasings, as stage 2 encodes them; `latents` one row per shape.
 CaptionedLatents captioned(const std::vector<std::vector<std::string>>& phrasings, torch::Tensor latents) {
-  const ClipTokenizer tokenizer;
-  std::vector<ClipTokens> tokens;
-  std::vector<int64_t> first, count, text_ids;
-  std::vector<std::string> texts;
-  for (const auto& shape : phrasings) {
-    first.push_back(static_cast<int64_t>(tokens.size()));
-    count.push_back(static_cast<int64_t>(shape.size()));
-    for (const auto& text : shape) {
-      tokens.push_back(tokenizer.tokenize(text));
-      const auto known = std::find(texts.begin(), texts.end(), text);
-      text_ids.push_back(known - texts.begin());
-      if (known == texts.end()) texts.push_back(text);
-    }
-  }
-  return {std::move(latents), clip_token_batch(tokens), torch::tensor(first), torch::tensor(count),
-          torch::tensor(text_ids)};
+  return captioned_latents(std::move(latents), phrasings, ClipTokenizer());
 }
 
 TEST(TrainingCaptionMatching, ACaptionMatchesEveryShapeItNames) {
