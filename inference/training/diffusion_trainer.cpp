@@ -1,6 +1,7 @@
 #include "inference/training/diffusion_trainer.h"
 
 #include <chrono>
+#include <cmath>
 
 #include <torch/optim/adam.h>
 
@@ -11,6 +12,7 @@
 #include "inference/clip/clip_weights.h"
 #include "inference/config/model_config.h"
 #include "inference/diffusion/gaussian_diffusion.h"
+#include "inference/diffusion/karras_sampler.h"
 #include "inference/export/file_io.h"
 #include "inference/models/diffusion_transformer.h"
 #include "inference/models/weight_binding.h"
@@ -75,6 +77,21 @@ void validate(const DiffusionTrainingOptions& options) {
 }
 
 }  // namespace
+
+torch::Tensor draw_training_timesteps(const GaussianDiffusion& diffusion, int64_t batch, bool sampler_noise_levels,
+                                      torch::Generator& generator) {
+  if (!sampler_noise_levels) return torch::randint(diffusion.num_timesteps(), {batch}, generator, torch::kLong);
+  const KarrasSamplerOptions sampler;
+  const double max_inv_rho = std::pow(sampler.sigma_max, 1.0 / sampler.rho);
+  const double min_inv_rho = std::pow(sampler.sigma_min, 1.0 / sampler.rho);
+  const auto ramp = torch::rand({batch}, generator, torch::kFloat64);
+  const auto sigmas = (max_inv_rho + ramp * (min_inv_rho - max_inv_rho)).pow(sampler.rho).to(torch::kFloat32);
+  auto timesteps = torch::empty({batch}, torch::kLong);
+  for (int64_t i = 0; i < batch; ++i) {
+    timesteps[i] = static_cast<int64_t>(diffusion.sigma_to_t(sigmas[i].item<float>()));
+  }
+  return timesteps;
+}
 
 DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options, const TrainingCallback& on_progress,
                                         const std::atomic<bool>* cancel) {
@@ -196,7 +213,7 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
     const auto rows = torch::randint(data.latents.size(0), {options.batch_size}, generator, torch::kLong);
     const auto x_start = data.latents.index_select(0, rows);
     const auto phrasing_rows = data.draw_phrasings(rows, generator);
-    const auto t = torch::randint(diffusion.num_timesteps(), {options.batch_size}, generator, torch::kLong);
+    const auto t = draw_training_timesteps(diffusion, options.batch_size, options.sampler_noise_levels, generator);
     const auto noise = torch::randn(x_start.sizes(), generator, torch::kFloat32);
     const auto alpha_bar = alphas_cumprod.index_select(0, t).unsqueeze(1);
     const auto x_t = alpha_bar.sqrt() * x_start + (1.0 - alpha_bar).sqrt() * noise;

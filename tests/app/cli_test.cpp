@@ -251,7 +251,8 @@ TEST_F(Cli, DecoderOnlyFineTuningWithErrorFocus) {
 }
 
 // The stage-2 caption matching flags reach the trainer: the warm-up reports its own progress, the
-// loss curve gains the matching column, and a negative weight is refused.
+// loss curve gains the matching column, and a negative weight is refused, as is an unknown kind of
+// noise levels.
 TEST_F(Cli, TrainDiffusionWithCaptionMatching) {
   const std::string fixtures = std::string(SHAPE_TEST_FIXTURES_DIR) + "/training/";
   ASSERT_EQ(run_shell(cli() + " train-encoder --config " + shell_quoted(fixtures + "tiny_transmitter.yaml") +
@@ -262,7 +263,8 @@ TEST_F(Cli, TrainDiffusionWithCaptionMatching) {
                             shell_quoted(fixtures + "tiny_text_cond.yaml") + " --clip-config " +
                             shell_quoted(fixtures + "tiny_clip_text.json") +
                             " --shapes 4 --batch 2 --steps 2 --log-every 1";
-  const auto matched = run_shell(train + " --text-warmup 3 --caption-matching 0.5 --out " + path("matched"));
+  const auto matched =
+      run_shell(train + " --text-warmup 3 --caption-matching 0.5 --noise-levels sampler --out " + path("matched"));
   ASSERT_EQ(matched.exit_code, 0) << matched.output;
   EXPECT_NE(matched.output.find("text tower warm-up: step 3/3"), std::string::npos) << matched.output;
   EXPECT_EQ(read_text(path("matched/loss.csv")).substr(0, 35), "step,seconds,loss,lr,matching loss\n");
@@ -281,6 +283,10 @@ TEST_F(Cli, TrainDiffusionWithCaptionMatching) {
   const auto refused = run_shell(train + " --caption-matching -1 --out " + path("refused"));
   EXPECT_EQ(refused.exit_code, 1) << refused.output;
   EXPECT_NE(refused.output.find("caption matching weight must not be negative"), std::string::npos) << refused.output;
+  const auto unknown = run_shell(train + " --noise-levels loud --out " + path("unknown"));
+  EXPECT_EQ(unknown.exit_code, 2) << unknown.output;
+  EXPECT_NE(unknown.output.find("--noise-levels: expected 'uniform' or 'sampler', got 'loud'"), std::string::npos)
+      << unknown.output;
 }
 
 TEST_F(Cli, EveryCommandHasHelp) {

@@ -9,6 +9,7 @@
 #include "inference/checkpoint/checkpoint.h"
 #include "inference/checkpoint/safetensors_writer.h"
 #include "inference/config/config_error.h"
+#include "inference/training/diffusion_trainer.h"
 #include "inference/training/encoder_trainer.h"
 #include "inference/training/primitives.h"
 #include "inference/training/training_run.h"
@@ -178,6 +179,34 @@ TEST(TrainingEncoder, ErrorFocusKeepsTheWorstFittedCandidates) {
                              batch.query_sdf[b].index_select(0, std::get<1>(candidates[b].topk(near / 2)) + near / 2)));
   }
   EXPECT_THROW(focus_on_errors(*model.decoder, latent, batch, 64), std::invalid_argument);
+}
+
+// Stage 2's noise levels: uniform timesteps put 6% of the training below sigma 1 (shap-e's exp
+// schedule); the sampler's spacing puts 37% there, 21% below the schedule's smallest sigma (timestep
+// 0, the one the sampler uses there), as in the 64-step Karras table itself. Draws are reproducible.
+TEST(TrainingDiffusion, SamplerNoiseLevelsFollowTheKarrasSpacing) {
+  DiffusionConfig config;
+  const GaussianDiffusion diffusion(config);
+  const auto share = [](const torch::Tensor& mask) { return mask.to(torch::kFloat64).mean().item<double>(); };
+  // sigma < 1 at timestep t: alpha_bar > 1/2.
+  const auto alphas = torch::tensor(diffusion.alphas_cumprod(), torch::kFloat64);
+  const auto below_sigma_one = [&](const torch::Tensor& t) { return alphas.index_select(0, t) > 0.5; };
+
+  auto generator = step_generator(0, 0);
+  const auto uniform = draw_training_timesteps(diffusion, 20000, false, generator);
+  EXPECT_NEAR(share(below_sigma_one(uniform)), 0.058, 0.01);
+  EXPECT_GE(uniform.min().item<int64_t>(), 0);
+  EXPECT_LT(uniform.max().item<int64_t>(), diffusion.num_timesteps());
+
+  const auto sampler = draw_training_timesteps(diffusion, 20000, true, generator);
+  EXPECT_NEAR(share(below_sigma_one(sampler)), 0.37, 0.02);
+  EXPECT_NEAR(share(sampler == 0), 0.23, 0.02);  // sigma < sigma(t = 1): truncated to 0, as the sampler does
+  EXPECT_GE(sampler.min().item<int64_t>(), 0);
+  EXPECT_LT(sampler.max().item<int64_t>(), diffusion.num_timesteps());
+
+  auto again = step_generator(0, 0);
+  draw_training_timesteps(diffusion, 20000, false, again);
+  EXPECT_TRUE(torch::equal(draw_training_timesteps(diffusion, 20000, true, again), sampler));
 }
 
 }  // namespace

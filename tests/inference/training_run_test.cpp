@@ -187,7 +187,8 @@ TEST(TrainingDiffusionRun, ResumesExactlyAndLeavesAModelFolderThatGenerates) {
 }
 
 // Caption matching (a text tower warm-up, then a loss term) keeps resumes exact: its projection is
-// checkpointed with the model. It changes what the tower learns, and frozen CLIP refuses it.
+// checkpointed with the model (the run also draws the sampler's noise levels, from the step's
+// generator). It changes what the tower learns, and frozen CLIP refuses it.
 TEST(TrainingDiffusionRun, CaptionMatchingResumesExactly) {
   TempDir encoder_dir, straight_dir, resumed_dir, plain_dir;
   train_encoder(tiny_encoder_options(encoder_dir.path(), 1));
@@ -195,6 +196,7 @@ TEST(TrainingDiffusionRun, CaptionMatchingResumesExactly) {
     auto options = tiny_diffusion_options(encoder_dir.path(), run_dir, 4);
     options.text_warmup_steps = 5;
     options.caption_matching_weight = 0.5;
+    options.sampler_noise_levels = true;
     return options;
   };
   train_diffusion(matching_options(straight_dir.path()));
