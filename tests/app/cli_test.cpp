@@ -166,7 +166,7 @@ TEST_F(Cli, WithoutOfficialWeightsTheDemoModelStandsInAndSaysSo) {
   EXPECT_NE(result.output.find("official Shap-E model files are not available, so the built-in demo model stands in"),
             std::string::npos) << result.output;
   EXPECT_NE(result.output.find("--download"), std::string::npos) << result.output;
-  EXPECT_NE(result.output.find("guidance 5, as this model recommends"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("guidance 2, as this model recommends"), std::string::npos) << result.output;
   EXPECT_GT(fs::file_size(path("cube.glb")), 1000u);
 }
 

@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 
 TEST(TrainingDemoModel, IsCompleteLabelledAndWithinTwentyMegabytes) {
   ASSERT_TRUE(demo_model_available()) << demo_model_folder();
-  EXPECT_EQ(model_folder_files(demo_model_folder()).recommended_guidance, 5.0);  // its sampling.yaml
+  EXPECT_EQ(model_folder_files(demo_model_folder()).recommended_guidance, 2.0);  // its sampling.yaml
   EXPECT_NE(model_folder_label(demo_model_folder()).find("demo"), std::string::npos);
   uintmax_t bytes = 0;
   for (const auto& entry : fs::recursive_directory_iterator(demo_model_folder())) {
@@ -48,10 +48,10 @@ TEST(TrainingDemoModel, AMalformedSamplingFileIsNamed) {
 
 // Held-out captions: (shape, size, colour) triples left out of training, each generated with two
 // seeds at the model's recommended guidance, meshed and judged by the geometric classifier. The goal
-// is 90% right on both; this model gets 72.7% (shape 81.8%, colour 81.8%: see
-// assets/demo-model/README.md; the previous one got 36%), so for now the bounds only guard against
-// getting worse, with a margin of one caption (cone and pyramid are a close call that another CPU's
-// rounding may tip). Raise them with the next, better model.
+// is 90% right on both; this model gets 86.4% with these two seeds (84.1% with four; colour 100%;
+// the misses are cubes drawn as cylinders: see assets/demo-model/README.md), so for now the bounds
+// only guard against getting worse, with a margin of one caption (cone and pyramid, cube and
+// cylinder are close calls that another CPU's rounding may tip). Raise them with the next model.
 TEST(TrainingDemoModel, HeldOutCaptionsComeOutAsTheRightShapeAndColour) {
   PrimitiveEvaluationOptions options;
   options.seeds_per_caption = 2;
@@ -61,8 +61,8 @@ TEST(TrainingDemoModel, HeldOutCaptionsComeOutAsTheRightShapeAndColour) {
                                                         held_out_primitive_combinations(), options);
   std::printf("%s", evaluation.table().c_str());
   EXPECT_GE(evaluation.judgements.size(), 20u);
-  EXPECT_GE(evaluation.accuracy(), 0.6) << evaluation.table();
-  EXPECT_GE(evaluation.colour_accuracy(), 0.7) << evaluation.table();
+  EXPECT_GE(evaluation.accuracy(), 0.75) << evaluation.table();
+  EXPECT_GE(evaluation.colour_accuracy(), 0.9) << evaluation.table();
 }
 
 }  // namespace
