@@ -23,6 +23,9 @@ class GaussianDiffusion {
   // by linear interpolation in alpha_bar; 0 above alpha_bar[0], T-1 at or below alpha_bar[T-1].
   // sigma is float32 because the reference takes it from a float32 tensor.
   double sigma_to_t(float sigma) const;
+  // The whole timestep the sampler runs the model at for `sigma`: sigma_to_t truncated, as the
+  // reference puts it into a long tensor.
+  int64_t sigma_to_timestep(float sigma) const { return static_cast<int64_t>(sigma_to_t(sigma)); }
 
   // The model's prediction of the clean latent from the first half of its output
   // (mean_type x_start: the output itself; epsilon: derived from x_t and the noise).

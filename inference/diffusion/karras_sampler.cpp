@@ -24,12 +24,15 @@ void throw_if_cancelled(const std::atomic<bool>* cancel) {
 
 }  // namespace
 
-torch::Tensor karras_sigmas(int64_t steps, double sigma_min, double sigma_max, double rho) {
-  // Same float32 operations as get_sigmas_karras, so the table matches the reference bit for bit.
-  auto ramp = torch::linspace(0, 1, steps, torch::kFloat32);
+torch::Tensor karras_sigmas_at(const torch::Tensor& ramp, double sigma_min, double sigma_max, double rho) {
   const double min_inv_rho = std::pow(sigma_min, 1.0 / rho);
   const double max_inv_rho = std::pow(sigma_max, 1.0 / rho);
-  auto sigmas = (max_inv_rho + ramp * (min_inv_rho - max_inv_rho)).pow(rho);
+  return (max_inv_rho + ramp * (min_inv_rho - max_inv_rho)).pow(rho);
+}
+
+torch::Tensor karras_sigmas(int64_t steps, double sigma_min, double sigma_max, double rho) {
+  // Same float32 operations as get_sigmas_karras, so the table matches the reference bit for bit.
+  const auto sigmas = karras_sigmas_at(torch::linspace(0, 1, steps, torch::kFloat32), sigma_min, sigma_max, rho);
   return torch::cat({sigmas, torch::zeros({1}, torch::kFloat32)});
 }
 
@@ -42,7 +45,7 @@ Denoiser make_guided_denoiser(SplitVectorDiffusion model, const GaussianDiffusio
   return [model, diffusion, model_condition, options, guided, d_latent](const torch::Tensor& x, float sigma) mutable {
     torch::NoGradGuard no_grad;
     auto x_batch = guided ? torch::cat({x, x}) : x;
-    const auto t = torch::full({x_batch.size(0)}, static_cast<int64_t>(diffusion.sigma_to_t(sigma)),
+    const auto t = torch::full({x_batch.size(0)}, diffusion.sigma_to_timestep(sigma),
                                torch::TensorOptions().dtype(torch::kLong).device(x.device()));
     // c_in = 1 / sqrt(sigma^2 + 1), evaluated in float32 like the reference.
     const auto c_in = torch::full({}, sigma, torch::kFloat32).pow(2).add(1).pow(0.5).reciprocal();

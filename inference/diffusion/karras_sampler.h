@@ -46,6 +46,8 @@ using Denoiser = std::function<torch::Tensor(const torch::Tensor& x, float sigma
 
 // The Karras noise levels, float32 [steps + 1], decreasing, with a final 0.
 torch::Tensor karras_sigmas(int64_t steps, double sigma_min, double sigma_max, double rho);
+// The Karras noise level at each position of `ramp` (0: sigma_max, 1: sigma_min), in ramp's dtype.
+torch::Tensor karras_sigmas_at(const torch::Tensor& ramp, double sigma_min, double sigma_max, double rho);
 
 // shap-e's GaussianToKarrasDenoiser with classifier-free guidance: the batch is run once with the
 // condition and once with a zero condition, and the predictions are mixed as

@@ -1,7 +1,7 @@
 #include "inference/training/diffusion_trainer.h"
 
 #include <chrono>
-#include <cmath>
+#include <vector>
 
 #include <torch/optim/adam.h>
 
@@ -82,15 +82,13 @@ torch::Tensor draw_training_timesteps(const GaussianDiffusion& diffusion, int64_
                                       torch::Generator& generator) {
   if (!sampler_noise_levels) return torch::randint(diffusion.num_timesteps(), {batch}, generator, torch::kLong);
   const KarrasSamplerOptions sampler;
-  const double max_inv_rho = std::pow(sampler.sigma_max, 1.0 / sampler.rho);
-  const double min_inv_rho = std::pow(sampler.sigma_min, 1.0 / sampler.rho);
   const auto ramp = torch::rand({batch}, generator, torch::kFloat64);
-  const auto sigmas = (max_inv_rho + ramp * (min_inv_rho - max_inv_rho)).pow(sampler.rho).to(torch::kFloat32);
-  auto timesteps = torch::empty({batch}, torch::kLong);
-  for (int64_t i = 0; i < batch; ++i) {
-    timesteps[i] = static_cast<int64_t>(diffusion.sigma_to_t(sigmas[i].item<float>()));
-  }
-  return timesteps;
+  const auto sigmas =
+      karras_sigmas_at(ramp, sampler.sigma_min, sampler.sigma_max, sampler.rho).to(torch::kFloat32).contiguous();
+  const auto sigma = sigmas.accessor<float, 1>();
+  std::vector<int64_t> timesteps;
+  for (int64_t i = 0; i < batch; ++i) timesteps.push_back(diffusion.sigma_to_timestep(sigma[i]));
+  return torch::tensor(timesteps, torch::kLong);
 }
 
 DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options, const TrainingCallback& on_progress,
