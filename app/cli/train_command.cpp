@@ -25,6 +25,8 @@ DIR/transmitter.yaml + DIR/transmitter.safetensors (loadable as a decoder: --dec
   --config PATH         transmitter YAML (default: resources/configs/demo/transmitter.yaml)
   --data DIR            meshes + captions.jsonl (default: the procedural primitives)
   --shapes N            procedural shapes (default 1024)
+  --kind-weights LIST   how often each kind comes up in the procedural set, e.g. cube=3,pyramid=2
+                        (kinds not named: 1; 0 leaves a kind out)
   --steps N             total steps (default 2000)
   --batch N             shapes per step (default 8)
   --lr X                peak learning rate (default 1e-3)
@@ -51,7 +53,7 @@ text tower DIR/clip_text.{json,safetensors} (DIR is then a model folder: generat
   --diffusion-config PATH  noise schedule (default: resources/configs/diffusion.yaml)
   --clip-config PATH       text tower dimensions, JSON (default: resources/configs/demo/clip_text.json)
   --clip-weights PATH      frozen CLIP weights instead of a text tower trained jointly
-  --data DIR, --shapes N   the training shapes, as for train-encoder
+  --data DIR, --shapes N, --kind-weights LIST   the training shapes, as for train-encoder
   --steps N                (default 4000)
   --batch N                (default 32)
   --lr X                   (default 5e-4)
@@ -93,6 +95,12 @@ struct CommonTrainingOptions {
       options.data = reader.value_of(option);
     } else if (option == "--shapes") {
       options.procedural_shapes = parse_count(option, reader.value_of(option));
+    } else if (option == "--kind-weights") {
+      try {
+        options.kind_weights = training::parse_primitive_kind_weights(reader.value_of(option));
+      } catch (const std::invalid_argument& error) {
+        throw UsageError{std::string("--kind-weights: ") + error.what()};
+      }
     } else if (option == "--steps") {
       options.steps = parse_count(option, reader.value_of(option));
     } else if (option == "--batch") {

@@ -28,7 +28,7 @@ CaptionedLatents encode_dataset(const DiffusionTrainingOptions& options, const C
   Transmitter transmitter(options.transmitter_config);
   transmitter.load(load_checkpoint(options.transmitter_weights));
   transmitter.encoder->eval();
-  const auto dataset = open_training_dataset(options.data, options.procedural_shapes, options.seed);
+  const auto dataset = open_training_dataset(options.data, options.procedural_shapes, options.kind_weights, options.seed);
   SampleOptions sampling;
   sampling.surface_points = transmitter.encoder->config().data_ctx;
   sampling.near_surface_points = 1;  // queries are not needed to encode

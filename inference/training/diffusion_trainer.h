@@ -12,6 +12,7 @@
 
 #include "inference/diffusion/gaussian_diffusion.h"
 #include "inference/pipeline/official_models.h"
+#include "inference/training/primitives.h"
 #include "inference/training/training_run.h"
 
 namespace shape::training {
@@ -26,6 +27,7 @@ struct DiffusionTrainingOptions {
   std::filesystem::path run_dir;
   std::filesystem::path data;        // as stage 1: a mesh folder, or empty for the primitives
   int64_t procedural_shapes = 1024;
+  PrimitiveKindWeights kind_weights;  // of the procedural set (make_primitive_dataset)
   int64_t steps = 4000;
   int64_t batch_size = 32;
   double learning_rate = 5e-4;

@@ -183,8 +183,12 @@ EncoderBatch focus_on_errors(ShapeDecoderImpl& decoder, const torch::Tensor& lat
   return {batch.surface, pick(batch.query_points), pick(batch.query_sdf), pick(batch.query_colour), near};
 }
 
-std::unique_ptr<ShapeDataset> open_training_dataset(const fs::path& data, int64_t procedural_shapes, uint64_t seed) {
-  if (data.empty()) return make_primitive_dataset(procedural_shapes, seed);
+std::unique_ptr<ShapeDataset> open_training_dataset(const fs::path& data, int64_t procedural_shapes,
+                                                    const PrimitiveKindWeights& kind_weights, uint64_t seed) {
+  if (data.empty()) return make_primitive_dataset(procedural_shapes, seed, kind_weights);
+  if (!kind_weights.empty()) {
+    throw TrainingError("kind weights are for the procedural primitives, not a mesh folder (" + data.string() + ")");
+  }
   return load_mesh_folder_dataset(data);
 }
 
@@ -213,7 +217,7 @@ EncoderTrainingResult train_encoder(const EncoderTrainingOptions& options, const
   const std::vector<std::string> columns{"loss", "sdf_loss", "colour_loss", "density_loss", "nerf_colour_loss", "lr"};
   LossLog log(options.run_dir / "loss.csv", columns, start_step);
 
-  const auto dataset = open_training_dataset(options.data, options.procedural_shapes, options.seed);
+  const auto dataset = open_training_dataset(options.data, options.procedural_shapes, options.kind_weights, options.seed);
   const SamplePool pool = build_pool(*dataset, options, data_ctx);
 
   const auto session_start = std::chrono::steady_clock::now();

@@ -9,6 +9,7 @@
 
 #include "inference/decoder/shape_decoder.h"
 #include "inference/training/point_cloud_encoder.h"
+#include "inference/training/primitives.h"
 #include "inference/training/shape_dataset.h"
 #include "inference/training/training_run.h"
 
@@ -19,6 +20,7 @@ struct EncoderTrainingOptions {
   std::filesystem::path run_dir;
   std::filesystem::path data;        // a mesh folder with captions.jsonl; empty: procedural primitives
   int64_t procedural_shapes = 1024;  // size of the procedural set
+  PrimitiveKindWeights kind_weights;  // of the procedural set (make_primitive_dataset)
   int64_t steps = 2000;
   int64_t batch_size = 8;
   double learning_rate = 1e-3;
@@ -88,8 +90,9 @@ struct EncoderTrainingResult {
 EncoderTrainingResult train_encoder(const EncoderTrainingOptions& options, const TrainingCallback& on_progress = nullptr,
                                     const std::atomic<bool>* cancel = nullptr);
 
-// The dataset the options name (a mesh folder or the procedural primitives).
+// The dataset the options name (a mesh folder or the procedural primitives). Kind weights are for
+// the primitives only: with a mesh folder they throw TrainingError.
 std::unique_ptr<ShapeDataset> open_training_dataset(const std::filesystem::path& data, int64_t procedural_shapes,
-                                                    uint64_t seed);
+                                                    const PrimitiveKindWeights& kind_weights, uint64_t seed);
 
 }  // namespace shape::training

@@ -18,14 +18,18 @@ bool same(const PrimitiveCombination& a, const PrimitiveCombination& b) {
 
 class PrimitiveDataset : public ShapeDataset {
  public:
-  PrimitiveDataset(int64_t count, uint64_t seed) {
+  PrimitiveDataset(int64_t count, uint64_t seed, const PrimitiveKindWeights& kind_weights) {
     if (count < 0) throw std::invalid_argument("make_primitive_dataset: negative count");
     const auto held_out = held_out_primitive_combinations();
     std::vector<PrimitiveCombination> training;
     for (const auto& combination : all_primitive_combinations()) {
       const auto matches = [&](const PrimitiveCombination& h) { return same(h, combination); };
-      if (std::none_of(held_out.begin(), held_out.end(), matches)) training.push_back(combination);
+      if (std::any_of(held_out.begin(), held_out.end(), matches)) continue;
+      const auto weight = kind_weights.find(combination.kind);
+      const int64_t repeats = weight == kind_weights.end() ? 1 : weight->second;
+      for (int64_t r = 0; r < repeats; ++r) training.push_back(combination);
     }
+    if (training.empty()) throw std::invalid_argument("make_primitive_dataset: the kind weights leave out every kind");
     specs_.reserve(static_cast<size_t>(count));
     for (int64_t i = 0; i < count; ++i) {
       const auto& c = training[static_cast<size_t>(i) % training.size()];
@@ -63,8 +67,9 @@ class PrimitiveDataset : public ShapeDataset {
 
 }  // namespace
 
-std::unique_ptr<ShapeDataset> make_primitive_dataset(int64_t count, uint64_t seed) {
-  return std::make_unique<PrimitiveDataset>(count, seed);
+std::unique_ptr<ShapeDataset> make_primitive_dataset(int64_t count, uint64_t seed,
+                                                     const PrimitiveKindWeights& kind_weights) {
+  return std::make_unique<PrimitiveDataset>(count, seed, kind_weights);
 }
 
 }  // namespace shape::training

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -75,9 +76,19 @@ std::vector<PrimitiveCombination> all_primitive_combinations();
 // training with other partners.
 std::vector<PrimitiveCombination> held_out_primitive_combinations();
 
+// How many times each kind's training combinations come up in the procedural set's cycle; kinds
+// not named come up once.
+using PrimitiveKindWeights = std::map<PrimitiveKind, int64_t>;
+// "cube=3,pyramid=2" -> {cube: 3, pyramid: 2}. Weights are whole numbers >= 0 (0 leaves a kind
+// out); throws std::invalid_argument naming the part that is not one.
+PrimitiveKindWeights parse_primitive_kind_weights(const std::string& text);
+
 // `count` shapes cycling through the training combinations (held-out ones excluded), each with
-// its own random proportions from `seed`.
-std::unique_ptr<ShapeDataset> make_primitive_dataset(int64_t count, uint64_t seed);
+// its own random proportions from `seed`. With `kind_weights`, each combination of a weighted kind
+// comes up that many times per cycle: {cube: 3} trains on three cubes for each sphere, for a
+// decoder that rounds off the edges that few of its shapes have.
+std::unique_ptr<ShapeDataset> make_primitive_dataset(int64_t count, uint64_t seed,
+                                                     const PrimitiveKindWeights& kind_weights = {});
 
 // The geometric classifier: fits every primitive kind to the mesh (parameters from its bounding
 // box) and picks the one whose SDF is closest to zero over the mesh's vertices; the colour is the

@@ -225,15 +225,16 @@ TEST_F(Cli, KilledTrainingResumesExactly) {
   EXPECT_TRUE(fs::exists(path("killed/loss.csv")));
 }
 
-// The stage-1 fine-tuning flags reach the trainer: a decoder-only run with error focus keeps the
-// encoder's weights, and refuses to start without weights to keep.
+// The stage-1 fine-tuning flags reach the trainer: a decoder-only run with error focus and kind
+// weights keeps the encoder's weights, and refuses to start without weights to keep; kind weights
+// are refused when malformed or given with a mesh folder.
 TEST_F(Cli, DecoderOnlyFineTuningWithErrorFocus) {
   const std::string fixtures = std::string(SHAPE_TEST_FIXTURES_DIR) + "/training/";
   const std::string train = cli() + " train-encoder --config " + shell_quoted(fixtures + "tiny_transmitter.yaml") +
                             " --shapes 4 --batch 2 --query-points 64 --steps 3";
   ASSERT_EQ(run_shell(train + " --out " + path("base")).exit_code, 0);
   const auto tuned = run_shell(train + " --out " + path("tuned") + " --init-from " + path("base") +
-                               " --decoder-only --focus-on-errors --lr 0.01");
+                               " --decoder-only --focus-on-errors --kind-weights cube=3,sphere=0 --lr 0.01");
   ASSERT_EQ(tuned.exit_code, 0) << tuned.output;
   const StateDict base = load_checkpoint(path("base/transmitter.safetensors"));
   const StateDict after = load_checkpoint(path("tuned/transmitter.safetensors"));
@@ -248,6 +249,16 @@ TEST_F(Cli, DecoderOnlyFineTuningWithErrorFocus) {
   const auto refused = run_shell(train + " --out " + path("unstarted") + " --decoder-only");
   EXPECT_EQ(refused.exit_code, 1) << refused.output;
   EXPECT_NE(refused.output.find("decoder-only training keeps a trained encoder"), std::string::npos) << refused.output;
+
+  const auto malformed = run_shell(train + " --out " + path("malformed") + " --kind-weights box=2");
+  EXPECT_EQ(malformed.exit_code, 2) << malformed.output;
+  EXPECT_NE(malformed.output.find("--kind-weights: expected KIND=N"), std::string::npos) << malformed.output;
+  fs::create_directories(path("meshes"));
+  const auto with_meshes =
+      run_shell(train + " --out " + path("with-meshes") + " --data " + path("meshes") + " --kind-weights cube=2");
+  EXPECT_EQ(with_meshes.exit_code, 1) << with_meshes.output;
+  EXPECT_NE(with_meshes.output.find("kind weights are for the procedural primitives"), std::string::npos)
+      << with_meshes.output;
 }
 
 // The stage-2 caption matching flags reach the trainer: the warm-up reports its own progress, the

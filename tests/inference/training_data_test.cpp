@@ -230,6 +230,56 @@ TEST(TrainingPrimitiveDataset, HeldOutCombinationsNeverAppear) {
   }
 }
 
+TEST(TrainingPrimitiveDataset, KindWeightsRepeatAKindsCombinations) {
+  // Per kind, its 16 combinations less the held-out ones.
+  std::map<PrimitiveKind, int64_t> training_per_kind;
+  const auto held_out = held_out_primitive_combinations();
+  for (const auto& c : all_primitive_combinations()) ++training_per_kind[c.kind];
+  for (const auto& c : held_out) --training_per_kind[c.kind];
+  const int64_t cycle = static_cast<int64_t>(all_primitive_combinations().size() - held_out.size()) +
+                        2 * training_per_kind[PrimitiveKind::kCube] - training_per_kind[PrimitiveKind::kSphere];
+  const auto dataset =
+      make_primitive_dataset(2 * cycle, 1, parse_primitive_kind_weights("cube=3,sphere=0,torus=1"));
+  std::map<std::string, int> kinds;
+  for (int64_t i = 0; i < dataset->size(); ++i) {
+    const std::string caption = dataset->caption(i);
+    ++kinds[caption.substr(caption.rfind(' ') + 1)];
+  }
+  EXPECT_EQ(kinds["cube"], 2 * 3 * training_per_kind[PrimitiveKind::kCube]);
+  EXPECT_EQ(kinds.count("sphere"), 0u);
+  EXPECT_EQ(kinds["torus"], 2 * training_per_kind[PrimitiveKind::kTorus]);
+  EXPECT_EQ(kinds["cone"], 2 * training_per_kind[PrimitiveKind::kCone]);
+  // A repeated combination is drawn again, with its own proportions (its bounding box).
+  SampleOptions options;
+  options.surface_points = 512, options.near_surface_points = 1, options.uniform_points = 1;
+  const auto first = dataset->sample(0, 0, options), repeat = dataset->sample(1, 0, options);
+  ASSERT_EQ(first.caption, repeat.caption);
+  const auto extents = [](const ShapeSample& s) { return std::get<0>(s.surface.slice(1, 0, 3).abs().max(0)); };
+  EXPECT_GT((extents(first) - extents(repeat)).abs().max().item<float>(), 0.01f);
+}
+
+TEST(TrainingPrimitiveDataset, KindWeightsParseOrSayWhatIsWrong) {
+  EXPECT_EQ(parse_primitive_kind_weights("cube=3"), (PrimitiveKindWeights{{PrimitiveKind::kCube, 3}}));
+  EXPECT_EQ(parse_primitive_kind_weights("pyramid=2,capsule=0"),
+            (PrimitiveKindWeights{{PrimitiveKind::kPyramid, 2}, {PrimitiveKind::kCapsule, 0}}));
+  const auto error_of = [](const std::string& text) {
+    try {
+      parse_primitive_kind_weights(text);
+    } catch (const std::invalid_argument& error) {
+      return std::string(error.what());
+    }
+    return std::string("no error");
+  };
+  for (const std::string bad : {"", "cube", "cube=", "cube=-1", "cube=1.5", "box=2", "cube=2,", "cube=1000"}) {
+    EXPECT_NE(error_of(bad).find("expected KIND=N"), std::string::npos) << bad << ": " << error_of(bad);
+  }
+  EXPECT_NE(error_of("box=2").find("'box=2'"), std::string::npos);
+  EXPECT_NE(error_of("cube=1,cube=2").find("'cube' is given twice"), std::string::npos);
+  EXPECT_THROW(make_primitive_dataset(10, 0, parse_primitive_kind_weights(
+                                                 "cube=0,sphere=0,torus=0,cone=0,cylinder=0,pyramid=0,capsule=0")),
+               std::invalid_argument);
+}
+
 void write_captions(const TempDir& dir, const std::string& text) { dir.write("captions.jsonl", text); }
 
 TEST(TrainingMeshFolder, LoadsNormalisesAndSamples) {
