@@ -20,6 +20,7 @@ commands:
   download             fetch the official weights into the cache; see download --help
   train-encoder        stage 1: 3D shapes -> latents (encoder + decoder); see train-encoder --help
   train-diffusion      stage 2: latent diffusion on captions; see train-diffusion --help
+  average-models       the mean of several stage-2 models' weights; see average-models --help
   evaluate-primitives  shape/colour accuracy of a model on the procedural captions; see --help
   info                 LibTorch version, threads and devices
   bench [options]      time the full-size models with random weights and print a table
@@ -56,6 +57,7 @@ int main(int argc, char** argv) {
     if (command == "download") return shape::cli::run_download(args);
     if (command == "train-encoder") return shape::cli::run_train_encoder(args);
     if (command == "train-diffusion") return shape::cli::run_train_diffusion(args);
+    if (command == "average-models") return shape::cli::run_average_models(args);
     if (command == "evaluate-primitives") return shape::cli::run_evaluate_primitives(args);
     throw shape::cli::UsageError{"unknown command '" + command + "'"};
   } catch (const shape::cli::UsageError& error) {

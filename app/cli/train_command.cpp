@@ -1,5 +1,6 @@
 // shape-cli train-encoder / train-diffusion: the two training stages, with a progress line, the
-// loss curve in <run>/loss.csv, checkpoints and exact resume (--resume).
+// loss curve in <run>/loss.csv, checkpoints and exact resume (--resume); average-models and
+// evaluate-primitives, which work on their results.
 #include <cstdio>
 #include <iostream>
 #include <optional>
@@ -12,6 +13,7 @@
 #include "inference/pipeline/official_models.h"
 #include "inference/training/diffusion_trainer.h"
 #include "inference/training/encoder_trainer.h"
+#include "inference/training/model_averaging.h"
 #include "inference/training/primitive_evaluation.h"
 #include "inference/weights/progress_bar.h"
 
@@ -65,6 +67,13 @@ text tower DIR/clip_text.{json,safetensors} (DIR is then a model folder: generat
                            sampler: noise levels drawn as the 64-step Karras sampler visits them
                            (6x more training below sigma 1, where fine shape and colour settle)
   --seed N, --log-every N, --checkpoint-every N (default 200), --resume
+)";
+
+constexpr const char* kAverageUsage = R"(usage: shape-cli average-models --out DIR MODEL_DIR MODEL_DIR...
+Writes a model folder DIR whose diffusion transformer and text tower weights are the element-wise
+mean of the given model folders' ("model soup"): fine-tuning legs of one model, e.g. runs made with
+train-diffusion --init-from the same run. They must share their configs and stage-1 encoder; the
+transmitter (decoder), model.txt and sampling.yaml are the first folder's.
 )";
 
 constexpr const char* kEvaluateUsage = R"(usage: shape-cli evaluate-primitives [options]
@@ -248,6 +257,30 @@ int run_train_diffusion(const std::vector<std::string>& args) {
   CancelOnInterrupt interrupt;
   const auto result = training::train_diffusion(options, print_progress, &interrupt_flag());
   return report_end(result.steps, options.steps, result.seconds, options.run_dir);
+}
+
+int run_average_models(const std::vector<std::string>& args) {
+  std::filesystem::path out;
+  std::vector<std::filesystem::path> inputs;
+  ArgumentReader reader(args);
+  while (!reader.done()) {
+    const auto option = reader.next();
+    if (option == "--out") {
+      out = reader.value_of(option);
+    } else if (option == "--help" || option == "-h") {
+      std::cout << kAverageUsage;
+      return 0;
+    } else if (option.rfind("--", 0) == 0) {
+      throw UsageError{"average-models: unknown option '" + option + "'"};
+    } else {
+      inputs.push_back(option);
+    }
+  }
+  if (out.empty()) throw UsageError{"average-models: --out DIR is required: the model folder to write"};
+  if (inputs.size() < 2) throw UsageError{"average-models: give at least two model folders to average"};
+  training::average_model_folders(inputs, out);
+  std::cout << "averaged " << inputs.size() << " models into " << out.string() << "\n";
+  return 0;
 }
 
 int run_evaluate_primitives(const std::vector<std::string>& args) {

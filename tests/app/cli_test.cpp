@@ -12,6 +12,7 @@
 #include "inference/export/mesh_import.h"
 #include "inference/pipeline/latent.h"
 #include "inference/pipeline/latent_generator.h"
+#include "inference/pipeline/model_folder.h"
 #include "tests/app/app_test_support.h"
 #include "tests/inference/golden.h"
 
@@ -263,7 +264,7 @@ TEST_F(Cli, DecoderOnlyFineTuningWithErrorFocus) {
 
 // The stage-2 caption matching flags reach the trainer: the warm-up reports its own progress, the
 // loss curve gains the matching column, and a negative weight is refused, as is an unknown kind of
-// noise levels.
+// noise levels. Two such runs average into a model folder.
 TEST_F(Cli, TrainDiffusionWithCaptionMatching) {
   const std::string fixtures = std::string(SHAPE_TEST_FIXTURES_DIR) + "/training/";
   ASSERT_EQ(run_shell(cli() + " train-encoder --config " + shell_quoted(fixtures + "tiny_transmitter.yaml") +
@@ -298,11 +299,27 @@ TEST_F(Cli, TrainDiffusionWithCaptionMatching) {
   EXPECT_EQ(unknown.exit_code, 2) << unknown.output;
   EXPECT_NE(unknown.output.find("--noise-levels: expected 'uniform' or 'sampler', got 'loud'"), std::string::npos)
       << unknown.output;
+
+  // average-models: the mean of two runs is a model folder; one run is not enough, and a folder that
+  // is not a model (the stage-1 run) is named.
+  ASSERT_EQ(run_shell(train + " --seed 1 --init-from " + path("matched") + " --out " + path("leg")).exit_code, 0);
+  const auto averaged = run_shell(cli() + " average-models --out " + path("mean") + " " + path("matched") + " " +
+                                  path("leg"));
+  ASSERT_EQ(averaged.exit_code, 0) << averaged.output;
+  EXPECT_NE(averaged.output.find("averaged 2 models"), std::string::npos) << averaged.output;
+  EXPECT_NO_THROW(model_folder_files(path("mean")));
+  const auto alone = run_shell(cli() + " average-models --out " + path("alone") + " " + path("matched"));
+  EXPECT_EQ(alone.exit_code, 2) << alone.output;
+  const auto not_a_model =
+      run_shell(cli() + " average-models --out " + path("mixed") + " " + path("matched") + " " + path("encoder"));
+  EXPECT_EQ(not_a_model.exit_code, 1) << not_a_model.output;
+  EXPECT_NE(not_a_model.output.find(path("encoder") + " is not a model folder"), std::string::npos)
+      << not_a_model.output;
 }
 
 TEST_F(Cli, EveryCommandHasHelp) {
   for (const std::string command : {"help", "generate --help", "decode --help", "download --help", "train-encoder --help",
-                                    "train-diffusion --help", "evaluate-primitives --help"}) {
+                                    "train-diffusion --help", "average-models --help", "evaluate-primitives --help"}) {
     const auto result = run_shell(cli() + " " + command);
     EXPECT_EQ(result.exit_code, 0) << command << "\n" << result.output;
     EXPECT_NE(result.output.find("usage: shape-cli"), std::string::npos) << command << "\n" << result.output;

@@ -1,0 +1,103 @@
+#include "inference/training/model_averaging.h"
+
+#include <torch/torch.h>
+
+#include "inference/checkpoint/checkpoint.h"
+#include "inference/checkpoint/safetensors_writer.h"
+#include "inference/export/file_io.h"
+#include "inference/pipeline/model_folder.h"
+#include "inference/training/training_run.h"
+
+namespace shape::training {
+namespace fs = std::filesystem;
+namespace {
+
+// The transmitter's keys that make the latent: the encoder trunk (its params projection belongs to
+// the decoder, which a decoder-only fine-tune changes without changing the latents).
+bool is_encoder_trunk(const std::string& key) {
+  return key.rfind("encoder.", 0) == 0 && key.rfind("encoder.params_proj.", 0) != 0;
+}
+
+void require_same_encoder(const fs::path& first, const fs::path& other) {
+  const StateDict a = load_checkpoint(first / kTransmitterWeightsFile), b = load_checkpoint(other / kTransmitterWeightsFile);
+  for (const auto& key : a.keys()) {
+    if (!is_encoder_trunk(key)) continue;
+    if (!b.contains(key) || !torch::equal(a.at(key), b.at(key))) {
+      throw TrainingError(other.string() + " was trained on another stage-1 encoder than " + first.string() +
+                          " (" + key + " differs): its latents, and so its model, are not comparable");
+    }
+  }
+}
+
+NamedTensors mean_of(const std::vector<fs::path>& inputs, const char* file) {
+  const StateDict first = load_checkpoint(inputs.front() / file);
+  std::vector<StateDict> others;
+  for (size_t i = 1; i < inputs.size(); ++i) others.push_back(load_checkpoint(inputs[i] / file));
+  NamedTensors mean;
+  for (const auto& key : first.keys()) {
+    const torch::Tensor& reference = first.at(key);
+    torch::Tensor sum = reference.to(torch::kFloat64);
+    for (size_t i = 0; i < others.size(); ++i) {
+      const fs::path where = inputs[i + 1] / file;
+      if (!others[i].contains(key)) throw TrainingError(where.string() + " has no tensor " + key);
+      const torch::Tensor& tensor = others[i].at(key);
+      if (tensor.sizes() != reference.sizes() || tensor.scalar_type() != reference.scalar_type()) {
+        throw TrainingError(where.string() + ": " + key + " differs in shape or type from " +
+                            (inputs.front() / file).string());
+      }
+      sum += tensor.to(torch::kFloat64);
+    }
+    mean.emplace_back(key, (sum / static_cast<double>(inputs.size())).to(reference.scalar_type()));
+  }
+  for (size_t i = 0; i < others.size(); ++i) {
+    if (others[i].size() != first.size()) {
+      throw TrainingError((inputs[i + 1] / file).string() + " holds tensors that " + (inputs.front() / file).string() +
+                          " does not");
+    }
+  }
+  return mean;
+}
+
+}  // namespace
+
+void average_model_folders(const std::vector<fs::path>& inputs, const fs::path& out) {
+  if (inputs.size() < 2) throw TrainingError("averaging needs at least two model folders");
+  for (const auto& input : inputs) {
+    try {
+      model_folder_files(input);
+    } catch (const std::runtime_error& error) {
+      throw TrainingError(input.string() + " is not a model folder: " + error.what());
+    }
+  }
+  if (fs::exists(out) && !(fs::is_directory(out) && fs::is_empty(out))) {
+    throw TrainingError(out.string() + " already exists: averaging writes a new model folder");
+  }
+  const std::vector<const char*> configs = {kTransformerConfigFile, kDiffusionConfigFile, kClipConfigFile,
+                                            kTransmitterConfigFile};
+  for (size_t i = 1; i < inputs.size(); ++i) {
+    for (const char* config : configs) {
+      if (read_whole_file(inputs[i] / config) != read_whole_file(inputs.front() / config)) {
+        throw TrainingError((inputs[i] / config).string() + " differs from " + (inputs.front() / config).string() +
+                            ": only models of the same configuration can be averaged");
+      }
+    }
+    require_same_encoder(inputs.front(), inputs[i]);
+  }
+  const NamedTensors transformer = mean_of(inputs, kTransformerWeightsFile);
+  const NamedTensors text_tower = mean_of(inputs, kClipWeightsFile);
+
+  std::error_code error;
+  fs::create_directories(out, error);
+  if (error) throw TrainingError(out.string() + ": cannot create the folder (" + error.message() + ")");
+  std::vector<FileContents> files;
+  std::vector<const char*> copied = configs;
+  for (const char* optional : {kTransmitterWeightsFile, kModelLabelFile, kSamplingDefaultsFile}) copied.push_back(optional);
+  for (const char* name : copied) {
+    if (fs::exists(inputs.front() / name)) files.push_back({out / name, read_whole_file(inputs.front() / name)});
+  }
+  files.push_back({out / kTransformerWeightsFile, serialize_safetensors(transformer)});
+  files.push_back({out / kClipWeightsFile, serialize_safetensors(text_tower)});
+  write_files_atomically(files);
+}
+
+}  // namespace shape::training
