@@ -47,11 +47,11 @@ TEST(TrainingDemoModel, AMalformedSamplingFileIsNamed) {
 }
 
 // Held-out captions: (shape, size, colour) triples left out of training, each generated with two
-// seeds at the model's recommended guidance, meshed and judged by the geometric classifier. The goal
-// is 90% right on both; this model gets 86.4% with these two seeds (84.1% with four; colour 100%;
-// the misses are cubes drawn as cylinders: see assets/demo-model/README.md), so for now the bounds
-// only guard against getting worse, with a margin of one caption (cone and pyramid, cube and
-// cylinder are close calls that another CPU's rounding may tip). Raise them with the next model.
+// seeds at the model's recommended guidance, meshed and judged by the geometric classifier. The goal,
+// 90% right, is the bound: this model gets 90.9% with these two seeds (and with four; colour 100%).
+// Its one miss is "a large blue cube", drawn as a cylinder (see assets/demo-model/README.md), so
+// there is no margin: a second miss on another CPU's rounding would fail this test, and should,
+// since the model would then be short of the goal there.
 TEST(TrainingDemoModel, HeldOutCaptionsComeOutAsTheRightShapeAndColour) {
   PrimitiveEvaluationOptions options;
   options.seeds_per_caption = 2;
@@ -61,7 +61,7 @@ TEST(TrainingDemoModel, HeldOutCaptionsComeOutAsTheRightShapeAndColour) {
                                                         held_out_primitive_combinations(), options);
   std::printf("%s", evaluation.table().c_str());
   EXPECT_GE(evaluation.judgements.size(), 20u);
-  EXPECT_GE(evaluation.accuracy(), 0.75) << evaluation.table();
+  EXPECT_GE(evaluation.accuracy(), 0.9) << evaluation.table();
   EXPECT_GE(evaluation.colour_accuracy(), 0.9) << evaluation.table();
 }
 
