@@ -29,31 +29,33 @@ void require_same_encoder(const fs::path& first, const fs::path& other) {
   }
 }
 
+// One input at a time, so memory holds the running sums and a single model, not all of them.
 NamedTensors mean_of(const std::vector<fs::path>& inputs, const char* file) {
-  const StateDict first = load_checkpoint(inputs.front() / file);
-  std::vector<StateDict> others;
-  for (size_t i = 1; i < inputs.size(); ++i) others.push_back(load_checkpoint(inputs[i] / file));
-  NamedTensors mean;
-  for (const auto& key : first.keys()) {
-    const torch::Tensor& reference = first.at(key);
-    torch::Tensor sum = reference.to(torch::kFloat64);
-    for (size_t i = 0; i < others.size(); ++i) {
-      const fs::path where = inputs[i + 1] / file;
-      if (!others[i].contains(key)) throw TrainingError(where.string() + " has no tensor " + key);
-      const torch::Tensor& tensor = others[i].at(key);
-      if (tensor.sizes() != reference.sizes() || tensor.scalar_type() != reference.scalar_type()) {
-        throw TrainingError(where.string() + ": " + key + " differs in shape or type from " +
-                            (inputs.front() / file).string());
+  const fs::path first_path = inputs.front() / file;
+  const StateDict first = load_checkpoint(first_path);
+  std::vector<torch::Tensor> sums;
+  for (const auto& key : first.keys()) sums.push_back(first.at(key).to(torch::kFloat64));
+  for (size_t i = 1; i < inputs.size(); ++i) {
+    const fs::path path = inputs[i] / file;
+    const StateDict other = load_checkpoint(path);
+    if (other.size() != first.size()) {
+      throw TrainingError(path.string() + " holds " + std::to_string(other.size()) + " tensors, " +
+                          first_path.string() + " " + std::to_string(first.size()));
+    }
+    for (size_t k = 0; k < first.keys().size(); ++k) {
+      const std::string& key = first.keys()[k];
+      if (!other.contains(key)) throw TrainingError(path.string() + " has no tensor " + key);
+      const torch::Tensor& tensor = other.at(key);
+      if (tensor.sizes() != first.at(key).sizes() || tensor.scalar_type() != first.at(key).scalar_type()) {
+        throw TrainingError(path.string() + ": " + key + " differs in shape or type from " + first_path.string());
       }
-      sum += tensor.to(torch::kFloat64);
+      sums[k] += tensor.to(torch::kFloat64);
     }
-    mean.emplace_back(key, (sum / static_cast<double>(inputs.size())).to(reference.scalar_type()));
   }
-  for (size_t i = 0; i < others.size(); ++i) {
-    if (others[i].size() != first.size()) {
-      throw TrainingError((inputs[i + 1] / file).string() + " holds tensors that " + (inputs.front() / file).string() +
-                          " does not");
-    }
+  NamedTensors mean;
+  for (size_t k = 0; k < first.keys().size(); ++k) {
+    const std::string& key = first.keys()[k];
+    mean.emplace_back(key, (sums[k] / static_cast<double>(inputs.size())).to(first.at(key).scalar_type()));
   }
   return mean;
 }
