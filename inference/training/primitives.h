@@ -85,8 +85,7 @@ PrimitiveKindWeights parse_primitive_kind_weights(const std::string& text);
 
 // `count` shapes cycling through the training combinations (held-out ones excluded), each with
 // its own random proportions from `seed`. With `kind_weights`, each combination of a weighted kind
-// comes up that many times per cycle: {cube: 3} trains on three cubes for each sphere, for a
-// decoder that rounds off the edges that few of its shapes have.
+// comes up that many times per cycle: {cube: 3} trains on three cubes for each sphere.
 std::unique_ptr<ShapeDataset> make_primitive_dataset(int64_t count, uint64_t seed,
                                                      const PrimitiveKindWeights& kind_weights = {});
 
