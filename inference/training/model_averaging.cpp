@@ -18,11 +18,12 @@ bool is_encoder_trunk(const std::string& key) {
   return key.rfind("encoder.", 0) == 0 && key.rfind("encoder.params_proj.", 0) != 0;
 }
 
-void require_same_encoder(const fs::path& first, const fs::path& other) {
-  const StateDict a = load_checkpoint(first / kTransmitterWeightsFile), b = load_checkpoint(other / kTransmitterWeightsFile);
-  for (const auto& key : a.keys()) {
+// `first_transmitter` is the first folder's transmitter weights, loaded once for all comparisons.
+void require_same_encoder(const StateDict& first_transmitter, const fs::path& first, const fs::path& other) {
+  const StateDict transmitter = load_checkpoint(other / kTransmitterWeightsFile);
+  for (const auto& key : first_transmitter.keys()) {
     if (!is_encoder_trunk(key)) continue;
-    if (!b.contains(key) || !torch::equal(a.at(key), b.at(key))) {
+    if (!transmitter.contains(key) || !torch::equal(first_transmitter.at(key), transmitter.at(key))) {
       throw TrainingError(other.string() + " was trained on another stage-1 encoder than " + first.string() +
                           " (" + key + " differs): its latents, and so its model, are not comparable");
     }
@@ -76,14 +77,18 @@ void average_model_folders(const std::vector<fs::path>& inputs, const fs::path& 
   }
   const std::vector<const char*> configs = {kTransformerConfigFile, kDiffusionConfigFile, kClipConfigFile,
                                             kTransmitterConfigFile};
+  std::vector<std::string> first_configs;
+  for (const char* config : configs) first_configs.push_back(read_whole_file(inputs.front() / config));
+  const StateDict first_transmitter = load_checkpoint(inputs.front() / kTransmitterWeightsFile);
   for (size_t i = 1; i < inputs.size(); ++i) {
-    for (const char* config : configs) {
-      if (read_whole_file(inputs[i] / config) != read_whole_file(inputs.front() / config)) {
-        throw TrainingError((inputs[i] / config).string() + " differs from " + (inputs.front() / config).string() +
+    for (size_t c = 0; c < configs.size(); ++c) {
+      if (read_whole_file(inputs[i] / configs[c]) != first_configs[c]) {
+        throw TrainingError((inputs[i] / configs[c]).string() + " differs from " +
+                            (inputs.front() / configs[c]).string() +
                             ": only models of the same configuration can be averaged");
       }
     }
-    require_same_encoder(inputs.front(), inputs[i]);
+    require_same_encoder(first_transmitter, inputs.front(), inputs[i]);
   }
   const NamedTensors transformer = mean_of(inputs, kTransformerWeightsFile);
   const NamedTensors text_tower = mean_of(inputs, kClipWeightsFile);
@@ -92,9 +97,8 @@ void average_model_folders(const std::vector<fs::path>& inputs, const fs::path& 
   fs::create_directories(out, error);
   if (error) throw TrainingError(out.string() + ": cannot create the folder (" + error.message() + ")");
   std::vector<FileContents> files;
-  std::vector<const char*> copied = configs;
-  for (const char* optional : {kTransmitterWeightsFile, kModelLabelFile, kSamplingDefaultsFile}) copied.push_back(optional);
-  for (const char* name : copied) {
+  for (size_t c = 0; c < configs.size(); ++c) files.push_back({out / configs[c], first_configs[c]});
+  for (const char* name : {kTransmitterWeightsFile, kModelLabelFile, kSamplingDefaultsFile}) {
     if (fs::exists(inputs.front() / name)) files.push_back({out / name, read_whole_file(inputs.front() / name)});
   }
   files.push_back({out / kTransformerWeightsFile, serialize_safetensors(transformer)});

@@ -98,6 +98,7 @@ PrimitiveSpec make_primitive(PrimitiveKind kind, PrimitiveSize size, int64_t col
 }
 
 PrimitiveKindWeights parse_primitive_kind_weights(const std::string& text) {
+  const auto& kinds = all_primitive_kinds();
   PrimitiveKindWeights weights;
   size_t start = 0;
   while (start <= text.size()) {
@@ -105,14 +106,15 @@ PrimitiveKindWeights parse_primitive_kind_weights(const std::string& text) {
     const std::string part = text.substr(start, end - start);
     const size_t equals = part.find('=');
     const std::string name = part.substr(0, equals);
-    const auto& kinds = all_primitive_kinds();
     const auto kind = std::find_if(kinds.begin(), kinds.end(), [&](PrimitiveKind k) { return primitive_name(k) == name; });
     const std::string value = equals == std::string::npos ? "" : part.substr(equals + 1);
     const bool whole_number = !value.empty() && value.size() <= 3 &&
                               std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (kind == kinds.end() || !whole_number) {
-      throw std::invalid_argument("expected KIND=N with KIND one of cube, sphere, torus, cone, cylinder, "
-                                  "pyramid, capsule and N a whole number up to 999, got '" + part + "'");
+      std::string names;
+      for (PrimitiveKind k : kinds) names += (names.empty() ? "" : ", ") + primitive_name(k);
+      throw std::invalid_argument("expected KIND=N with KIND one of " + names +
+                                  " and N a whole number up to 999, got '" + part + "'");
     }
     if (!weights.emplace(*kind, std::stoll(value)).second) {
       throw std::invalid_argument("'" + name + "' is given twice");

@@ -19,8 +19,8 @@ using checkpoint_test::read_file;
 using checkpoint_test::TempDir;
 using checkpoint_test::write_file;
 
-// A model folder with the given stage-2 weights; configs are placeholders (averaging compares them
-// byte for byte and never parses them).
+// A model folder with the given stage-2 weights. Its configs are one line of text each: averaging
+// compares them byte for byte and never parses them.
 fs::path write_model(const TempDir& dir, const std::string& name, std::vector<float> weight, float text,
                      float trunk, float decoder) {
   const fs::path folder = dir.path() / name;
