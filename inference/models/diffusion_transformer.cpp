@@ -5,6 +5,8 @@
 #include <torch/torch.h>
 #include <torch/version.h>
 
+#include "inference/precision_dtype.h"
+
 namespace shape {
 namespace {
 
@@ -32,15 +34,6 @@ torch::Tensor layer_norm_in_float32(torch::nn::LayerNormImpl& norm, const torch:
 }
 
 }  // namespace
-
-torch::ScalarType scalar_type_of(TransformerPrecision precision) {
-  switch (precision) {
-    case TransformerPrecision::kBFloat16: return torch::kBFloat16;
-    case TransformerPrecision::kFloat16: return torch::kFloat16;
-    case TransformerPrecision::kFloat32: break;
-  }
-  return torch::kFloat32;
-}
 
 torch::Tensor timestep_embedding(const torch::Tensor& t, int64_t dim, double max_period) {
   const int64_t half = dim / 2;
@@ -143,7 +136,7 @@ torch::Tensor PointDiffusionTransformerImpl::embed_condition(torch::Tensor condi
   return clip_grid_embed_->at<torch::nn::LinearImpl>(1).forward(normed.to(compute));  // [N, L, width]
 }
 
-void PointDiffusionTransformerImpl::set_precision(TransformerPrecision precision) {
+void PointDiffusionTransformerImpl::set_precision(Precision precision) {
   to(scalar_type_of(precision));
   for (const auto& module : modules()) {
     if (auto* norm = module->as<torch::nn::LayerNormImpl>()) norm->to(torch::kFloat32);

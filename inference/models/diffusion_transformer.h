@@ -13,16 +13,9 @@
 #include <torch/nn/pimpl.h>
 
 #include "inference/config/model_config.h"
+#include "inference/precision.h"
 
 namespace shape {
-
-// Arithmetic precision of the diffusion transformer. The half precisions keep the linear layers'
-// weights, the positional embedding and the activations in bf16 / fp16, while the LayerNorms (their
-// weights and arithmetic) and the attention softmax stay in float32, as shap-e's fp16 mode does.
-// Inputs and outputs keep the caller's dtype. fp16 needs a GPU; bf16 also runs on the CPU.
-enum class TransformerPrecision { kFloat32, kBFloat16, kFloat16 };
-
-torch::ScalarType scalar_type_of(TransformerPrecision precision);
 
 // Sinusoidal embedding of (possibly fractional) timesteps t [N] -> [N, dim], as shap-e computes it.
 torch::Tensor timestep_embedding(const torch::Tensor& t, int64_t dim, double max_period = 10000.0);
@@ -75,16 +68,19 @@ class PointDiffusionTransformerImpl : public torch::nn::Module {
   // Returns [N, latent_ctx, 2 * latent_channels].
   torch::Tensor forward(const torch::Tensor& tokens, const torch::Tensor& t, const torch::Tensor& condition);
 
-  // Converts the weights (call after loading them: loading copies into the current dtype). For
-  // inference; training stays in float32.
-  void set_precision(TransformerPrecision precision);
-  TransformerPrecision precision() const { return precision_; }
+  // Converts the weights once (call after loading them: loading copies into the current dtype).
+  // The half precisions keep the linear layers' weights, the positional embedding and the
+  // activations in bf16 / fp16, while the LayerNorms (their weights and arithmetic) and the
+  // attention softmax stay in float32, as shap-e's fp16 mode does. Inputs and outputs keep the
+  // caller's dtype. For inference; training stays in float32.
+  void set_precision(Precision precision);
+  Precision precision() const { return precision_; }
 
  private:
   torch::Tensor embed_condition(torch::Tensor condition);
 
   DiffusionTransformerConfig config_;
-  TransformerPrecision precision_ = TransformerPrecision::kFloat32;
+  Precision precision_ = Precision::kFloat32;
   TransformerMlp time_embed_{nullptr};
   torch::nn::LayerNorm ln_pre_{nullptr};
   torch::nn::ModuleList resblocks_{nullptr};  // registered under `backbone.resblocks`
@@ -104,8 +100,8 @@ class SplitVectorDiffusionImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& condition);
   const DiffusionTransformerConfig& config() const { return config_; }
   // See PointDiffusionTransformerImpl::set_precision.
-  void set_precision(TransformerPrecision precision) { wrapped_->set_precision(precision); }
-  TransformerPrecision precision() const { return wrapped_->precision(); }
+  void set_precision(Precision precision) { wrapped_->set_precision(precision); }
+  Precision precision() const { return wrapped_->precision(); }
 
  private:
   DiffusionTransformerConfig config_;

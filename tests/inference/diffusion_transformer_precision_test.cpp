@@ -4,6 +4,7 @@
 // Measured on these cases: max |diff| 0.044 (text, outputs up to 4.0) and 0.038 (image, up to 4.5).
 // Tolerance: 0.05 absolute + 2^-5 (four bf16 spacings) relative.
 #include "golden_models.h"
+#include "inference/precision_dtype.h"
 
 namespace shape {
 namespace {
@@ -16,10 +17,10 @@ constexpr double kBf16Relative = 1.0 / 32;
 TEST(DiffusionTransformerPrecision, DefaultIsFloat32AndSettingItChangesNothing) {
   torch::NoGradGuard no_grad;
   auto model = testing::golden_text_transformer();
-  EXPECT_EQ(model->precision(), TransformerPrecision::kFloat32);
+  EXPECT_EQ(model->precision(), Precision::kFloat32);
   const auto golden = testing::load_golden("transformer_text");
   auto before = model->forward(golden.at("x_t"), golden.at("t"), golden.at("embeddings"));
-  model->set_precision(TransformerPrecision::kFloat32);
+  model->set_precision(Precision::kFloat32);
   auto after = model->forward(golden.at("x_t"), golden.at("t"), golden.at("embeddings"));
   EXPECT_TRUE(torch::equal(before, after));
 }
@@ -27,7 +28,7 @@ TEST(DiffusionTransformerPrecision, DefaultIsFloat32AndSettingItChangesNothing) 
 TEST(DiffusionTransformerPrecision, HalfPrecisionKeepsLayerNormsInFloat32) {
   auto config = parse_diffusion_transformer_config(testing::kGoldenImageTransformerYaml, "golden");
   config.layers = 1;
-  for (const auto precision : {TransformerPrecision::kBFloat16, TransformerPrecision::kFloat16}) {
+  for (const auto precision : {Precision::kBFloat16, Precision::kFloat16}) {
     SplitVectorDiffusion model(config);
     model->set_precision(precision);
     EXPECT_EQ(model->precision(), precision);
@@ -44,7 +45,7 @@ TEST(DiffusionTransformerPrecision, HalfPrecisionKeepsLayerNormsInFloat32) {
 TEST(DiffusionTransformerPrecision, Bf16TextModelMatchesOfficialWithinHalfPrecisionTolerance) {
   torch::NoGradGuard no_grad;
   auto model = testing::golden_text_transformer();
-  model->set_precision(TransformerPrecision::kBFloat16);
+  model->set_precision(Precision::kBFloat16);
   const auto golden = testing::load_golden("transformer_text");
   auto out = model->forward(golden.at("x_t"), golden.at("t"), golden.at("embeddings"));
   EXPECT_EQ(out.scalar_type(), torch::kFloat32);  // the caller's dtype
@@ -56,7 +57,7 @@ TEST(DiffusionTransformerPrecision, Bf16TextModelMatchesOfficialWithinHalfPrecis
 TEST(DiffusionTransformerPrecision, Bf16ImageGridModelMatchesOfficialWithinHalfPrecisionTolerance) {
   torch::NoGradGuard no_grad;
   auto model = testing::golden_image_transformer();
-  model->set_precision(TransformerPrecision::kBFloat16);
+  model->set_precision(Precision::kBFloat16);
   const auto golden = testing::load_golden("transformer_image");
   auto out = model->forward(golden.at("x_t"), golden.at("t"), golden.at("embeddings"));
   EXPECT_TRUE(all_close(out, golden.at("out"), kBf16Absolute, kBf16Relative));
@@ -66,7 +67,7 @@ TEST(DiffusionTransformerPrecision, Bf16ImageGridModelMatchesOfficialWithinHalfP
 TEST(DiffusionTransformerPrecision, Bf16IsNotSilentlyFloat32) {
   torch::NoGradGuard no_grad;
   auto model = testing::golden_text_transformer();
-  model->set_precision(TransformerPrecision::kBFloat16);
+  model->set_precision(Precision::kBFloat16);
   const auto golden = testing::load_golden("transformer_text");
   auto out = model->forward(golden.at("x_t"), golden.at("t"), golden.at("embeddings"));
   EXPECT_FALSE(all_close(out, golden.at("out"), 1e-5, 1e-5));
