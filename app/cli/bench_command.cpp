@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "inference/benchmark.h"
 #include "inference/decoder/decoder_benchmark.h"
+#include "inference/load_benchmark.h"
 #include "inference/runtime.h"
 
 namespace shape::cli {
@@ -42,6 +43,19 @@ void print_decoder_rows(const DecoderBenchmarkOptions& options, const DecoderBen
   std::printf("| peak resident memory (whole run) | %.0f MiB |\n", result.peak_resident_mib);
 }
 
+void print_load_rows(const LoadBenchmarkResult& result) {
+  constexpr double kMiB = 1024.0 * 1024.0;
+  std::printf("| load generator (CLIP + transformer) | %.2f s (%.2f s CPU) |\n", result.generator.wall_seconds,
+              result.generator.cpu_seconds);
+  std::printf("| load decoder | %.2f s (%.2f s CPU) |\n", result.decoder.wall_seconds, result.decoder.cpu_seconds);
+  std::printf("| load total | %.2f s (%.2f s CPU) |\n", result.total.wall_seconds, result.total.cpu_seconds);
+  std::printf("| loaded models resident (RSS after - before) | %.0f MiB |\n", result.models_resident_bytes() / kMiB);
+  std::printf("| peak RSS while loading%s | %.0f MiB (%.0f MiB over the %.0f MiB before: %.2fx the models) |\n",
+              result.peak_covers_only_loading ? "" : " (whole run)", result.peak_resident_bytes / kMiB,
+              result.peak_extra_bytes() / kMiB, result.resident_before_bytes / kMiB,
+              static_cast<double>(result.peak_extra_bytes()) / static_cast<double>(result.models_resident_bytes()));
+}
+
 }  // namespace
 
 int run_bench(const std::vector<std::string>& args) {
@@ -50,15 +64,20 @@ int run_bench(const std::vector<std::string>& args) {
   transformer.config_path = configs + "text300M.yaml";
   DecoderBenchmarkOptions decoder;
   decoder.config_path = configs + "transmitter.yaml";
-  bool run_transformer = true, run_decoder = true;
+  bool run_transformer = true, run_decoder = true, run_load = false;
+  LoadBenchmarkOptions load;
+  load.generator.diffusion_config = configs + "diffusion.yaml";
   for (size_t i = 0; i < args.size(); ++i) {
     const auto& option = args[i];
     if (option == "--only") {
       if (i + 1 >= args.size()) throw UsageError{"option '--only' needs a value"};
       const auto& part = args[++i];
-      if (part != "transformer" && part != "decoder") throw UsageError{"--only takes transformer or decoder"};
+      if (part != "transformer" && part != "decoder" && part != "load") {
+        throw UsageError{"--only takes transformer, decoder or load"};
+      }
       run_transformer = part == "transformer";
       run_decoder = part == "decoder";
+      run_load = part == "load";
       continue;
     }
     if (i + 1 >= args.size()) throw UsageError{"option '" + option + "' needs a value"};
@@ -67,6 +86,11 @@ int run_bench(const std::vector<std::string>& args) {
       transformer.config_path = value;
     } else if (option == "--decoder-config") {
       decoder.config_path = value;
+    } else if (option == "--load-dir") {
+      // Full-size files in the official formats (the official ones or make_checkpoints.py's stand-ins).
+      load.generator.transformer_weights = value + "/text_cond.pt";
+      load.generator.clip_weights = value + "/ViT-L-14.pt";
+      load.decoder_weights = value + "/transmitter.pt";
     } else if (option == "--batch") {
       transformer.batch = parse_count(option, value);
     } else if (option == "--repeats") {
@@ -82,11 +106,20 @@ int run_bench(const std::vector<std::string>& args) {
     }
   }
 
+  load.generator.transformer_config = transformer.config_path;
+  load.decoder_config = decoder.config_path;
+  if (run_load && load.decoder_weights.empty()) throw UsageError{"--only load needs --load-dir DIR"};
+  run_load = !load.decoder_weights.empty() && (run_load || (run_transformer && run_decoder));
+
   std::printf("%s\n", torch_runtime_summary().c_str());
   if (run_transformer) std::printf("transformer config: %s\n", transformer.config_path.c_str());
   if (run_decoder) std::printf("decoder config: %s\n", decoder.config_path.c_str());
   std::printf("\n| measure | value |\n|---|---|\n");
   std::fflush(stdout);
+  if (run_load) {  // first, so that its peak memory holds no other row's models
+    print_load_rows(benchmark_loading(load));
+    std::fflush(stdout);
+  }
   if (run_transformer) {
     print_transformer_rows(transformer, benchmark_diffusion_transformer(transformer));
     std::fflush(stdout);

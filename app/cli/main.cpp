@@ -24,7 +24,7 @@ commands:
   evaluate-primitives  shape/colour accuracy of a model on the procedural captions; see --help
   info                 LibTorch version, threads and devices
   bench [options]      time the full-size models with random weights and print a table
-      --only PART      transformer or decoder (default: both)
+      --only PART      transformer, decoder or load (default: both, and load with --load-dir)
       --config PATH    diffusion model YAML (default: resources/configs/text300M.yaml)
       --batch N        latents per transformer forward (default 2: one guided step)
       --repeats N      timed transformer forwards after a warm-up (default 2)
@@ -32,6 +32,8 @@ commands:
       --decoder-config PATH  transmitter YAML (default: resources/configs/transmitter.yaml)
       --image-size N   NeRF view size in pixels (default 128)
       --grid N         STF grid size (default 128)
+      --load-dir DIR   also time loading DIR's text_cond.pt, ViT-L-14.pt and transmitter.pt
+                       (official or full-size stand-ins) and its peak memory
   help                 this text
 )";
 
