@@ -5,6 +5,7 @@
 
 #include "inference/checkpoint/checkpoint_loader.h"
 #include "inference/checkpoint/format_error.h"
+#include "inference/checkpoint/mapped_file.h"
 #include "inference/checkpoint/safetensors_checkpoint.h"
 #include "inference/checkpoint/torch_zip_checkpoint.h"
 
@@ -13,19 +14,6 @@ namespace checkpoint_detail {
 namespace {
 
 constexpr size_t kSafetensorsHeaderStart = 8;
-
-StateDict load_detected_format(const ByteSource& source) {
-  switch (detect_format(source)) {
-    case CheckpointFormat::TorchZip: return load_torch_zip_checkpoint(source);
-    case CheckpointFormat::Safetensors: return load_safetensors_checkpoint(source);
-    case CheckpointFormat::LegacyTorchPickle:
-      throw FormatError(
-          "legacy (pre-1.6, non-zip) torch.save format is not supported; re-save it with torch>=1.6 "
-          "(torch.save(torch.load(f), f))");
-    case CheckpointFormat::Unknown: break;
-  }
-  throw FormatError("not a PyTorch or safetensors checkpoint");
-}
 
 }  // namespace
 
@@ -44,13 +32,25 @@ CheckpointFormat detect_format(const ByteSource& source) {
   return CheckpointFormat::Unknown;
 }
 
-StateDict load_checkpoint_from(const ByteSource& source, const std::string& display_name) {
-  return with_error_context(display_name, [&] { return load_detected_format(source); });
+std::shared_ptr<const StoredTensors> index_checkpoint(std::shared_ptr<const ByteSource> source) {
+  switch (detect_format(*source)) {
+    case CheckpointFormat::TorchZip: return index_torch_zip_checkpoint(std::move(source));
+    case CheckpointFormat::Safetensors: return index_safetensors_checkpoint(std::move(source));
+    case CheckpointFormat::LegacyTorchPickle:
+      throw FormatError(
+          "legacy (pre-1.6, non-zip) torch.save format is not supported; re-save it with torch>=1.6 "
+          "(torch.save(torch.load(f), f))");
+    case CheckpointFormat::Unknown: break;
+  }
+  throw FormatError("not a PyTorch or safetensors checkpoint");
+}
+
+StateDict load_checkpoint_from(std::shared_ptr<const ByteSource> source, const std::string& display_name) {
+  return with_error_context(display_name, [&] { return index_checkpoint(std::move(source))->read_all(); });
 }
 
 StateDict load_checkpoint_from_memory(const void* data, size_t size, const std::string& display_name) {
-  const MemoryByteSource source(data, size);
-  return load_checkpoint_from(source, display_name);
+  return load_checkpoint_from(std::make_shared<SharedBufferByteSource>(data, size), display_name);
 }
 
 }  // namespace checkpoint_detail
@@ -58,8 +58,15 @@ StateDict load_checkpoint_from_memory(const void* data, size_t size, const std::
 StateDict load_checkpoint(const std::filesystem::path& path) {
   const std::string display_name = path.string();
   return checkpoint_detail::with_error_context(display_name, [&] {
-    const checkpoint_detail::FileByteSource source(path);
-    return checkpoint_detail::load_detected_format(source);
+    return checkpoint_detail::index_checkpoint(checkpoint_detail::open_file_source(path))->read_all();
+  });
+}
+
+StateDict open_checkpoint(const std::filesystem::path& path) {
+  const std::string display_name = path.string();
+  return checkpoint_detail::with_error_context(display_name, [&] {
+    return unread_state_dict(checkpoint_detail::index_checkpoint(checkpoint_detail::open_file_source(path)),
+                             display_name);
   });
 }
 

@@ -7,11 +7,13 @@
 #include <cstddef>
 #include <exception>
 #include <new>
+#include <memory>
 #include <string>
 
 #include "inference/checkpoint/byte_source.h"
 #include "inference/checkpoint/format_error.h"
 #include "inference/checkpoint/state_dict.h"
+#include "inference/checkpoint/stored_tensors.h"
 
 namespace shape::checkpoint_detail {
 
@@ -21,13 +23,18 @@ enum class CheckpointFormat { TorchZip, Safetensors, LegacyTorchPickle, Unknown 
 // legacy torch.save.
 CheckpointFormat detect_format(const ByteSource& source);
 
-// Throws only CheckpointError; its message starts with `display_name` (a path in practice).
-StateDict load_checkpoint_from(const ByteSource& source, const std::string& display_name);
+// Where the tensors of a zip or safetensors checkpoint lie (detect_format picks the reader). Throws
+// FormatError.
+std::shared_ptr<const StoredTensors> index_checkpoint(std::shared_ptr<const ByteSource> source);
+
+// Every tensor, read. Throws only CheckpointError; its message starts with `display_name` (a path
+// in practice).
+StateDict load_checkpoint_from(std::shared_ptr<const ByteSource> source, const std::string& display_name);
 
 // Runs `load`; every failure leaves as a CheckpointError whose message starts with `display_name`,
 // whatever raised it (format errors, torch errors, out of memory).
 template <typename Load>
-StateDict with_error_context(const std::string& display_name, Load&& load) {
+auto with_error_context(const std::string& display_name, Load&& load) -> decltype(load()) {
   try {
     return load();
   } catch (const FormatError& error) {
@@ -43,7 +50,8 @@ StateDict with_error_context(const std::string& display_name, Load&& load) {
   }
 }
 
-// The same for a buffer in memory.
+// The same for a copy of a buffer in memory, whose tensors are built over that copy as over a
+// mapped file (so tests and the fuzzer reach that path too).
 StateDict load_checkpoint_from_memory(const void* data, size_t size, const std::string& display_name);
 
 }  // namespace shape::checkpoint_detail

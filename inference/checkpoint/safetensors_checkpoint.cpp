@@ -80,11 +80,11 @@ void check_no_overlaps(const std::vector<TensorLayout>& layouts) {
 
 }  // namespace
 
-StateDict load_safetensors_checkpoint(const ByteSource& source) {
-  const uint64_t file_size = source.size();
+std::shared_ptr<const StoredTensors> index_safetensors_checkpoint(std::shared_ptr<const ByteSource> source) {
+  const uint64_t file_size = source->size();
   if (file_size < kHeaderLengthSize) throw FormatError("truncated safetensors file");
   uint8_t length_bytes[kHeaderLengthSize];
-  source.read(0, length_bytes, kHeaderLengthSize);
+  source->read(0, length_bytes, kHeaderLengthSize);
   uint64_t header_size = 0;
   for (size_t i = 0; i < kHeaderLengthSize; ++i) header_size |= uint64_t{length_bytes[i]} << (8 * i);
   if (header_size > kMaxHeaderSize) {
@@ -94,7 +94,7 @@ StateDict load_safetensors_checkpoint(const ByteSource& source) {
     throw FormatError("safetensors header length " + std::to_string(header_size) + " runs past the end of the " +
                       std::to_string(file_size) + "-byte file (truncated?)");
   }
-  const std::vector<uint8_t> header_bytes = source.read_vector(kHeaderLengthSize, static_cast<size_t>(header_size));
+  const std::vector<uint8_t> header_bytes = source->read_vector(kHeaderLengthSize, static_cast<size_t>(header_size));
   const uint64_t data_start = kHeaderLengthSize + header_size;
   const uint64_t data_size = file_size - data_start;
 
@@ -117,15 +117,28 @@ StateDict load_safetensors_checkpoint(const ByteSource& source) {
   }
   check_no_overlaps(layouts);
 
-  StateDict state_dict;
-  for (const TensorLayout& layout : layouts) {
-    torch::Tensor tensor = allocate_tensor(layout.element_type, layout.sizes);
-    const uint64_t byte_size = layout.end - layout.begin;
-    if (byte_size > 0) source.read(data_start + layout.begin, tensor.data_ptr(), static_cast<size_t>(byte_size));
-    check_bool_values(tensor);
-    state_dict.insert(layout.name, std::move(tensor));
+  // Each tensor is a record of its own, contiguous.
+  std::vector<StoredRecord> records;
+  std::vector<StoredTensor> tensors;
+  for (TensorLayout& layout : layouts) {
+    StoredRecord record;
+    record.element_type = layout.element_type;
+    record.numel = (layout.end - layout.begin) / element_size(layout.element_type);
+    record.offset = data_start + layout.begin;
+    StoredTensor tensor;
+    tensor.name = std::move(layout.name);
+    tensor.record = records.size();
+    tensor.strides.resize(layout.sizes.size());
+    uint64_t stride = 1;  // fits whenever the tensor has elements (its byte size was checked)
+    for (size_t i = layout.sizes.size(); i-- > 0;) {
+      tensor.strides[i] = static_cast<int64_t>(stride);
+      stride *= static_cast<uint64_t>(std::max<int64_t>(layout.sizes[i], 1));
+    }
+    tensor.sizes = std::move(layout.sizes);
+    records.push_back(record);
+    tensors.push_back(std::move(tensor));
   }
-  return state_dict;
+  return std::make_shared<const StoredTensors>(std::move(source), std::move(records), std::move(tensors));
 }
 
 }  // namespace shape::checkpoint_detail

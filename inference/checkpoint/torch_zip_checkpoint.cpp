@@ -1,16 +1,14 @@
 #include "inference/checkpoint/torch_zip_checkpoint.h"
 
-#include <torch/types.h>
-
 #include <string>
 #include <string_view>
+#include <utility>
 #include <unordered_map>
 #include <vector>
 
 #include "inference/checkpoint/checked_arithmetic.h"
 #include "inference/checkpoint/format_error.h"
 #include "inference/checkpoint/pickle_reader.h"
-#include "inference/checkpoint/tensor_allocation.h"
 #include "inference/checkpoint/zip_archive.h"
 
 namespace shape::checkpoint_detail {
@@ -18,10 +16,6 @@ namespace {
 
 // torch writes a few kB of pickle per hundred tensors; this only refuses absurd records.
 constexpr uint64_t kMaxPickleSize = uint64_t{64} << 20;
-// Views that share a storage are copied into tensors of their own. Stride-0 views may be larger than
-// their storage; this bounds how much a small hostile file can make us allocate that way.
-constexpr uint64_t kMaxCopiedBytesPerFileByte = 16;
-constexpr uint64_t kCopiedBytesAllowance = uint64_t{1} << 20;
 
 // The archive's records live under one folder named after the saved file ("archive/",
 // "decoder.state_dict/", ...): the folder holding data.pkl.
@@ -56,105 +50,74 @@ void check_byte_order(const ZipArchive& archive, const std::string& prefix) {
   throw FormatError("unknown byteorder record");
 }
 
-struct StorageUse {
-  PickledStorage storage;
-  const ZipEntry* entry = nullptr;
-  std::vector<size_t> tensors;  // indices into the pickled tensor list
-};
-
-// Groups the tensors by storage (in order of first use) and checks each storage against its record.
-std::vector<StorageUse> collect_storages(const std::vector<PickledTensor>& tensors, const ZipArchive& archive,
-                                         const std::string& prefix, uint64_t file_size) {
-  std::vector<StorageUse> storages;
-  std::unordered_map<std::string, size_t> index_by_key;
-  uint64_t total_bytes = 0;
-  for (size_t i = 0; i < tensors.size(); ++i) {
-    const PickledStorage& storage = tensors[i].storage;
-    const auto [it, inserted] = index_by_key.emplace(storage.key, storages.size());
-    if (!inserted) {
-      StorageUse& use = storages[it->second];
-      if (use.storage.element_type != storage.element_type || use.storage.numel != storage.numel) {
-        throw FormatError("storage '" + printable(storage.key) + "' is described inconsistently by different tensors");
-      }
-      use.tensors.push_back(i);
-      continue;
-    }
-    StorageUse use;
-    use.storage = storage;
-    use.tensors.push_back(i);
-    const std::string record = prefix + "data/" + storage.key;
-    use.entry = archive.find(record);
-    if (use.entry == nullptr) {
-      throw FormatError("storage '" + printable(storage.key) + "' of tensor '" + printable(tensors[i].name) +
-                        "' is missing (no record '" + printable(record) + "')");
-    }
-    const uint64_t bytes = checked_multiply(storage.numel, element_size(storage.element_type), "storage byte size");
-    if (use.entry->size != bytes) {
-      throw FormatError("record '" + printable(record) + "' holds " + std::to_string(use.entry->size) +
-                        " bytes but its " + std::string(element_type_name(storage.element_type)) + " storage of " +
-                        std::to_string(storage.numel) + " elements needs " + std::to_string(bytes));
-    }
-    // Real storages do not overlap, so together they fit in the file; checked before allocating any.
-    total_bytes = checked_add(total_bytes, bytes, "total storage size");
-    if (total_bytes > file_size) throw FormatError("storages claim more bytes than the file holds");
-    storages.push_back(std::move(use));
-  }
-  return storages;
-}
-
 enum class PickleContent { kStateDict, kScriptModule };
 
-StateDict load_zip(const ByteSource& source, PickleContent content) {
-  const ZipArchive archive(source);
+// One record per storage (in order of first use), each checked against its zip entry; the tensors
+// as views of them.
+std::shared_ptr<const StoredTensors> index_zip(std::shared_ptr<const ByteSource> source, PickleContent content) {
+  const ZipArchive archive(*source);
   const std::string prefix = find_record_prefix(archive);
   check_byte_order(archive, prefix);
   const std::vector<uint8_t> pickle = archive.read(*archive.find(prefix + "data.pkl"), kMaxPickleSize);
-  const std::vector<PickledTensor> tensors = content == PickleContent::kStateDict
+  const std::vector<PickledTensor> pickled = content == PickleContent::kStateDict
                                                  ? parse_state_dict_pickle(pickle.data(), pickle.size())
                                                  : parse_script_module_pickle(pickle.data(), pickle.size());
-  const std::vector<StorageUse> storages = collect_storages(tensors, archive, prefix, source.size());
-
-  const uint64_t copy_budget = checked_add(checked_multiply(source.size(), kMaxCopiedBytesPerFileByte, "copy budget"),
-                                           kCopiedBytesAllowance, "copy budget");
-  uint64_t copied_bytes = 0;
-  std::vector<torch::Tensor> results(tensors.size());
-  // One storage at a time: read once, cut into its tensors, released before the next is read.
-  for (const StorageUse& use : storages) {
-    const auto numel = static_cast<int64_t>(use.storage.numel);
-    torch::Tensor storage = allocate_tensor(use.storage.element_type, {numel});
-    if (numel > 0) archive.read_into(*use.entry, storage.data_ptr());
-    check_bool_values(storage);
-    for (const size_t index : use.tensors) {
-      const PickledTensor& tensor = tensors[index];
-      // Safe: the pickle reader checked that the view stays inside the storage.
-      torch::Tensor view =
-          storage.as_strided(tensor.sizes, tensor.strides, static_cast<int64_t>(tensor.storage_offset));
-      if (use.tensors.size() == 1 && tensor.storage_offset == 0 && view.numel() == numel && view.is_contiguous()) {
-        results[index] = view;  // the common case: the tensor is its whole storage, no copy needed
-        continue;
+  std::vector<StoredRecord> records;
+  std::vector<PickledStorage> storages;  // per record, to check that every tensor describes it alike
+  std::unordered_map<std::string, size_t> record_by_key;
+  std::vector<StoredTensor> tensors;
+  uint64_t total_bytes = 0;
+  for (const PickledTensor& tensor : pickled) {
+    const PickledStorage& storage = tensor.storage;
+    const auto [it, inserted] = record_by_key.emplace(storage.key, records.size());
+    if (!inserted) {
+      const PickledStorage& first = storages[it->second];
+      if (first.element_type != storage.element_type || first.numel != storage.numel) {
+        throw FormatError("storage '" + printable(storage.key) + "' is described inconsistently by different tensors");
       }
-      copied_bytes = checked_add(copied_bytes, tensor_byte_size(use.storage.element_type, tensor.sizes), "copied size");
-      if (copied_bytes > copy_budget) {
-        throw FormatError(
-            "tensor views (stride 0 or shared storages) expand to more data than a file of this size "
-            "may hold (at tensor '" +
-            printable(tensor.name) + "')");
+    } else {
+      const std::string record_name = prefix + "data/" + storage.key;
+      const ZipEntry* entry = archive.find(record_name);
+      if (entry == nullptr) {
+        throw FormatError("storage '" + printable(storage.key) + "' of tensor '" + printable(tensor.name) +
+                          "' is missing (no record '" + printable(record_name) + "')");
       }
-      results[index] = view.clone(torch::MemoryFormat::Contiguous);  // own, contiguous memory
+      const uint64_t bytes = checked_multiply(storage.numel, element_size(storage.element_type), "storage byte size");
+      if (entry->size != bytes) {
+        throw FormatError("record '" + printable(record_name) + "' holds " + std::to_string(entry->size) +
+                          " bytes but its " + std::string(element_type_name(storage.element_type)) + " storage of " +
+                          std::to_string(storage.numel) + " elements needs " + std::to_string(bytes));
+      }
+      // Real storages do not overlap, so together they fit in the file; checked before allocating any.
+      total_bytes = checked_add(total_bytes, bytes, "total storage size");
+      if (total_bytes > source->size()) throw FormatError("storages claim more bytes than the file holds");
+      StoredRecord record;
+      record.element_type = storage.element_type;
+      record.numel = storage.numel;
+      record.offset = archive.data_offset(*entry);
+      record.zip_entry = *entry;
+      records.push_back(std::move(record));
+      storages.push_back(storage);
     }
+    StoredTensor stored;
+    stored.name = tensor.name;
+    stored.record = it->second;
+    stored.sizes = tensor.sizes;
+    stored.strides = tensor.strides;
+    stored.storage_offset = tensor.storage_offset;
+    tensors.push_back(std::move(stored));
   }
-
-  StateDict state_dict;
-  for (size_t i = 0; i < tensors.size(); ++i) state_dict.insert(tensors[i].name, std::move(results[i]));
-  return state_dict;
+  return std::make_shared<const StoredTensors>(std::move(source), std::move(records), std::move(tensors));
 }
 
 }  // namespace
 
-StateDict load_torch_zip_checkpoint(const ByteSource& source) { return load_zip(source, PickleContent::kStateDict); }
+std::shared_ptr<const StoredTensors> index_torch_zip_checkpoint(std::shared_ptr<const ByteSource> source) {
+  return index_zip(std::move(source), PickleContent::kStateDict);
+}
 
-StateDict load_torchscript_zip_tensors(const ByteSource& source) {
-  return load_zip(source, PickleContent::kScriptModule);
+std::shared_ptr<const StoredTensors> index_torchscript_zip_tensors(std::shared_ptr<const ByteSource> source) {
+  return index_zip(std::move(source), PickleContent::kScriptModule);
 }
 
 bool is_torchscript_zip(const ByteSource& source) {

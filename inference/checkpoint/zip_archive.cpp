@@ -1,11 +1,10 @@
 #include "inference/checkpoint/zip_archive.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 
 #include "inference/checkpoint/byte_cursor.h"
 #include "inference/checkpoint/checked_arithmetic.h"
+#include "inference/checkpoint/crc32.h"
 #include "inference/checkpoint/format_error.h"
 
 namespace shape::checkpoint_detail {
@@ -27,7 +26,6 @@ constexpr size_t kLocalHeaderSize = 30;
 constexpr size_t kMaxCommentSize = 0xFFFF;
 // Far above any checkpoint (a few thousand entries); only stops absurd allocations.
 constexpr uint64_t kMaxCentralDirectorySize = uint64_t{256} << 20;
-constexpr size_t kCrcChunkSize = size_t{16} << 20;
 
 struct CentralDirectoryLocation {
   uint64_t offset = 0;
@@ -35,17 +33,6 @@ struct CentralDirectoryLocation {
   uint64_t entry_count = 0;
   uint64_t end = 0;  // where the end-of-central-directory records start: the directory must end before
 };
-
-uint32_t crc32_of(uint32_t crc, const uint8_t* data, size_t size) {
-  uLong value = crc;
-  while (size > 0) {
-    const auto chunk = static_cast<uInt>(std::min<size_t>(size, 1u << 30));
-    value = ::crc32(value, data, chunk);
-    data += chunk;
-    size -= chunk;
-  }
-  return static_cast<uint32_t>(value);
-}
 
 std::string hex32(uint32_t value) {
   static const char kDigits[] = "0123456789abcdef";
@@ -248,6 +235,14 @@ uint64_t ZipArchive::data_offset(const ZipEntry& entry) const {
   return offset;
 }
 
+void ZipArchive::check_crc(const ZipEntry& entry, const uint8_t* data) {
+  const uint32_t crc = crc32_update(0, data, static_cast<size_t>(entry.size));
+  if (crc != entry.crc32) {
+    throw FormatError("CRC-32 mismatch in zip entry '" + printable(entry.name) + "' (stored " + hex32(entry.crc32) +
+                      ", computed " + hex32(crc) + "): the file is corrupt");
+  }
+}
+
 std::vector<uint8_t> ZipArchive::read(const ZipEntry& entry, uint64_t max_size) const {
   if (entry.size > max_size) {
     throw FormatError("zip entry '" + printable(entry.name) + "' is too large (" + std::to_string(entry.size) +
@@ -258,29 +253,8 @@ std::vector<uint8_t> ZipArchive::read(const ZipEntry& entry, uint64_t max_size) 
   const uint64_t offset = data_offset(entry);
   bytes.resize(static_cast<size_t>(entry.size));
   source_.read(offset, bytes.data(), bytes.size());
-  const uint32_t crc = crc32_of(0, bytes.data(), bytes.size());
-  if (crc != entry.crc32) {
-    throw FormatError("CRC-32 mismatch in zip entry '" + printable(entry.name) + "' (stored " + hex32(entry.crc32) +
-                      ", computed " + hex32(crc) + "): the file is corrupt");
-  }
+  check_crc(entry, bytes.data());
   return bytes;
-}
-
-void ZipArchive::read_into(const ZipEntry& entry, void* destination) const {
-  const uint64_t offset = data_offset(entry);
-  auto* out = static_cast<uint8_t*>(destination);
-  uint32_t crc = 0;
-  // Chunked so the CRC runs over bytes still in cache.
-  for (uint64_t done = 0; done < entry.size;) {
-    const auto chunk = static_cast<size_t>(std::min<uint64_t>(entry.size - done, kCrcChunkSize));
-    source_.read(offset + done, out + done, chunk);
-    crc = crc32_of(crc, out + done, chunk);
-    done += chunk;
-  }
-  if (crc != entry.crc32) {
-    throw FormatError("CRC-32 mismatch in zip entry '" + printable(entry.name) + "' (stored " + hex32(entry.crc32) +
-                      ", computed " + hex32(crc) + "): the file is corrupt");
-  }
 }
 
 }  // namespace shape::checkpoint_detail

@@ -1,5 +1,6 @@
 // A minimal reader for the zip container of torch.save files: central directory (with zip64),
-// local headers, and "stored" (uncompressed) entries only, every read verified by CRC-32.
+// local headers, and "stored" (uncompressed) entries only, every read verified by CRC-32 (tensor
+// records are read in place by StoredTensors, which checks them with check_crc).
 #pragma once
 
 #include <cstdint>
@@ -35,12 +36,14 @@ class ZipArchive {
 
   // The whole entry in memory; refuses entries larger than `max_size` before allocating.
   std::vector<uint8_t> read(const ZipEntry& entry, uint64_t max_size) const;
-  // Reads the entry straight into `destination`, which holds exactly `entry.size` bytes.
-  void read_into(const ZipEntry& entry, void* destination) const;
+  // Validates the local header (and that the entry is stored, unencrypted and inside the entry
+  // area) and returns where the entry's `entry.size` bytes start in the source.
+  uint64_t data_offset(const ZipEntry& entry) const;
+  // Throws FormatError naming the entry unless `data` (its `entry.size` bytes, e.g. a view of the
+  // source) has the CRC-32 the directory records.
+  static void check_crc(const ZipEntry& entry, const uint8_t* data);
 
  private:
-  // Validates the local header and returns where the entry's bytes start.
-  uint64_t data_offset(const ZipEntry& entry) const;
 
   const ByteSource& source_;
   uint64_t central_directory_offset_ = 0;  // entry data must lie before it

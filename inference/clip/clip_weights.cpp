@@ -3,10 +3,10 @@
 #include <string>
 #include <vector>
 
-#include "inference/checkpoint/byte_source.h"
 #include "inference/checkpoint/checkpoint.h"
 #include "inference/checkpoint/checkpoint_loader.h"
 #include "inference/checkpoint/format_error.h"
+#include "inference/checkpoint/mapped_file.h"
 #include "inference/checkpoint/torch_zip_checkpoint.h"
 
 namespace shape {
@@ -27,25 +27,29 @@ std::vector<std::string> ignored_prefixes(ClipTowers towers) {
   return prefixes;
 }
 
-// Only files that torch.jit.save wrote go through the TorchScript path; everything else (and
+// Only files that torch.jit.save wrote go through the TorchScript reader; everything else (and
 // every error message for it) is load_checkpoint's.
-bool is_torchscript_archive(const std::filesystem::path& path) {
+std::shared_ptr<const checkpoint_detail::StoredTensors> index_clip_weights(const std::filesystem::path& path) {
+  auto source = checkpoint_detail::open_file_source(path);
+  bool torchscript = false;
   try {
-    const checkpoint_detail::FileByteSource source(path);
-    return checkpoint_detail::detect_format(source) == checkpoint_detail::CheckpointFormat::TorchZip &&
-           checkpoint_detail::is_torchscript_zip(source);
+    torchscript = checkpoint_detail::detect_format(*source) == checkpoint_detail::CheckpointFormat::TorchZip &&
+                  checkpoint_detail::is_torchscript_zip(*source);
   } catch (const checkpoint_detail::FormatError&) {
-    return false;
   }
+  return torchscript ? checkpoint_detail::index_torchscript_zip_tensors(std::move(source))
+                     : checkpoint_detail::index_checkpoint(std::move(source));
 }
 
 }  // namespace
 
 StateDict load_clip_weights(const std::filesystem::path& path) {
-  if (!is_torchscript_archive(path)) return load_checkpoint(path);
+  return checkpoint_detail::with_error_context(path.string(), [&] { return index_clip_weights(path)->read_all(); });
+}
+
+StateDict open_clip_weights(const std::filesystem::path& path) {
   return checkpoint_detail::with_error_context(path.string(), [&] {
-    const checkpoint_detail::FileByteSource source(path);
-    return checkpoint_detail::load_torchscript_zip_tensors(source);
+    return checkpoint_detail::unread_state_dict(index_clip_weights(path), path.string());
   });
 }
 

@@ -22,6 +22,8 @@ namespace shape {
 // input_resolution, context_length and vocab_size (which bind_clip_weights skips). Throws
 // CheckpointError naming the file.
 StateDict load_clip_weights(const std::filesystem::path& path);
+// The same tensors unread (see open_checkpoint): each read when bound, the other tower's never.
+StateDict open_clip_weights(const std::filesystem::path& path);
 
 // Copies the weights into the model (converting dtype, e.g. the released fp16 to float32). Skips
 // the archives' non-weight tensors and, for a one-tower model, the other tower's weights (and
