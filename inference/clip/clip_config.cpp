@@ -31,17 +31,18 @@ constexpr Field kFields[] = {
     {"transformer_layers", &ClipConfig::transformer_layers},
 };
 
-const torch::Tensor& required(const StateDict& weights, const std::string& key, int64_t dims) {
+// The shape of a tensor the config is read from, without reading the tensor.
+c10::IntArrayRef required(const StateDict& weights, const std::string& key, int64_t dims) {
   if (!weights.contains(key)) {
     throw ConfigError("CLIP weights: no '" + key + "' (not a ViT CLIP state dict?)");
   }
-  const torch::Tensor& tensor = weights.at(key);
-  if (tensor.dim() != dims) {
+  const c10::IntArrayRef sizes = weights.sizes(key);
+  if (static_cast<int64_t>(sizes.size()) != dims) {
     std::ostringstream message;
-    message << "CLIP weights: '" << key << "' has shape " << tensor.sizes() << ", expected " << dims << " dimensions";
+    message << "CLIP weights: '" << key << "' has shape " << sizes << ", expected " << dims << " dimensions";
     throw ConfigError(message.str());
   }
-  return tensor;
+  return sizes;
 }
 
 bool starts_with(const std::string& text, std::string_view prefix) {
@@ -140,9 +141,9 @@ ClipConfig infer_clip_config(const StateDict& weights, std::optional<int64_t> tr
     throw ConfigError("CLIP weights: no 'visual.proj': not a ViT CLIP (ResNet CLIPs are not supported)");
   }
   ClipConfig config;
-  const torch::Tensor& conv1 = required(weights, "visual.conv1.weight", 4);
-  config.vision_width = conv1.size(0);
-  config.vision_patch_size = conv1.size(3);
+  const c10::IntArrayRef conv1 = required(weights, "visual.conv1.weight", 4);
+  config.vision_width = conv1[0];
+  config.vision_patch_size = conv1[3];
   config.vision_layers = 0;
   std::set<std::string> text_blocks;
   for (const std::string& key : weights.keys()) {
@@ -155,17 +156,17 @@ ClipConfig infer_clip_config(const StateDict& weights, std::optional<int64_t> tr
       text_blocks.insert(second == std::string::npos ? "" : key.substr(second + 1, third - second - 1));
     }
   }
-  const int64_t vision_positions = required(weights, "visual.positional_embedding", 2).size(0);
+  const int64_t vision_positions = required(weights, "visual.positional_embedding", 2)[0];
   const auto grid_size = static_cast<int64_t>(std::llround(std::sqrt(static_cast<double>(vision_positions - 1))));
   if (vision_positions < 2 || grid_size * grid_size + 1 != vision_positions) {
     throw ConfigError("CLIP weights: visual.positional_embedding has " + std::to_string(vision_positions) +
                       " positions, not a square grid plus the class token");
   }
   config.image_resolution = config.vision_patch_size * grid_size;
-  config.embed_dim = required(weights, "text_projection", 2).size(1);
-  config.context_length = required(weights, "positional_embedding", 2).size(0);
-  config.vocab_size = required(weights, "token_embedding.weight", 2).size(0);
-  config.transformer_width = required(weights, "ln_final.weight", 1).size(0);
+  config.embed_dim = required(weights, "text_projection", 2)[1];
+  config.context_length = required(weights, "positional_embedding", 2)[0];
+  config.vocab_size = required(weights, "token_embedding.weight", 2)[0];
+  config.transformer_width = required(weights, "ln_final.weight", 1)[0];
   config.transformer_layers = static_cast<int64_t>(text_blocks.size());
   config.transformer_heads = transformer_heads.value_or(config.transformer_width / kVisionHeadWidth);
   if (config.transformer_heads <= 0) {

@@ -8,6 +8,7 @@
 #include "inference/checkpoint/format_error.h"
 #include "inference/checkpoint/mapped_file.h"
 #include "inference/checkpoint/torch_zip_checkpoint.h"
+#include "inference/models/skip_random_init.h"
 
 namespace shape {
 namespace {
@@ -53,23 +54,29 @@ StateDict open_clip_weights(const std::filesystem::path& path) {
   });
 }
 
-WeightBindingReport bind_clip_weights(ClipModel& model, const StateDict& weights) {
+WeightBindingReport bind_clip_weights(ClipModel& model, const StateDict& weights, bool share_memory) {
   WeightBindingOptions options;
   options.ignored_prefixes = ignored_prefixes(model->towers());
+  options.share_memory = share_memory;
   return bind_weights(*model, weights, options);
 }
 
 ClipModel load_clip_model(const std::filesystem::path& path, const ClipLoadOptions& options) {
-  const StateDict weights = load_clip_weights(path);
+  // Unread: the config comes from shapes, and the tower the model lacks is never read.
+  StateDict weights = open_clip_weights(path);
   ClipConfig config;
   try {
     config = options.config ? *options.config : infer_clip_config(weights, options.transformer_heads);
   } catch (const ConfigError& error) {
     throw ConfigError(path.string() + ": " + error.what());
   }
-  ClipModel model(config, options.towers);
+  ClipModel model{nullptr};
+  {
+    const SkipRandomInit skip;  // every parameter is bound below
+    model = ClipModel(config, options.towers);
+  }
   try {
-    bind_clip_weights(model, weights);
+    bind_clip_weights(model, weights, /*share_memory=*/true);
   } catch (const WeightBindingError& error) {
     throw WeightBindingError(path.string() + ": " + error.what());
   }

@@ -28,7 +28,8 @@ StateDict open_clip_weights(const std::filesystem::path& path);
 // Copies the weights into the model (converting dtype, e.g. the released fp16 to float32). Skips
 // the archives' non-weight tensors and, for a one-tower model, the other tower's weights (and
 // logit_scale). Throws WeightBindingError listing missing, mis-shaped and unexpected tensors.
-WeightBindingReport bind_clip_weights(ClipModel& model, const StateDict& weights);
+// `share_memory`: see WeightBindingOptions.
+WeightBindingReport bind_clip_weights(ClipModel& model, const StateDict& weights, bool share_memory = false);
 
 struct ClipLoadOptions {
   ClipTowers towers = ClipTowers::kBoth;
@@ -38,8 +39,10 @@ struct ClipLoadOptions {
   std::optional<int64_t> transformer_heads;
 };
 
-// load_clip_weights + config + a float32 CPU ClipModel with the weights bound, in eval mode.
-// Throws CheckpointError, ConfigError or WeightBindingError, each naming the file.
+// A float32 CPU ClipModel with the file's weights bound, in eval mode: built without its random
+// init, only its own tower's tensors read (float32 ones shared with the file's mapping, the
+// released fp16 ones converted once into the model). Throws CheckpointError, ConfigError or
+// WeightBindingError, each naming the file.
 ClipModel load_clip_model(const std::filesystem::path& path, const ClipLoadOptions& options = {});
 
 }  // namespace shape

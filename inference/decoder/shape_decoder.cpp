@@ -70,12 +70,13 @@ StfMeshResult ShapeDecoderImpl::extract_mesh(const MetaParameters& params, const
 }
 
 WeightBindingReport bind_decoder_weights(ShapeDecoderImpl& decoder, const StateDict& weights,
-                                         const std::vector<std::string>& extra_ignored_prefixes) {
+                                         const std::vector<std::string>& extra_ignored_prefixes, bool share_memory) {
   // bind_weights matches the model's own keys first, so `encoder.` only catches the trunk.
   WeightBindingOptions options;
   options.ignored_prefixes = {"encoder."};
   options.ignored_prefixes.insert(options.ignored_prefixes.end(), extra_ignored_prefixes.begin(),
                                   extra_ignored_prefixes.end());
+  options.share_memory = share_memory;
   return bind_weights(decoder, weights, options);
 }
 

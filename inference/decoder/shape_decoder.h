@@ -84,8 +84,10 @@ TORCH_MODULE(ShapeDecoder);
 // Binds a transmitter checkpoint (official key names). Every `encoder.*` key that is not part of
 // params_proj belongs to the encoder trunk and is skipped and reported, as are keys under
 // `extra_ignored_prefixes`. Anything else that does not fit throws WeightBindingError.
+// `share_memory`: see WeightBindingOptions.
 WeightBindingReport bind_decoder_weights(ShapeDecoderImpl& decoder, const StateDict& weights,
-                                         const std::vector<std::string>& extra_ignored_prefixes = {});
+                                         const std::vector<std::string>& extra_ignored_prefixes = {},
+                                         bool share_memory = false);
 
 // Inverse of the config's latent warp (identity or tan2), applied before the projection.
 torch::Tensor unwarp_latent(const torch::Tensor& latent, const DecoderConfig& config);

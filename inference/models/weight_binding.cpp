@@ -45,8 +45,8 @@ WeightBindingReport bind_weights(torch::nn::Module& module, const StateDict& wei
     expected.insert(key);
     if (!weights.contains(key)) {
       missing.push_back(key + " " + shape_string(target.sizes()));
-    } else if (weights.at(key).sizes() != target.sizes()) {
-      mismatched.push_back(key + ": checkpoint " + shape_string(weights.at(key).sizes()) + ", model " +
+    } else if (weights.sizes(key) != target.sizes()) {
+      mismatched.push_back(key + ": checkpoint " + shape_string(weights.sizes(key)) + ", model " +
                            shape_string(target.sizes()));
     }
   }
@@ -70,7 +70,14 @@ WeightBindingReport bind_weights(torch::nn::Module& module, const StateDict& wei
 
   torch::NoGradGuard no_grad;
   for (auto& [name, target] : targets) {
-    target.copy_(weights.at(options.key_prefix + name));
+    // read(): an unread source lives only until it is bound, so a converted one's memory goes at once.
+    const torch::Tensor source = weights.read(options.key_prefix + name);
+    if (options.share_memory && source.scalar_type() == target.scalar_type() && source.device() == target.device() &&
+        source.is_contiguous()) {
+      target.set_data(source);
+    } else {
+      target.copy_(source);
+    }
     ++report.bound;
   }
   return report;

@@ -7,6 +7,7 @@
 #include "inference/checkpoint/checkpoint.h"
 #include "inference/decoder/nerf_renderer.h"
 #include "inference/decoder/shape_decoder.h"
+#include "inference/models/skip_random_init.h"
 #include "inference/pipeline/device.h"
 
 namespace shape {
@@ -31,9 +32,13 @@ LatentDecoder::LatentDecoder(const std::filesystem::path& config, const std::fil
     : impl_(std::make_unique<Impl>()) {
   check_device_name(device);
   impl_->device = torch::Device(device);
-  impl_->decoder = ShapeDecoder(load_decoder_config(config.string()));
+  {
+    const SkipRandomInit skip;  // every parameter is bound below
+    impl_->decoder = ShapeDecoder(load_decoder_config(config.string()));
+  }
   try {
-    bind_decoder_weights(*impl_->decoder, load_checkpoint(weights));
+    // The encoder trunk (half of transmitter.pt) is never read.
+    bind_decoder_weights(*impl_->decoder, open_checkpoint(weights), {}, /*share_memory=*/true);
   } catch (const WeightBindingError& error) {
     throw WeightBindingError(weights.string() + ": " + error.what());
   }

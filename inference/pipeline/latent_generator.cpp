@@ -14,6 +14,7 @@
 #include "inference/diffusion/gaussian_diffusion.h"
 #include "inference/diffusion/karras_sampler.h"
 #include "inference/models/diffusion_transformer.h"
+#include "inference/models/skip_random_init.h"
 #include "inference/models/weight_binding.h"
 #include "inference/pipeline/device.h"
 
@@ -91,10 +92,16 @@ LatentGenerator::LatentGenerator(const GeneratorFiles& files, const std::string&
   transformer_config.clip_feature_dim = clip_config.embed_dim;
   transformer_config.clip_grid_feature_dim = clip_config.grid_feature_dim();
   transformer_config.clip_grid_tokens = clip_config.grid_tokens();
-  impl_->model = SplitVectorDiffusion(transformer_config);
-  const auto weights = load_checkpoint(files.transformer_weights);
+  {
+    const SkipRandomInit skip;  // every parameter is bound below
+    impl_->model = SplitVectorDiffusion(transformer_config);
+  }
+  // A change of the model's dtype belongs here, before binding: each weight is then converted once,
+  // straight from the file's mapping, and those that keep float32 are shared with it.
+  WeightBindingOptions binding;
+  binding.share_memory = true;
   try {
-    bind_weights(*impl_->model, weights);
+    bind_weights(*impl_->model, open_checkpoint(files.transformer_weights), binding);
   } catch (const WeightBindingError& error) {
     throw WeightBindingError(files.transformer_weights.string() + ": " + error.what());
   }

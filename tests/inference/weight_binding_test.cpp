@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "inference/models/skip_random_init.h"
 #include "inference/models/weight_binding.h"
 
 namespace shape {
@@ -45,6 +46,79 @@ TEST(WeightBinding, CopiesParametersAndBuffersAndConvertsDtype) {
   EXPECT_EQ(tiny->layer->weight.scalar_type(), torch::kFloat32);
   EXPECT_TRUE(torch::equal(tiny->layer->weight, torch::arange(6, torch::kFloat32).view({2, 3})));
   EXPECT_TRUE(torch::equal(tiny->scale, torch::tensor({2.0f, 3.0f})));
+}
+
+TEST(WeightBinding, SharedMemoryTakesMatchingTensorsAndCopiesConversions) {
+  Tiny tiny;
+  StateDict weights;
+  weights.insert("layer.weight", torch::arange(6, torch::kFloat32).view({2, 3}).to(torch::kHalf));
+  weights.insert("layer.bias", torch::tensor({0.5f, -1.0f}));
+  weights.insert("scale", torch::tensor({2.0f, 3.0f}));
+  WeightBindingOptions options;
+  options.share_memory = true;
+  const torch::Tensor bias_parameter = tiny->layer->bias;  // the module's own tensor object
+  bind_weights(*tiny, weights, options);
+  EXPECT_EQ(tiny->layer->bias.data_ptr(), weights.at("layer.bias").data_ptr());
+  EXPECT_EQ(bias_parameter.data_ptr(), weights.at("layer.bias").data_ptr());  // bound in place
+  EXPECT_TRUE(tiny->layer->bias.requires_grad());
+  EXPECT_EQ(tiny->scale.data_ptr(), weights.at("scale").data_ptr());
+  EXPECT_NE(tiny->layer->weight.data_ptr(), weights.at("layer.weight").data_ptr());
+  EXPECT_EQ(tiny->layer->weight.scalar_type(), torch::kFloat32);
+  EXPECT_TRUE(torch::equal(tiny->layer->weight, torch::arange(6, torch::kFloat32).view({2, 3})));
+  EXPECT_TRUE(torch::equal(tiny->layer->forward(torch::ones({1, 3})),
+                           torch::tensor({{3.5f, 11.0f}})));
+
+  // Without the option every tensor is copied.
+  Tiny copied;
+  bind_weights(*copied, weights);
+  EXPECT_NE(copied->layer->bias.data_ptr(), weights.at("layer.bias").data_ptr());
+}
+
+TEST(WeightBinding, ChecksUseShapesSoUnreadAndIgnoredTensorsAreNotRead) {
+  Tiny tiny;
+  StateDict weights;
+  std::vector<std::string> reads;
+  const auto unread = [&](const std::string& name, torch::Tensor value) {
+    weights.insert_unread(name, value.sizes().vec(), value.scalar_type(), [&reads, name, value] {
+      reads.push_back(name);
+      return value;
+    });
+  };
+  unread("layer.weight", torch::arange(6, torch::kFloat32).view({2, 3}));
+  unread("layer.bias", torch::tensor({0.5f, -1.0f}));
+  unread("scale", torch::tensor({2.0f, 3.0f}));
+  unread("encoder.trunk", torch::zeros({1000}));
+  unread("extra", torch::zeros({3}));
+  EXPECT_NE(binding_error(*tiny, weights).find("extra"), std::string::npos);
+  EXPECT_TRUE(reads.empty()) << "a failed check reads nothing";
+
+  WeightBindingOptions options;
+  options.ignored_prefixes = {"encoder.", "extra"};
+  bind_weights(*tiny, weights, options);
+  EXPECT_EQ(reads, (std::vector<std::string>{"layer.weight", "layer.bias", "scale"}));
+  EXPECT_TRUE(torch::equal(tiny->scale, torch::tensor({2.0f, 3.0f})));
+}
+
+TEST(SkipRandomInit, SkipsRandomFillsOnlyAndOnlyWhileItLives) {
+  torch::manual_seed(3);
+  const torch::Tensor expected_draw = torch::rand({4});
+  torch::manual_seed(3);
+  {
+    const SkipRandomInit skip;
+    Tiny tiny;  // Linear's kaiming_uniform_ and uniform_ draw nothing
+    EXPECT_TRUE(torch::equal(tiny->scale, torch::ones({2})));  // fills still fill
+    auto drawn = torch::empty({3});
+    drawn.fill_(7.0f);
+    drawn.normal_();
+    drawn.uniform_();
+    EXPECT_TRUE(torch::equal(drawn, torch::full({3}, 7.0f)));
+    EXPECT_TRUE(torch::equal(torch::arange(3) * 2, torch::tensor({0, 2, 4})));
+  }
+  // The generator did not move, and random fills work again.
+  EXPECT_TRUE(torch::equal(torch::rand({4}), expected_draw));
+  auto drawn = torch::full({1000}, 7.0f);
+  drawn.uniform_();
+  EXPECT_LT(drawn.max().item<float>(), 1.0f);
 }
 
 TEST(WeightBinding, ListsMissingMismatchedAndUnexpectedTensorsAndChangesNothing) {
