@@ -92,16 +92,6 @@ std::string corrupt_tensor(const std::string& bytes, const std::string& name) {
   throw std::runtime_error("no tensor " + name);
 }
 
-std::string error_of(const std::function<void()>& run) {
-  try {
-    run();
-  } catch (const CheckpointError& error) {
-    return error.what();
-  }
-  ADD_FAILURE() << "expected a CheckpointError";
-  return "";
-}
-
 TEST(Crc32, MatchesZlibForEveryLengthAlignmentAndContinuation) {
   std::mt19937 random(5);
   std::vector<uint8_t> bytes(70000);
@@ -224,22 +214,22 @@ TEST(OpenCheckpoint, ReadsOnlyTheTensorsAskedFor) {
   EXPECT_EQ(opened.sizes("b").vec(), std::vector<int64_t>{2});
   EXPECT_EQ(opened.dtype("b"), torch::kFloat32);
   EXPECT_TRUE(opened.at("a").equal(torch::tensor(a)));
-  const std::string message = error_of([&] { opened.at("b"); });
+  const std::string message = checkpoint_error_of([&] { opened.at("b"); });
   EXPECT_NE(message.find(path.string()), std::string::npos) << message;
   EXPECT_NE(message.find("CRC-32 mismatch in zip entry 'archive/data/1'"), std::string::npos) << message;
   // load_checkpoint reads everything, so it refuses the file at once.
-  EXPECT_NE(error_of([&] { load_checkpoint(path); }).find("CRC-32 mismatch"), std::string::npos);
+  EXPECT_NE(checkpoint_error_of([&] { load_checkpoint(path); }).find("CRC-32 mismatch"), std::string::npos);
 }
 
 TEST(OpenCheckpoint, BrokenFilesAreRefusedWhenOpened) {
   const TempDir dir;
   const std::string bytes = read_file(golden_loader_file("decoder.state_dict.pt"));
   const auto truncated = dir.write("truncated.pt", bytes.substr(0, bytes.size() / 2));
-  EXPECT_NE(error_of([&] { open_checkpoint(truncated); }).find(truncated.string()), std::string::npos);
-  EXPECT_NE(error_of([&] { open_checkpoint(dir.path() / "missing.pt"); }).find("file does not exist"),
+  EXPECT_NE(checkpoint_error_of([&] { open_checkpoint(truncated); }).find(truncated.string()), std::string::npos);
+  EXPECT_NE(checkpoint_error_of([&] { open_checkpoint(dir.path() / "missing.pt"); }).find("file does not exist"),
             std::string::npos);
   const auto empty = dir.write("empty.pt", "");
-  EXPECT_NE(error_of([&] { open_checkpoint(empty); }).find("file is empty"), std::string::npos);
+  EXPECT_NE(checkpoint_error_of([&] { open_checkpoint(empty); }).find("file is empty"), std::string::npos);
 }
 
 // A file truncated on disk while a model uses tensors over its mapping cannot be read any more; the

@@ -46,20 +46,8 @@ std::string dtype_name(torch::ScalarType type) {
   }
 }
 
-// The message of the CheckpointError `load` throws ("" and a test failure if it throws nothing).
-template <typename Load>
-std::string error_of(Load&& load) {
-  try {
-    load();
-  } catch (const CheckpointError& error) {
-    return error.what();
-  }
-  ADD_FAILURE() << "expected a CheckpointError";
-  return "";
-}
-
 std::string load_error(const std::filesystem::path& path) {
-  return error_of([&] { load_checkpoint(path); });
+  return checkpoint_error_of([&] { load_checkpoint(path); });
 }
 
 // Shape, dtype, key order, float64 sum and sum of squares, first and last values: all from the manifest.
@@ -488,7 +476,7 @@ TEST(CheckpointFiles, MemoryEntryBehavesLikeTheFile) {
   ASSERT_EQ(from_memory.keys(), from_file.keys());
   for (const auto& name : from_file.keys()) EXPECT_TRUE(from_memory.at(name).equal(from_file.at(name)));
   const std::string message =
-      error_of([&] { checkpoint_detail::load_checkpoint_from_memory(bytes.data(), 10, "cut"); });
+      checkpoint_error_of([&] { checkpoint_detail::load_checkpoint_from_memory(bytes.data(), 10, "cut"); });
   EXPECT_EQ(message.rfind("cut: ", 0), 0u) << message;
 }
 

@@ -1,7 +1,9 @@
-// Helpers for the checkpoint tests: temporary files, and writers for the pickles and stored zips
-// that torch.save produces, so tests can build well-formed and hostile checkpoints byte by byte.
+// Helpers for the checkpoint tests: temporary files, writers for the pickles and stored zips that
+// torch.save produces, so tests can build well-formed and hostile checkpoints byte by byte, and the
+// error a load throws.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -16,7 +18,21 @@
 #include <string>
 #include <vector>
 
+#include "inference/checkpoint/state_dict.h"
+
 namespace shape::checkpoint_test {
+
+// The message of the CheckpointError `run` throws ("" and a test failure if it throws nothing).
+template <typename Run>
+std::string checkpoint_error_of(Run&& run) {
+  try {
+    run();
+  } catch (const CheckpointError& error) {
+    return error.what();
+  }
+  ADD_FAILURE() << "expected a CheckpointError";
+  return "";
+}
 
 inline std::filesystem::path golden_loader_file(const std::string& name) {
   return std::filesystem::path(SHAPE_GOLDEN_DIR) / "loader" / name;

@@ -26,11 +26,7 @@ TEST(ResidentMemory, PeakFollowsAnAllocationAndResets) {
 
 TEST(LoadBenchmark, TimesAndMeasuresTheGoldenModels) {
   LoadBenchmarkOptions options;
-  options.generator.transformer_config = golden_path("e2e.text.transformer.yaml");
-  options.generator.transformer_weights = golden_path("e2e_text.transformer.state_dict.pt");
-  options.generator.diffusion_config = golden_path("e2e.diffusion.yaml");
-  options.generator.clip_weights = golden_path("clip.jit.pt");
-  options.generator.clip_config = golden_path("e2e.clip.json");
+  options.generator = testing::golden_generator_files("text");
   options.decoder_config = golden_path("e2e.decoder.yaml");
   options.decoder_weights = golden_path("loader/decoder.state_dict.pt");
   const LoadBenchmarkResult result = benchmark_loading(options);
@@ -45,11 +41,8 @@ TEST(LoadBenchmark, TimesAndMeasuresTheGoldenModels) {
 
 TEST(LoadBenchmark, MissingFilesThrowNamingThem) {
   LoadBenchmarkOptions options;
-  options.generator.transformer_config = golden_path("e2e.text.transformer.yaml");
+  options.generator = testing::golden_generator_files("text");
   options.generator.transformer_weights = "/nonexistent/text_cond.pt";
-  options.generator.diffusion_config = golden_path("e2e.diffusion.yaml");
-  options.generator.clip_weights = golden_path("clip.jit.pt");
-  options.generator.clip_config = golden_path("e2e.clip.json");
   options.decoder_config = golden_path("e2e.decoder.yaml");
   options.decoder_weights = golden_path("loader/decoder.state_dict.pt");
   try {

@@ -14,17 +14,8 @@ namespace shape {
 namespace {
 
 using testing::all_close;
+using testing::golden_generator_files;
 using testing::golden_path;
-
-GeneratorFiles golden_generator_files(const std::string& kind) {
-  GeneratorFiles files;
-  files.transformer_config = golden_path("e2e." + kind + ".transformer.yaml");
-  files.transformer_weights = golden_path("e2e_" + kind + ".transformer.state_dict.pt");
-  files.diffusion_config = golden_path("e2e.diffusion.yaml");
-  files.clip_weights = golden_path("clip.jit.pt");  // the TorchScript form, like ViT-L-14.pt
-  files.clip_config = golden_path("e2e.clip.json");
-  return files;
-}
 
 torch::Tensor stack(const std::vector<Latent>& latents) {
   std::vector<torch::Tensor> rows;

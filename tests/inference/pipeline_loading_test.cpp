@@ -20,6 +20,7 @@ namespace shape {
 namespace {
 
 using namespace checkpoint_test;
+using testing::golden_generator_files;
 using testing::golden_path;
 
 // `bytes` with one byte of every record whose tensor name starts with `prefix` flipped, so reading
@@ -39,38 +40,20 @@ std::string corrupt_tensors(const std::string& bytes, const std::string& prefix,
   return corrupt;
 }
 
-GeneratorFiles golden_files(const std::string& kind, const std::filesystem::path& clip_weights) {
-  GeneratorFiles files;
-  files.transformer_config = golden_path("e2e." + kind + ".transformer.yaml");
-  files.transformer_weights = golden_path("e2e_" + kind + ".transformer.state_dict.pt");
-  files.diffusion_config = golden_path("e2e.diffusion.yaml");
-  files.clip_weights = clip_weights;
-  files.clip_config = golden_path("e2e.clip.json");
-  return files;
-}
-
-std::string checkpoint_error(const std::function<void()>& load) {
-  try {
-    load();
-  } catch (const CheckpointError& error) {
-    return error.what();
-  }
-  ADD_FAILURE() << "expected a CheckpointError";
-  return "";
-}
-
 TEST(PipelineLoading, EachConditioningReadsOnlyItsOwnClipTower) {
   const TempDir dir;
   const std::string clip = read_file(golden_path("clip.jit.pt"));
   const auto broken_vision = dir.write("broken_vision.pt", corrupt_tensors(clip, "visual.", true));
   const auto broken_text = dir.write("broken_text.pt", corrupt_tensors(clip, "transformer.", true));
 
-  EXPECT_NO_THROW(LatentGenerator(golden_files("text", broken_vision)));
-  EXPECT_NO_THROW(LatentGenerator(golden_files("image", broken_text)));
-  const std::string text_error = checkpoint_error([&] { LatentGenerator(golden_files("text", broken_text)); });
+  EXPECT_NO_THROW(LatentGenerator(golden_generator_files("text", broken_vision)));
+  EXPECT_NO_THROW(LatentGenerator(golden_generator_files("image", broken_text)));
+  const std::string text_error =
+      checkpoint_error_of([&] { LatentGenerator(golden_generator_files("text", broken_text)); });
   EXPECT_NE(text_error.find(broken_text.string()), std::string::npos) << text_error;
   EXPECT_NE(text_error.find("CRC-32 mismatch"), std::string::npos) << text_error;
-  const std::string image_error = checkpoint_error([&] { LatentGenerator(golden_files("image", broken_vision)); });
+  const std::string image_error =
+      checkpoint_error_of([&] { LatentGenerator(golden_generator_files("image", broken_vision)); });
   EXPECT_NE(image_error.find(broken_vision.string()), std::string::npos) << image_error;
 }
 
@@ -117,7 +100,8 @@ TEST(PipelineLoading, TheDecoderNeverReadsTheEncoderTrunk) {
   EXPECT_EQ(mesh.positions, expected.positions);
   EXPECT_EQ(mesh.triangles, expected.triangles);
 
-  const std::string error = checkpoint_error([&] { LatentDecoder(golden_path("e2e.decoder.yaml"), broken_renderer); });
+  const std::string error =
+      checkpoint_error_of([&] { LatentDecoder(golden_path("e2e.decoder.yaml"), broken_renderer); });
   EXPECT_NE(error.find(broken_renderer.string()), std::string::npos) << error;
   EXPECT_NE(error.find("CRC-32 mismatch"), std::string::npos) << error;
 }
