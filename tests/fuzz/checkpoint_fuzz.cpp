@@ -2,15 +2,16 @@
 //
 //   clang++ -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -I. \
 //     -isystem /usr/include/torch/csrc/api/include \
-//     inference/checkpoint/*.cpp tests/fuzz/checkpoint_fuzz.cpp -ltorch -ltorch_cpu -lc10 -lz \
-//     -o /tmp/checkpoint_fuzz
+//     $(ls inference/checkpoint/*.cpp | grep -v safetensors_writer) tests/fuzz/checkpoint_fuzz.cpp \
+//     -ltorch -ltorch_cpu -lc10 -lz -o /tmp/checkpoint_fuzz
 //   mkdir -p /tmp/corpus && (printf '\x00'; cat tests/golden/loader/views.pt) > /tmp/corpus/views.pt
 //   /tmp/checkpoint_fuzz -max_len=65536 -max_total_time=300 -rss_limit_mb=4096 /tmp/corpus
 //
 // The first input byte picks what is fuzzed (byte % 3): 0 the whole loader (format detection, zip,
-// safetensors), 1 the pickle parser on a bare data.pkl, 2 the JSON parser on a bare safetensors
-// header; the pickle and JSON parsers get inputs of their own because CRC-32 checks stop most
-// whole-file mutations before the pickle is parsed. Seed files need that leading byte.
+// safetensors, tensors built over the input's bytes as over a mapped file), 1 the pickle parser on
+// a bare data.pkl, 2 the JSON parser on a bare safetensors header; the pickle and JSON parsers get
+// inputs of their own because CRC-32 checks stop most whole-file mutations before the pickle is
+// parsed. Seed files need that leading byte.
 // Any exception other than the documented error type escapes and is reported by libFuzzer as a
 // crash, as are sanitizer findings and timeouts.
 #include <cstddef>
