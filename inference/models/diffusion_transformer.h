@@ -25,6 +25,7 @@ class TransformerMlpImpl : public torch::nn::Module {
  public:
   TransformerMlpImpl(int64_t width, double init_scale);
   torch::Tensor forward(const torch::Tensor& x);
+  torch::ScalarType dtype() const { return c_fc_->weight.scalar_type(); }  // the arithmetic's
 
  private:
   torch::nn::Linear c_fc_{nullptr}, c_proj_{nullptr};
@@ -42,7 +43,8 @@ class MultiheadAttentionImpl : public torch::nn::Module {
 };
 TORCH_MODULE(MultiheadAttention);
 
-// Pre-LayerNorm block: x + attn(ln_1(x)), then x + mlp(ln_2(x)).
+// Pre-LayerNorm block: x + attn(ln_1(x)), then x + mlp(ln_2(x)). x, the residual stream, is
+// float32 in every precision.
 class ResidualAttentionBlockImpl : public torch::nn::Module {
  public:
   ResidualAttentionBlockImpl(int64_t width, int64_t heads, double init_scale);
