@@ -209,6 +209,7 @@ int run_generate(const std::vector<std::string>& args) {
   if (prompt && prompt->find_first_not_of(" \t\r\n") == std::string::npos) throw UsageError{"the prompt is empty"};
   const auto mode = prompt ? ConditioningMode::kText : ConditioningMode::kImage;
   // Everything that can be checked before minutes of sampling is checked first.
+  const auto precision = models.resolved_precision();
   outputs.export_options();
   check_output_writable(outputs.output);
   if (!outputs.render.empty()) check_output_writable(outputs.render);
@@ -224,8 +225,9 @@ int run_generate(const std::vector<std::string>& args) {
     std::fprintf(stderr, "note: guidance %g, as this model recommends (--guidance to change it)\n", settings.guidance_scale);
   }
 
-  std::fprintf(stderr, "loading models on %s...\n", models.device.c_str());
-  LatentGenerator generator(files.generator, models.device);
+  std::fprintf(stderr, "loading models on %s, precision %s...\n", models.device.c_str(),
+               describe_precision(models.precision, models.device).c_str());
+  LatentGenerator generator(files.generator, models.device, precision);
   LatentDecoder decoder(files.decoder_config, files.decoder_weights, models.device);
   if (generator.latent_size() != decoder.latent_size()) {
     throw std::runtime_error("the diffusion model makes latents of " + std::to_string(generator.latent_size()) +

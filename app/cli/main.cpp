@@ -28,7 +28,9 @@ commands:
       --config PATH    diffusion model YAML (default: resources/configs/text300M.yaml)
       --batch N        latents per transformer forward (default 2: one guided step)
       --repeats N      timed transformer forwards after a warm-up (default 2)
-      --steps N        sampler steps for the projected sampling time (default 64)
+      --steps N        Heun steps for the projected sampling time (default 64)
+      --precision auto|fp32|bf16   transformer arithmetic (default auto, as generate)
+      --profile        also list the operators that take one forward's time
       --decoder-config PATH  transmitter YAML (default: resources/configs/transmitter.yaml)
       --image-size N   NeRF view size in pixels (default 128)
       --grid N         STF grid size (default 128)

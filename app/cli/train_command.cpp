@@ -87,6 +87,7 @@ its shape class and colour with the geometric classifier; prints one line per sa
   --steps N         sampler steps (default 64)
   --guidance X      classifier-free guidance scale (default: the model folder's sampling.yaml, else 3)
   --grid N          STF grid for the meshes (default 48)
+  --precision auto|fp32|bf16   arithmetic (default auto, as generate)
   --save DIR        also write each sample's mesh (GLB) and a NeRF view (PNG) into DIR
 )";
 
@@ -290,11 +291,14 @@ int run_evaluate_primitives(const std::vector<std::string>& args) {
   int64_t every = 1;
   training::PrimitiveEvaluationOptions options;
   std::optional<double> guidance;
+  PrecisionRequest precision = PrecisionRequest::kAuto;
   ArgumentReader reader(args);
   while (!reader.done()) {
     const auto option = reader.next();
     if (option == "--model-dir") {
       model_dir = reader.value_of(option);
+    } else if (option == "--precision") {
+      precision = parse_precision_option(option, reader.value_of(option));
     } else if (option == "--encoder-run") {
       encoder_run = reader.value_of(option);
     } else if (option == "--all") {
@@ -318,6 +322,12 @@ int run_evaluate_primitives(const std::vector<std::string>& args) {
       throw UsageError{"evaluate-primitives: unknown option '" + option + "'"};
     }
   }
+  try {
+    options.precision = resolve_precision(precision, "cpu");
+  } catch (const std::invalid_argument& error) {
+    throw UsageError{std::string("evaluate-primitives: ") + error.what()};
+  }
+  std::cerr << "precision " << describe_precision(precision, "cpu") << "\n";
   std::vector<training::PrimitiveCombination> combinations;
   const auto candidates = all ? training::all_primitive_combinations() : training::held_out_primitive_combinations();
   for (size_t i = 0; i < candidates.size(); i += static_cast<size_t>(every)) combinations.push_back(candidates[i]);

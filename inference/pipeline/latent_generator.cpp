@@ -72,7 +72,7 @@ struct LatentGenerator::Impl {
   }
 };
 
-LatentGenerator::LatentGenerator(const GeneratorFiles& files, const std::string& device)
+LatentGenerator::LatentGenerator(const GeneratorFiles& files, const std::string& device, Precision precision)
     : impl_(std::make_unique<Impl>()) {
   check_device_name(device);
   impl_->device = torch::Device(device);
@@ -92,6 +92,8 @@ LatentGenerator::LatentGenerator(const GeneratorFiles& files, const std::string&
   transformer_config.clip_grid_feature_dim = clip_config.grid_feature_dim();
   transformer_config.clip_grid_tokens = clip_config.grid_tokens();
   impl_->model = SplitVectorDiffusion(transformer_config);
+  // Converted before binding, so the weights are copied once, straight into their final dtype.
+  impl_->model->set_precision(precision);
   const auto weights = load_checkpoint(files.transformer_weights);
   try {
     bind_weights(*impl_->model, weights);
@@ -108,6 +110,8 @@ LatentGenerator::~LatentGenerator() = default;
 ConditioningMode LatentGenerator::mode() const { return impl_->mode; }
 
 int64_t LatentGenerator::latent_size() const { return impl_->model->config().d_latent; }
+
+Precision LatentGenerator::precision() const { return impl_->model->precision(); }
 
 GenerationResult LatentGenerator::generate(const std::vector<Condition>& conditions, const GenerationSettings& settings,
                                            const GenerationCallback& on_step, const std::atomic<bool>* cancel) {

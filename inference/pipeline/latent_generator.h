@@ -14,6 +14,7 @@
 #include "inference/clip/image_u8.h"
 #include "inference/diffusion/generation_cancelled.h"
 #include "inference/pipeline/latent.h"
+#include "inference/precision.h"
 
 namespace shape {
 
@@ -64,14 +65,18 @@ enum class ConditioningMode { kText, kImage };
 
 class LatentGenerator {
  public:
-  // Loads and checks every file; errors name the file and the problem.
-  LatentGenerator(const GeneratorFiles& files, const std::string& device = "cpu");
+  // Loads and checks every file; errors name the file and the problem. The diffusion transformer
+  // runs in `precision` (its weights converted once, here); CLIP stays float32 (one evaluation
+  // per generation).
+  LatentGenerator(const GeneratorFiles& files, const std::string& device = "cpu",
+                  Precision precision = Precision::kFloat32);
   ~LatentGenerator();
   LatentGenerator(const LatentGenerator&) = delete;
   LatentGenerator& operator=(const LatentGenerator&) = delete;
 
   ConditioningMode mode() const;
   int64_t latent_size() const;
+  Precision precision() const;
 
   // Throws std::invalid_argument for an empty prompt, a missing image or a wrong-kind condition;
   // GenerationCancelled when `cancel` is set.

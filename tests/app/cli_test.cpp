@@ -55,7 +55,7 @@ class Cli : public ::testing::Test {
 }
 
 TEST_F(Cli, GenerateFromTextWritesMeshRenderAndTheLibrarysLatents) {
-  const auto result = run_shell(cli() + " generate --prompt 'a red chair' --seed 2024 --steps 8 --grid 32 -o " +
+  const auto result = run_shell(cli() + " generate --prompt 'a red chair' --seed 2024 --steps 8 --precision fp32 --grid 32 -o " +
                                 path("chair.glb") + " --save-latent " + path("chair.pt") + " --render " +
                                 path("chair.png") + " --render-size 16 --render-views 4" + golden_text_models());
   ASSERT_EQ(result.exit_code, 0) << result.output;
@@ -77,6 +77,21 @@ TEST_F(Cli, GenerateFromTextWritesMeshRenderAndTheLibrarysLatents) {
   // in the batch, and seed 2024's first 4096 normals are the same in a [1, 4096] or [2, 4096] draw.
   EXPECT_TRUE(testing::all_close(torch::tensor(saved[0].values), testing::load_golden("e2e_text").at("sample")[0],
                                  5e-3, 0.0));
+}
+
+// --precision bf16 runs the transformer in bf16 (the default `auto` does so on CPUs with native bf16):
+// the latent stays within the official bf16 path's distance of the float32 one (see
+// tests/inference/pipeline_precision_test.cpp), and the command says which precision it used.
+TEST_F(Cli, Bf16GenerationSaysSoAndStaysNearTheFloat32Latent) {
+  const auto result = run_shell(cli() + " generate --prompt 'a red chair' --seed 2024 --steps 8 --precision bf16 --grid 16 -o " +
+                                path("chair.glb") + " --save-latent " + path("chair.pt") + golden_text_models());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("precision bf16"), std::string::npos) << result.output;
+  const auto saved = torch::tensor(load_latents(path("chair.pt"))[0].values);
+  const auto reference = testing::load_golden("e2e_text").at("sample")[0];
+  const double relative = ((saved - reference).norm() / reference.norm()).item<double>();
+  EXPECT_LT(relative, 0.30);
+  EXPECT_GT(relative, 1e-3);
 }
 
 TEST_F(Cli, GenerateFromImageInEveryFormatAndBatch) {
@@ -139,6 +154,10 @@ TEST_F(Cli, BadInputGetsOneClearLineAndNoCrash) {
       {"decode -o " + path("x.glb"), 2, "decode needs --latent"},
       {"decode --latent " + path("nowhere.pt") + " -o " + path("x.glb"), 1, "nowhere.pt"},
       {"generate --prompt x --device tpu", 1, "unknown device 'tpu'"},
+      {"generate --prompt x --precision int8", 2, "--precision: precision must be auto, fp32, bf16 or fp16, got 'int8'"},
+      {"generate --prompt x --precision fp16", 2, "fp16 needs a CUDA device; on a CPU use bf16 or fp32"},
+      {"bench --precision half", 2, "--precision: precision must be auto, fp32, bf16 or fp16, got 'half'"},
+      {"evaluate-primitives --precision fp16", 2, "fp16 needs a CUDA device"},
   };
   for (const auto& test : cases) {
     const auto result = run_shell(cli() + " " + test.arguments);
