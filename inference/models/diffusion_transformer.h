@@ -72,9 +72,9 @@ class PointDiffusionTransformerImpl : public torch::nn::Module {
 
   // Converts the weights once (call after loading them: loading copies into the current dtype).
   // The half precisions keep the linear layers' weights, the positional embedding and the
-  // activations in bf16 / fp16, while the LayerNorms (their weights and arithmetic) and the
-  // attention softmax stay in float32, as shap-e's fp16 mode does. Inputs and outputs keep the
-  // caller's dtype. For inference; training stays in float32.
+  // activations in bf16 / fp16, while the LayerNorms (their weights and arithmetic), the softmax's
+  // accumulation, the residual stream and the output projection stay in float32. Inputs and
+  // outputs keep the caller's dtype. For inference; training stays in float32.
   void set_precision(Precision precision);
   Precision precision() const { return precision_; }
 

@@ -26,7 +26,7 @@ TEST(DiffusionTransformerPrecision, DefaultIsFloat32AndSettingItChangesNothing) 
   EXPECT_TRUE(torch::equal(before, after));
 }
 
-TEST(DiffusionTransformerPrecision, HalfPrecisionKeepsLayerNormsInFloat32) {
+TEST(DiffusionTransformerPrecision, HalfPrecisionKeepsLayerNormsAndTheOutputProjectionInFloat32) {
   auto config = parse_diffusion_transformer_config(testing::kGoldenImageTransformerYaml, "golden");
   config.layers = 1;
   for (const auto precision : {Precision::kBFloat16, Precision::kFloat16}) {
@@ -34,10 +34,12 @@ TEST(DiffusionTransformerPrecision, HalfPrecisionKeepsLayerNormsInFloat32) {
     model->set_precision(precision);
     EXPECT_EQ(model->precision(), precision);
     for (const auto& parameter : model->named_parameters()) {
-      // LayerNorms: ln_pre, ln_post, ln_1, ln_2, and the grid embedding's clip_embed.0.
-      const bool layer_norm = parameter.key().find(".ln_") != std::string::npos ||
-                              parameter.key().find("clip_embed.0.") != std::string::npos;
-      EXPECT_EQ(parameter.value().scalar_type(), layer_norm ? torch::kFloat32 : scalar_type_of(precision))
+      // LayerNorms: ln_pre, ln_post, ln_1, ln_2, and the grid embedding's clip_embed.0; and the
+      // output projection.
+      const bool float32 = parameter.key().find(".ln_") != std::string::npos ||
+                           parameter.key().find("clip_embed.0.") != std::string::npos ||
+                           parameter.key().find("output_proj.") != std::string::npos;
+      EXPECT_EQ(parameter.value().scalar_type(), float32 ? torch::kFloat32 : scalar_type_of(precision))
           << parameter.key();
     }
   }
