@@ -80,25 +80,36 @@ std::vector<double> noise_levels(const KarrasSamplerOptions& options) {
   return {table.data_ptr<double>(), table.data_ptr<double>() + table.numel()};
 }
 
-// The probability-flow ODE is dx/dsigma = (x - D(x, sigma)) / sigma. Euler takes one straight step.
-torch::Tensor sample_euler(ModelCalls& calls, torch::Tensor x, const std::vector<double>& sigmas) {
+// The one-evaluation methods: each step evaluates D at sigmas[i] and `update(x, D, sigma, sigma_next)`
+// takes x to the next noise level. Every method's last step, to sigma 0, lands on D itself.
+template <typename Update>
+torch::Tensor one_evaluation_per_step(ModelCalls& calls, torch::Tensor x, const std::vector<double>& sigmas,
+                                      Update update) {
   torch::Tensor denoised;
   for (size_t i = 0; i + 1 < sigmas.size(); ++i) {
     denoised = calls.denoise(x, static_cast<float>(sigmas[i]));
     calls.report(static_cast<int64_t>(i), sigmas[i], x, denoised);
-    x = x + (x - denoised) * ((sigmas[i + 1] - sigmas[i]) / sigmas[i]);
+    x = sigmas[i + 1] == 0.0 ? denoised : update(x, denoised, sigmas[i], sigmas[i + 1]);
   }
   return calls.finish(x, denoised);
+}
+
+// The probability-flow ODE is dx/dsigma = (x - D(x, sigma)) / sigma. Euler takes one straight step.
+torch::Tensor sample_euler(ModelCalls& calls, torch::Tensor x, const std::vector<double>& sigmas) {
+  return one_evaluation_per_step(calls, x, sigmas, [](const torch::Tensor& x, const torch::Tensor& denoised,
+                                                      double sigma, double sigma_next) {
+    return x + (x - denoised) * ((sigma_next - sigma) / sigma);
+  });
 }
 
 // In lambda = -log(sigma) the ODE is dx/dlambda = D - x, so over a step of length h
 //   x_next = e^-h x + integral_0^h e^(u - h) D(lambda + u) du,
 // exactly, given D along the step. The DPM-Solver++ methods approximate D there by a polynomial in
-// lambda through the predictions of the last steps; the final step, to sigma 0, lands on D itself.
+// lambda through the predictions of the last steps.
 struct StepInterval {
-  double h;          // lambda_next - lambda
-  double decay;      // e^-h = sigma_next / sigma
-  double integral;   // 1 - e^-h: the weight of a constant D
+  double h;         // lambda_next - lambda
+  double decay;     // e^-h = sigma_next / sigma
+  double integral;  // 1 - e^-h: the weight of a constant D
 };
 
 StepInterval interval(double sigma, double sigma_next) {
@@ -109,23 +120,17 @@ StepInterval interval(double sigma, double sigma_next) {
 // DPM-Solver++(2M): D extrapolated linearly, from the previous step's prediction, to the middle of
 // the step (first order on the first step).
 torch::Tensor sample_dpmpp_2m(ModelCalls& calls, torch::Tensor x, const std::vector<double>& sigmas) {
-  torch::Tensor denoised, previous;
+  torch::Tensor previous;
   double previous_h = 0.0;
-  for (size_t i = 0; i + 1 < sigmas.size(); ++i) {
-    denoised = calls.denoise(x, static_cast<float>(sigmas[i]));
-    calls.report(static_cast<int64_t>(i), sigmas[i], x, denoised);
-    if (sigmas[i + 1] == 0.0) {
-      x = denoised;
-      break;
-    }
-    const auto step = interval(sigmas[i], sigmas[i + 1]);
+  return one_evaluation_per_step(calls, x, sigmas, [&](const torch::Tensor& x, const torch::Tensor& denoised,
+                                                       double sigma, double sigma_next) {
+    const auto step = interval(sigma, sigma_next);
     auto target = denoised;
     if (previous.defined()) target = denoised + (denoised - previous) * (step.h / (2.0 * previous_h));
-    x = x * step.decay + target * step.integral;
     previous = denoised;
     previous_h = step.h;
-  }
-  return calls.finish(x, denoised);
+    return x * step.decay + target * step.integral;
+  });
 }
 
 // The third-order multistep method (k-diffusion's sample_dpmpp_3m_sde with eta 0). The quadratic
@@ -140,31 +145,25 @@ torch::Tensor sample_dpmpp_3m(ModelCalls& calls, torch::Tensor x, const std::vec
     double h = 0.0;  // the lambda step that led from this prediction to the next one
   };
   std::vector<Past> past;  // most recent first, at most two
-  torch::Tensor denoised;
-  for (size_t i = 0; i + 1 < sigmas.size(); ++i) {
-    denoised = calls.denoise(x, static_cast<float>(sigmas[i]));
-    calls.report(static_cast<int64_t>(i), sigmas[i], x, denoised);
-    if (sigmas[i + 1] == 0.0) {
-      x = denoised;
-      break;
-    }
-    const auto step = interval(sigmas[i], sigmas[i + 1]);
+  return one_evaluation_per_step(calls, x, sigmas, [&](const torch::Tensor& x, const torch::Tensor& denoised,
+                                                       double sigma, double sigma_next) {
+    const auto step = interval(sigma, sigma_next);
     const double phi_2 = 1.0 - step.integral / step.h;
     const double phi_3 = phi_2 / step.h - 0.5;
-    x = x * step.decay + denoised * step.integral;
+    auto x_next = x * step.decay + denoised * step.integral;
     if (!past.empty()) {
       const auto slope_01 = (denoised - past[0].denoised) / past[0].h;
-      x = x + slope_01 * (phi_2 * step.h);
+      x_next = x_next + slope_01 * (phi_2 * step.h);
       if (past.size() == 2) {
         const auto slope_12 = (past[0].denoised - past[1].denoised) / past[1].h;
         const auto curvature = (slope_01 - slope_12) / (past[0].h + past[1].h);
-        x = x + curvature * (phi_2 * step.h * past[0].h - phi_3 * step.h * step.h);
+        x_next = x_next + curvature * (phi_2 * step.h * past[0].h - phi_3 * step.h * step.h);
       }
     }
     past.insert(past.begin(), {denoised, step.h});
     if (past.size() > 2) past.pop_back();
-  }
-  return calls.finish(x, denoised);
+    return x_next;
+  });
 }
 
 }  // namespace

@@ -108,6 +108,21 @@ TEST(Samplers, GoldenStartingNoiseIsTheSeededDraw) {
                             testing::load_golden("samplers").at("x_T")));
 }
 
+// A denoiser that predicts 0 and counts its calls.
+Denoiser counted_zero(int64_t& evaluations) {
+  return [&evaluations](const torch::Tensor& x, float) {
+    ++evaluations;
+    return torch::zeros_like(x);
+  };
+}
+
+KarrasSamplerOptions options_for(SamplerKind kind, int64_t steps) {
+  KarrasSamplerOptions options;
+  options.sampler = kind;
+  options.steps = steps;
+  return options;
+}
+
 // Data ~ N(0, s^2) has the exact denoiser D(x, sigma) = x s^2 / (s^2 + sigma^2), and the ODE carries
 // x_T to x_T s / sqrt(s^2 + sigma_max^2). Doubling the steps divides Euler's error by about 2 and the
 // second-order methods' by about 4; the third-order one is well ahead of them.
@@ -117,11 +132,8 @@ TEST(Samplers, ConvergeAtTheirOrderOnGaussianData) {
     return x * (s * s / (s * s + static_cast<double>(sigma) * sigma));
   };
   auto error = [&](SamplerKind kind, int64_t steps) {
-    KarrasSamplerOptions options;
-    options.sampler = kind;
-    options.steps = steps;
     const auto x_T = torch::full({1, 1}, 160.0, torch::kFloat64);
-    const auto x_0 = sample(exact, x_T, options, make_seeded_generator(0));
+    const auto x_0 = sample(exact, x_T, options_for(kind, steps), make_seeded_generator(0));
     return std::abs(x_0.item<double>() - 160.0 * s / std::sqrt(s * s + 160.0 * 160.0));
   };
   EXPECT_GT(error(SamplerKind::kEuler, 32) / error(SamplerKind::kEuler, 64), 1.8);
@@ -137,13 +149,8 @@ TEST(Samplers, ReportEveryModelEvaluation) {
   for (const auto kind : all_sampler_kinds()) {
     SCOPED_TRACE(sampler_name(kind));
     int64_t evaluations = 0;
-    Denoiser zero = [&](const torch::Tensor& x, float) {
-      ++evaluations;
-      return torch::zeros_like(x);
-    };
-    KarrasSamplerOptions options;
-    options.sampler = kind;
-    options.steps = 5;
+    const auto zero = counted_zero(evaluations);
+    const auto options = options_for(kind, 5);
     std::vector<SamplerProgress> reports;
     sample(zero, torch::ones({1, 4}) * 160, options, make_seeded_generator(0),
            [&](const SamplerProgress& progress) { reports.push_back(progress); });
@@ -166,13 +173,8 @@ TEST(Samplers, CancelStopsBeforeTheNextModelEvaluation) {
     SCOPED_TRACE(sampler_name(kind));
     std::atomic<bool> cancel{false};
     int64_t evaluations = 0;
-    Denoiser zero = [&](const torch::Tensor& x, float) {
-      ++evaluations;
-      return torch::zeros_like(x);
-    };
-    KarrasSamplerOptions options;
-    options.sampler = kind;
-    options.steps = 8;
+    const auto zero = counted_zero(evaluations);
+    const auto options = options_for(kind, 8);
     EXPECT_THROW(sample(zero, torch::ones({1, 4}) * 160, options, make_seeded_generator(0),
                         [&](const SamplerProgress& progress) {
                           if (progress.step == 2) cancel = true;
