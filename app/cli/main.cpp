@@ -22,6 +22,7 @@ commands:
   train-diffusion      stage 2: latent diffusion on captions; see train-diffusion --help
   average-models       the mean of several stage-2 models' weights; see average-models --help
   evaluate-primitives  shape/colour accuracy of a model on the procedural captions; see --help
+  evaluate-samplers    few-step samplers' distance from a many-step reference; see --help
   info                 LibTorch version, threads and devices
   bench [options]      time the full-size models with random weights and print a table
       --only PART      transformer or decoder (default: both)
@@ -61,6 +62,7 @@ int main(int argc, char** argv) {
     if (command == "train-diffusion") return shape::cli::run_train_diffusion(args);
     if (command == "average-models") return shape::cli::run_average_models(args);
     if (command == "evaluate-primitives") return shape::cli::run_evaluate_primitives(args);
+    if (command == "evaluate-samplers") return shape::cli::run_evaluate_samplers(args);
     throw shape::cli::UsageError{"unknown command '" + command + "'"};
   } catch (const shape::cli::UsageError& error) {
     std::cerr << "shape-cli: " << error.message << "\n\n" << kUsage;

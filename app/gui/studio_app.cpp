@@ -288,7 +288,14 @@ void Studio::init_state() {
   state_.set_prompt(options_.prompt);
   if (state_.export_path[0] == '\0') state_.set_export_path("shape.glb");
   if (options_.seed) state_.seed = static_cast<int>(std::min<uint64_t>(*options_.seed, 0x7fffffff));
-  if (options_.steps) state_.steps = static_cast<int>(*options_.steps);
+  if (options_.sampler.custom()) {
+    const auto choice = options_.sampler.choice();
+    state_.sampler_preset.reset();
+    state_.sampler = choice.sampler;
+    state_.steps = static_cast<int>(choice.steps);
+  } else if (options_.sampler.preset) {
+    state_.sampler_preset = options_.sampler.preset;
+  }
   if (options_.guidance) {
     state_.guidance = static_cast<float>(*options_.guidance);
     state_.guidance_chosen = true;
@@ -348,7 +355,7 @@ void Studio::start_generation() {
   state_.generating = true;
   state_.phase = "starting";
   state_.step = 0;
-  state_.total_steps = state_.steps;
+  state_.total_steps = state_.sampler_choice().steps;
   state_.set_status("generating...");
 }
 

@@ -120,6 +120,7 @@ GenerationResult LatentGenerator::generate(const std::vector<Condition>& conditi
   const auto condition = impl_->condition_tensor(conditions, result.notices);
 
   KarrasSamplerOptions options;
+  options.sampler = settings.sampler;
   options.steps = settings.steps;
   options.guidance_scale = settings.guidance_scale;
   options.sigma_min = settings.sigma_min;
@@ -127,6 +128,10 @@ GenerationResult LatentGenerator::generate(const std::vector<Condition>& conditi
   options.rho = settings.rho;
   options.s_churn = settings.s_churn;
   options.clip_denoised = settings.clip_denoised;
+  options.guidance_sigma_low = settings.guidance_sigma_low;
+  options.guidance_sigma_high = settings.guidance_sigma_high;
+  options.guidance_rescale = settings.guidance_rescale;
+  options.guidance_threshold = settings.guidance_threshold;
 
   const auto start = std::chrono::steady_clock::now();
   SamplerCallback report;
@@ -137,9 +142,11 @@ GenerationResult LatentGenerator::generate(const std::vector<Condition>& conditi
       step.total_steps = progress.total_steps;
       step.sigma = progress.sigma;
       step.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (progress.step > 0) {
-        step.eta_seconds = step.elapsed_seconds / progress.step * (progress.total_steps - progress.step);
-      }
+      step.evaluations = progress.evaluations;
+      step.total_evaluations = progress.total_evaluations;
+      // Heun's steps cost two evaluations but the last, so time per evaluation is the steady rate.
+      step.eta_seconds = step.elapsed_seconds / static_cast<double>(progress.evaluations) *
+                         static_cast<double>(progress.total_evaluations - progress.evaluations);
       step.noisy = rows_to_latents(progress.x);
       step.predicted = rows_to_latents(progress.pred_xstart);
       on_step(step);

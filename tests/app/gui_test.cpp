@@ -297,11 +297,13 @@ TEST_F(Gui, FailedJobExitsNonZeroWithTheReason) {
 }
 
 TEST_F(Gui, SettingsAndPromptHistoryPersistAcrossRuns) {
-  auto result = run_studio("--prompt 'a red chair' --generate --exit-after-job --steps 3 --grid 32 --seed 5 --view mesh" +
-                           golden_text_models());
+  auto result = run_studio("--prompt 'a red chair' --generate --exit-after-job --sampler euler --steps 3 --grid 32"
+                           " --seed 5 --view mesh" + golden_text_models());
   ASSERT_EQ(result.exit_code, 0) << result.output;
   auto load = studio::load_settings(path("config/settings.ini"));
   ASSERT_TRUE(load.loaded) << load.error;
+  EXPECT_EQ(load.settings.sampler_preset, studio::kCustomSamplerPreset);
+  EXPECT_EQ(load.settings.sampler, "euler");
   EXPECT_EQ(load.settings.steps, 3);
   EXPECT_EQ(load.settings.seed, 5);
   EXPECT_EQ(load.settings.grid_size, 32);
@@ -313,6 +315,7 @@ TEST_F(Gui, SettingsAndPromptHistoryPersistAcrossRuns) {
   ASSERT_EQ(result.exit_code, 0) << result.output;
   load = studio::load_settings(path("config/settings.ini"));
   ASSERT_TRUE(load.loaded) << load.error;
+  EXPECT_EQ(load.settings.sampler, "euler");
   EXPECT_EQ(load.settings.steps, 3);
   EXPECT_EQ(load.settings.seed, 5);
   EXPECT_EQ(load.settings.view, "mesh");
