@@ -231,7 +231,7 @@ int run_generate(const std::vector<std::string>& args) {
   std::fprintf(stderr, "sampler: %s\n", describe(choice).c_str());
 
   std::fprintf(stderr, "loading models on %s, precision %s...\n", models.device.c_str(),
-               describe_precision(models.precision, models.device).c_str());
+               describe_precision(models.precision_request(), models.device).c_str());
   LatentGenerator generator(files.generator, models.device, precision);
   LatentDecoder decoder(files.decoder_config, files.decoder_weights, models.device);
   if (generator.latent_size() != decoder.latent_size()) {

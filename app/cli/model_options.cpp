@@ -63,7 +63,7 @@ bool ModelOptions::parse(const std::string& option, ArgumentReader& reader) {
 
 Precision ModelOptions::resolved_precision() const {
   try {
-    return resolve_precision(precision, device);
+    return resolve_precision(precision_request(), device);
   } catch (const std::invalid_argument& error) {
     throw UsageError{error.what()};
   }

@@ -65,6 +65,7 @@ StudioSettings settings_from_state(const AppState& state) {
   settings.sampler_preset = state.sampler_preset ? preset_name(*state.sampler_preset) : kCustomSamplerPreset;
   settings.sampler = sampler_name(state.sampler);
   settings.steps = state.steps;
+  settings.precision = precision_request_name(state.precision);
   settings.guidance = state.guidance_before_recommendation.value_or(state.guidance);
   settings.grid_size = state.grid_size;
   settings.preview_size = state.preview_size;
@@ -95,6 +96,11 @@ void apply_settings(AppState& state, const StudioSettings& settings) {
     if (settings.sampler_preset == preset_name(preset)) state.sampler_preset = preset;
   }
   state.steps = std::clamp(settings.steps, 1, 256);
+  try {
+    state.precision = parse_precision_request(settings.precision);
+  } catch (const std::invalid_argument&) {
+    state.precision = PrecisionRequest::kAuto;
+  }
   state.guidance = std::clamp(settings.guidance, 0.0f, 30.0f);
   state.grid_size = std::clamp(settings.grid_size, 16, 256);
   state.export_grid = state.grid_size;

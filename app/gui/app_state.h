@@ -39,6 +39,8 @@ struct AppState {
   // The guidance a recommendation replaced: what is saved, and what returns with a model that
   // recommends nothing.
   std::optional<float> guidance_before_recommendation;
+  PrecisionRequest precision = PrecisionRequest::kAuto;  // the diffusion transformer's arithmetic
+  std::string device = "cpu";  // where the models run (--device)
   int grid_size = 128;
   int preview_size = 64;
   int preview_every = 1;

@@ -115,11 +115,33 @@ void sampler_controls(AppState& state) {
                       static_cast<long long>(model_evaluations(state.sampler, state.sampler_choice().steps)));
 }
 
+// auto (with what it picks on this machine), fp32 (the exact path) or bf16; fp16 only on CUDA.
+void precision_control(AppState& state) {
+  const bool cuda = state.device.rfind("cuda", 0) == 0;
+  const auto label = [&](PrecisionRequest request) {
+    if (request != PrecisionRequest::kAuto) return precision_request_name(request);
+    return "auto (" + precision_name(resolve_precision(request, state.device)) + ")";
+  };
+  if (ImGui::BeginCombo("precision", label(state.precision).c_str())) {
+    for (const auto request : {PrecisionRequest::kAuto, PrecisionRequest::kFloat32, PrecisionRequest::kBFloat16,
+                               PrecisionRequest::kFloat16}) {
+      if (request == PrecisionRequest::kFloat16 && !cuda) continue;
+      if (ImGui::Selectable(label(request).c_str(), request == state.precision)) state.precision = request;
+    }
+    ImGui::EndCombo();
+  }
+  if (ImGui::IsItemHovered()) {
+    ImGui::SetTooltip("the diffusion model's arithmetic: fp32 is exact; bf16 is 2-3x faster on CPUs that compute "
+                      "it natively, with results as close as the official notebooks' bf16");
+  }
+}
+
 void settings_section(AppState& state) {
   if (!ImGui::CollapsingHeader("Settings", ImGuiTreeNodeFlags_DefaultOpen)) return;
   ImGui::BeginDisabled(state.generating);
   ImGui::InputInt("seed", &state.seed);
   sampler_controls(state);
+  precision_control(state);
   if (ImGui::SliderFloat("guidance", &state.guidance, 0.0f, 30.0f, "%.1f")) {
     state.guidance_chosen = true;
     state.guidance_before_recommendation.reset();  // the user's value is the one to keep

@@ -10,6 +10,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "inference/precision.h"
+
 #include "inference/export/file_io.h"
 
 namespace shape::studio {
@@ -102,7 +104,7 @@ const ModelPath* find_model_path(const std::string& key) {
 
 bool StudioSettings::operator==(const StudioSettings& o) const {
   return seed == o.seed && sampler_preset == o.sampler_preset && sampler == o.sampler && steps == o.steps &&
-         guidance == o.guidance && grid_size == o.grid_size &&
+         guidance == o.guidance && precision == o.precision && grid_size == o.grid_size &&
          preview_size == o.preview_size && view == o.view && wireframe == o.wireframe &&
          export_path == o.export_path && export_format == o.export_format && samples == o.samples &&
          history == o.history && preview_every == o.preview_every &&
@@ -132,6 +134,7 @@ std::string serialize_settings(const StudioSettings& s) {
   char guidance[32];
   std::snprintf(guidance, sizeof guidance, "%.9g", static_cast<double>(s.guidance));
   out << "guidance=" << guidance << "\n";
+  out << "precision=" << s.precision << "\n";
   out << "grid_size=" << s.grid_size << "\n";
   out << "preview_size=" << s.preview_size << "\n";
   out << "preview_every=" << s.preview_every << "\n";
@@ -191,6 +194,13 @@ StudioSettings parse_settings(const std::string& text) {
       s.sampler = value;
     } else if (key == "steps") {
       s.steps = clamp_int(parse_int(value, line, key), 1, 256);
+    } else if (key == "precision") {
+      try {
+        parse_precision_request(value);
+      } catch (const std::invalid_argument& error) {
+        bad(line, error.what());
+      }
+      s.precision = value;
     } else if (key == "guidance") {
       s.guidance = std::clamp(parse_float(value, line, key), 0.0f, 30.0f);
     } else if (key == "grid_size") {

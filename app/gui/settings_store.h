@@ -26,6 +26,7 @@ struct StudioSettings {
   std::string sampler = "heun";  // custom's sampler and steps
   int steps = 64;
   float guidance = 15.0f;
+  std::string precision = "auto";  // auto | fp32 | bf16 | fp16
   int grid_size = 128;
   int preview_size = 64;
   int preview_every = 1;            // a NeRF preview every N denoising steps

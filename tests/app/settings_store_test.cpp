@@ -30,6 +30,7 @@ TEST(SettingsStore, RoundTripsEverySetting) {
   settings.sampler = "dpm++3m";
   settings.steps = 32;
   settings.guidance = 7.5f;
+  settings.precision = "bf16";
   settings.grid_size = 96;
   settings.preview_size = 128;
   settings.view = "mesh";
@@ -107,6 +108,21 @@ TEST(SettingsStore, BadSamplerNamesAreNamedWithTheChoices) {
   } catch (const SettingsError& error) {
     EXPECT_STREQ(error.what(), "settings line 1: sampler_preset must be custom, official or fast");
   }
+}
+
+TEST(SettingsStore, PrecisionIsAutoByDefaultAndABadOneIsNamed) {
+  EXPECT_EQ(parse_settings("seed=1\n").precision, "auto");
+  EXPECT_EQ(parse_settings("precision=fp32\n").precision, "fp32");
+  try {
+    parse_settings("seed=1\nprecision=int8\n");
+    ADD_FAILURE() << "accepted an unknown precision";
+  } catch (const SettingsError& error) {
+    EXPECT_STREQ(error.what(), "settings line 2: precision must be auto, fp32, bf16 or fp16, got 'int8'");
+  }
+  AppState state;
+  apply_settings(state, parse_settings("precision=bf16\n"));
+  EXPECT_EQ(state.precision, PrecisionRequest::kBFloat16);
+  EXPECT_EQ(settings_from_state(state).precision, "bf16");
 }
 
 // Files written before sampler presets hold Heun steps only: 64 is the Official preset, others Custom.
