@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <vector>
 
+#include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/torch.h>
 
 #include "inference/config/model_config.h"
@@ -27,6 +29,41 @@ double forward_gflops(const DiffusionTransformerConfig& config, int64_t batch, i
   return 2.0 * macs * batch / 1e9;
 }
 
+// Self time per operator from the legacy profiler's push/pop events (every thread's list; ops
+// run inside ATen's parallel regions are attributed to the op that started them).
+std::vector<OpProfileRow> profile_one_call(const std::function<void()>& call) {
+  namespace profiler = torch::autograd::profiler;
+  profiler::enableProfilerLegacy(torch::profiler::impl::ProfilerConfig(torch::profiler::impl::ProfilerState::CPU));
+  call();
+  const auto threads = profiler::disableProfilerLegacy();
+  std::map<std::string, OpProfileRow> rows;
+  for (const auto& events : threads) {
+    struct Open {
+      const profiler::LegacyEvent* push;
+      double children_us;
+    };
+    std::vector<Open> stack;
+    for (const auto& event : events) {
+      if (event.kind() == profiler::EventKind::PushRange) {
+        stack.push_back({&event, 0.0});
+      } else if (event.kind() == profiler::EventKind::PopRange && !stack.empty()) {
+        const auto open = stack.back();
+        stack.pop_back();
+        const double elapsed_us = open.push->cpuElapsedUs(event);
+        auto& row = rows[open.push->name()];
+        row.name = open.push->name();
+        row.calls += 1;
+        row.self_ms += (elapsed_us - open.children_us) / 1000.0;
+        if (!stack.empty()) stack.back().children_us += elapsed_us;
+      }
+    }
+  }
+  std::vector<OpProfileRow> sorted;
+  for (auto& [name, row] : rows) sorted.push_back(row);
+  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.self_ms > b.self_ms; });
+  return sorted;
+}
+
 }  // namespace
 
 TransformerBenchmarkResult benchmark_diffusion_transformer(const TransformerBenchmarkOptions& options) {
@@ -37,6 +74,7 @@ TransformerBenchmarkResult benchmark_diffusion_transformer(const TransformerBenc
   const auto build_start = std::chrono::steady_clock::now();
   SplitVectorDiffusion model(config);
   model->eval();
+  model->set_precision(options.precision);
   result.build_seconds = seconds_since(build_start);
   for (const auto& parameter : model->parameters()) result.parameters += parameter.numel();
 
@@ -59,9 +97,8 @@ TransformerBenchmarkResult benchmark_diffusion_transformer(const TransformerBenc
   }
   std::sort(times.begin(), times.end());
   result.ms_per_forward = times[times.size() / 2];
-  result.forwards_per_sample = 2 * options.sampler_steps - 1;
-  result.projected_sample_seconds = result.ms_per_forward * result.forwards_per_sample / 1000.0;
   result.gflops_per_forward = forward_gflops(config, options.batch, result.tokens);
+  if (options.profile) result.profile = profile_one_call([&] { model->forward(x, t, condition); });
   return result;
 }
 

@@ -38,7 +38,7 @@ LoadBenchmarkResult benchmark_loading(const LoadBenchmarkOptions& options) {
   result.peak_covers_only_loading = reset_peak_resident();
 
   const Clock start;
-  const auto generator = std::make_unique<LatentGenerator>(options.generator, options.device);
+  const auto generator = std::make_unique<LatentGenerator>(options.generator, options.device, options.precision);
   result.generator = start.since();
   const Clock decoder_start;
   const auto decoder = std::make_unique<LatentDecoder>(options.decoder_config, options.decoder_weights, options.device);

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "inference/pipeline/latent_generator.h"
+#include "inference/precision.h"
 
 namespace shape {
 
@@ -16,6 +17,7 @@ struct LoadBenchmarkOptions {
   std::filesystem::path decoder_config;        // transmitter.yaml
   std::filesystem::path decoder_weights;       // transmitter.pt
   std::string device = "cpu";
+  Precision precision = Precision::kFloat32;  // the transformer's
 };
 
 struct LoadStageTiming {

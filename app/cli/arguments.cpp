@@ -42,4 +42,12 @@ double parse_number(const std::string& option, const std::string& value) {
   throw UsageError{option + " needs a number, got '" + value + "'"};
 }
 
+PrecisionRequest parse_precision_option(const std::string& option, const std::string& value) {
+  try {
+    return parse_precision_request(value);
+  } catch (const std::invalid_argument& error) {
+    throw UsageError{option + ": " + error.what()};
+  }
+}
+
 }  // namespace shape::cli

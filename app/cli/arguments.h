@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "inference/precision.h"
 
 namespace shape::cli {
 
@@ -26,5 +27,6 @@ class ArgumentReader {
 int64_t parse_count(const std::string& option, const std::string& value);  // a positive integer
 uint64_t parse_seed(const std::string& option, const std::string& value);   // 0 .. 2^64-1
 double parse_number(const std::string& option, const std::string& value);   // finite
+PrecisionRequest parse_precision_option(const std::string& option, const std::string& value);
 
 }  // namespace shape::cli

@@ -4,6 +4,7 @@
 #include "cli/arguments.h"
 #include "cli/commands.h"
 #include "inference/benchmark.h"
+#include "inference/cpu_features.h"
 #include "inference/decoder/decoder_benchmark.h"
 #include "inference/load_benchmark.h"
 #include "inference/runtime.h"
@@ -11,17 +12,36 @@
 namespace shape::cli {
 namespace {
 
-void print_transformer_rows(const TransformerBenchmarkOptions& options, const TransformerBenchmarkResult& result) {
+void print_transformer_rows(const TransformerBenchmarkOptions& options, int64_t heun_steps,
+                            const TransformerBenchmarkResult& result) {
   const double gflops_per_second = result.gflops_per_forward / (result.ms_per_forward / 1000.0);
   std::printf("| transformer parameters | %.1f M |\n", result.parameters / 1e6);
   std::printf("| transformer backbone tokens | %lld |\n", static_cast<long long>(result.tokens));
-  std::printf("| transformer forward, batch %lld (median of %lld) | %.1f ms |\n",
-              static_cast<long long>(options.batch), static_cast<long long>(options.repeats), result.ms_per_forward);
+  std::printf("| transformer forward, batch %lld, %s (median of %lld) | %.1f ms |\n",
+              static_cast<long long>(options.batch), precision_name(options.precision).c_str(),
+              static_cast<long long>(options.repeats), result.ms_per_forward);
   std::printf("| transformer matrix work per forward | %.1f GFLOP (%.1f GFLOP/s) |\n", result.gflops_per_forward,
               gflops_per_second);
-  std::printf("| projected %lld Heun steps (%lld forwards) | %.1f s (%.1f min) |\n",
-              static_cast<long long>(options.sampler_steps), static_cast<long long>(result.forwards_per_sample),
-              result.projected_sample_seconds, result.projected_sample_seconds / 60.0);
+  const int64_t evaluations = 2 * heun_steps - 1;
+  const double sampling_seconds = result.ms_per_forward * evaluations / 1000.0;
+  std::printf("| projected %lld Heun steps (%lld evaluations) | %.1f s (%.1f min) |\n",
+              static_cast<long long>(heun_steps), static_cast<long long>(evaluations), sampling_seconds,
+              sampling_seconds / 60.0);
+}
+
+// The operators that took the time of one forward, largest first, down to 99% of the total.
+void print_profile(const std::vector<OpProfileRow>& profile) {
+  double total_ms = 0.0;
+  for (const auto& row : profile) total_ms += row.self_ms;
+  std::printf("\n| operator (one forward) | calls | self ms | share |\n|---|---|---|---|\n");
+  double shown_ms = 0.0;
+  for (const auto& row : profile) {
+    if (shown_ms >= 0.99 * total_ms) break;
+    shown_ms += row.self_ms;
+    std::printf("| %s | %lld | %.1f | %.1f%% |\n", row.name.c_str(), static_cast<long long>(row.calls), row.self_ms,
+                100.0 * row.self_ms / total_ms);
+  }
+  std::printf("| total | | %.1f | |\n\n", total_ms);
 }
 
 void print_decoder_rows(const DecoderBenchmarkOptions& options, const DecoderBenchmarkResult& result) {
@@ -43,10 +63,10 @@ void print_decoder_rows(const DecoderBenchmarkOptions& options, const DecoderBen
   std::printf("| peak resident memory (whole run) | %.0f MiB |\n", result.peak_resident_mib);
 }
 
-void print_load_rows(const LoadBenchmarkResult& result) {
+void print_load_rows(const LoadBenchmarkOptions& options, const LoadBenchmarkResult& result) {
   constexpr double kMiB = 1024.0 * 1024.0;
-  std::printf("| load generator (CLIP + transformer) | %.2f s (%.2f s CPU) |\n", result.generator.wall_seconds,
-              result.generator.cpu_seconds);
+  std::printf("| load generator (CLIP + transformer, %s) | %.2f s (%.2f s CPU) |\n",
+              precision_name(options.precision).c_str(), result.generator.wall_seconds, result.generator.cpu_seconds);
   std::printf("| load decoder | %.2f s (%.2f s CPU) |\n", result.decoder.wall_seconds, result.decoder.cpu_seconds);
   std::printf("| load total | %.2f s (%.2f s CPU) |\n", result.total.wall_seconds, result.total.cpu_seconds);
   std::printf("| loaded models resident (RSS after - before) | %.0f MiB |\n", result.models_resident_bytes() / kMiB);
@@ -67,8 +87,15 @@ int run_bench(const std::vector<std::string>& args) {
   bool run_transformer = true, run_decoder = true, run_load = false;
   LoadBenchmarkOptions load;
   load.generator.diffusion_config = configs + "diffusion.yaml";
+  int64_t heun_steps = 64;
+  std::string device = "cpu";
+  PrecisionRequest precision = PrecisionRequest::kAuto;
   for (size_t i = 0; i < args.size(); ++i) {
     const auto& option = args[i];
+    if (option == "--profile") {
+      transformer.profile = true;
+      continue;
+    }
     if (option == "--only") {
       if (i + 1 >= args.size()) throw UsageError{"option '--only' needs a value"};
       const auto& part = args[++i];
@@ -96,7 +123,9 @@ int run_bench(const std::vector<std::string>& args) {
     } else if (option == "--repeats") {
       transformer.repeats = parse_count(option, value);
     } else if (option == "--steps") {
-      transformer.sampler_steps = parse_count(option, value);
+      heun_steps = parse_count(option, value);
+    } else if (option == "--precision") {
+      precision = parse_precision_option(option, value);
     } else if (option == "--image-size") {
       decoder.image_size = parse_count(option, value);
     } else if (option == "--grid") {
@@ -106,22 +135,33 @@ int run_bench(const std::vector<std::string>& args) {
     }
   }
 
+  try {
+    transformer.precision = resolve_precision(precision, device);
+  } catch (const std::invalid_argument& error) {
+    throw UsageError{error.what()};
+  }
   load.generator.transformer_config = transformer.config_path;
   load.decoder_config = decoder.config_path;
+  load.device = device;
+  load.precision = transformer.precision;
   if (run_load && load.decoder_weights.empty()) throw UsageError{"--only load needs --load-dir DIR"};
   run_load = !load.decoder_weights.empty() && (run_load || (run_transformer && run_decoder));
-
+  const auto& cpu = cpu_features();
   std::printf("%s\n", torch_runtime_summary().c_str());
+  std::printf("CPU: %s (%s)\n", cpu.model_name.c_str(), cpu.isa_summary().c_str());
+  std::printf("precision: %s\n", describe_precision(precision, device).c_str());
   if (run_transformer) std::printf("transformer config: %s\n", transformer.config_path.c_str());
   if (run_decoder) std::printf("decoder config: %s\n", decoder.config_path.c_str());
   std::printf("\n| measure | value |\n|---|---|\n");
   std::fflush(stdout);
   if (run_load) {  // first, so that its peak memory holds no other row's models
-    print_load_rows(benchmark_loading(load));
+    print_load_rows(load, benchmark_loading(load));
     std::fflush(stdout);
   }
   if (run_transformer) {
-    print_transformer_rows(transformer, benchmark_diffusion_transformer(transformer));
+    const auto result = benchmark_diffusion_transformer(transformer);
+    print_transformer_rows(transformer, heun_steps, result);
+    if (transformer.profile) print_profile(result.profile);
     std::fflush(stdout);
   }
   if (run_decoder) print_decoder_rows(decoder, benchmark_decoder(decoder));

@@ -14,6 +14,7 @@ int run_train_encoder(const std::vector<std::string>& args);
 int run_train_diffusion(const std::vector<std::string>& args);
 int run_average_models(const std::vector<std::string>& args);
 int run_evaluate_primitives(const std::vector<std::string>& args);
+int run_evaluate_samplers(const std::vector<std::string>& args);
 
 // Thrown for bad command lines; main prints the message and the usage.
 struct UsageError {

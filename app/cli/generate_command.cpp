@@ -9,6 +9,7 @@
 #include "cli/arguments.h"
 #include "cli/commands.h"
 #include "cli/model_options.h"
+#include "cli/sampler_options.h"
 #include "inference/clip/image_file.h"
 #include "inference/decoder/camera.h"
 #include "cli/interrupt.h"
@@ -146,8 +147,9 @@ void write_outputs(const LatentDecoder& decoder, const std::vector<Latent>& late
 void print_step(const GenerationStep& step) {
   static const bool terminal = isatty(STDERR_FILENO);
   if (step.step == step.total_steps) {
-    std::fprintf(stderr, "%ssampled %lld steps in %.1f s\n", terminal ? "\r\033[K" : "",
-                 static_cast<long long>(step.total_steps), step.elapsed_seconds);
+    std::fprintf(stderr, "%ssampled %lld steps (%lld model evaluations) in %.1f s\n", terminal ? "\r\033[K" : "",
+                 static_cast<long long>(step.total_steps), static_cast<long long>(step.total_evaluations),
+                 step.elapsed_seconds);
     return;
   }
   std::fprintf(stderr, terminal ? "\r\033[Kstep %lld/%lld  sigma %.4g  elapsed %.0f s  eta %.0f s"
@@ -164,7 +166,6 @@ const char* const kGenerateUsage = R"(usage: shape-cli generate (--prompt TEXT |
       --prompt TEXT            what to make (text300M)
       --image FILE             a reference image, PNG/JPEG/... (image300M)
       --seed N                 random seed (default 0; the same seed gives the official code's x_T)
-      --steps N                Karras steps (default 64)
       --guidance X             classifier-free guidance (default 15 for text, 3 for images,
                                or what a model folder's sampling.yaml recommends)
       --batch N                samples (default 1)
@@ -175,6 +176,7 @@ int run_generate(const std::vector<std::string>& args) {
   ArgumentReader reader(args);
   ModelOptions models;
   OutputOptions outputs;
+  SamplerOptions sampler;
   std::optional<std::string> prompt;
   std::filesystem::path image_path, latent_path;
   GenerationSettings settings;
@@ -183,18 +185,16 @@ int run_generate(const std::vector<std::string>& args) {
   while (!reader.done()) {
     const auto option = reader.next();
     if (option == "--help" || option == "-h") {
-      std::cout << kGenerateUsage << kOutputUsage << kModelOptionsUsage;
+      std::cout << kGenerateUsage << sampler_options_usage() << kOutputUsage << kModelOptionsUsage;
       return 0;
     }
-    if (models.parse(option, reader) || outputs.parse(option, reader)) continue;
+    if (models.parse(option, reader) || outputs.parse(option, reader) || sampler.parse(option, reader)) continue;
     if (option == "--prompt") {
       prompt = reader.value_of(option);
     } else if (option == "--image") {
       image_path = reader.value_of(option);
     } else if (option == "--seed") {
       settings.seed = parse_seed(option, reader.value_of(option));
-    } else if (option == "--steps") {
-      settings.steps = parse_count(option, reader.value_of(option));
     } else if (option == "--guidance") {
       guidance = parse_number(option, reader.value_of(option));
     } else if (option == "--batch") {
@@ -209,6 +209,7 @@ int run_generate(const std::vector<std::string>& args) {
   if (prompt && prompt->find_first_not_of(" \t\r\n") == std::string::npos) throw UsageError{"the prompt is empty"};
   const auto mode = prompt ? ConditioningMode::kText : ConditioningMode::kImage;
   // Everything that can be checked before minutes of sampling is checked first.
+  const auto precision = models.resolved_precision();
   outputs.export_options();
   check_output_writable(outputs.output);
   if (!outputs.render.empty()) check_output_writable(outputs.render);
@@ -224,8 +225,14 @@ int run_generate(const std::vector<std::string>& args) {
     std::fprintf(stderr, "note: guidance %g, as this model recommends (--guidance to change it)\n", settings.guidance_scale);
   }
 
-  std::fprintf(stderr, "loading models on %s...\n", models.device.c_str());
-  LatentGenerator generator(files.generator, models.device);
+  const auto choice = sampler.choice();
+  settings.sampler = choice.sampler;
+  settings.steps = choice.steps;
+  std::fprintf(stderr, "sampler: %s\n", describe(choice).c_str());
+
+  std::fprintf(stderr, "loading models on %s, precision %s...\n", models.device.c_str(),
+               describe_precision(models.precision_request(), models.device).c_str());
+  LatentGenerator generator(files.generator, models.device, precision);
   LatentDecoder decoder(files.decoder_config, files.decoder_weights, models.device);
   if (generator.latent_size() != decoder.latent_size()) {
     throw std::runtime_error("the diffusion model makes latents of " + std::to_string(generator.latent_size()) +

@@ -22,13 +22,16 @@ commands:
   train-diffusion      stage 2: latent diffusion on captions; see train-diffusion --help
   average-models       the mean of several stage-2 models' weights; see average-models --help
   evaluate-primitives  shape/colour accuracy of a model on the procedural captions; see --help
+  evaluate-samplers    few-step samplers' distance from a many-step reference; see --help
   info                 LibTorch version, threads and devices
   bench [options]      time the full-size models with random weights and print a table
       --only PART      transformer, decoder or load (default: both, and load with --load-dir)
       --config PATH    diffusion model YAML (default: resources/configs/text300M.yaml)
       --batch N        latents per transformer forward (default 2: one guided step)
       --repeats N      timed transformer forwards after a warm-up (default 2)
-      --steps N        sampler steps for the projected sampling time (default 64)
+      --steps N        Heun steps for the projected sampling time (default 64)
+      --precision auto|fp32|bf16   transformer arithmetic (default auto, as generate)
+      --profile        also list the operators that take one forward's time
       --decoder-config PATH  transmitter YAML (default: resources/configs/transmitter.yaml)
       --image-size N   NeRF view size in pixels (default 128)
       --grid N         STF grid size (default 128)
@@ -61,6 +64,7 @@ int main(int argc, char** argv) {
     if (command == "train-diffusion") return shape::cli::run_train_diffusion(args);
     if (command == "average-models") return shape::cli::run_average_models(args);
     if (command == "evaluate-primitives") return shape::cli::run_evaluate_primitives(args);
+    if (command == "evaluate-samplers") return shape::cli::run_evaluate_samplers(args);
     throw shape::cli::UsageError{"unknown command '" + command + "'"};
   } catch (const shape::cli::UsageError& error) {
     std::cerr << "shape-cli: " << error.message << "\n\n" << kUsage;

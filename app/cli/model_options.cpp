@@ -17,6 +17,8 @@ const char* const kModelOptionsUsage = R"(  model options:
       --cache-dir DIR          download cache (default: $SHAPE_STUDIO_CACHE, $XDG_CACHE_HOME/shape-studio)
       --download               download missing official files (with progress, resumable)
       --device cpu|cuda        where to run (default cpu)
+      --precision auto|fp32|bf16|fp16   arithmetic of the heavy layers (default auto: bf16 on a CPU
+                               that computes bf16 natively, fp16 on CUDA, else fp32; fp32 is exact)
       --config YAML --weights FILE          a custom or fine-tuned diffusion model
       --diffusion-config YAML               diffusion schedule
       --decoder-config YAML --decoder-weights FILE   a custom decoder (transmitter)
@@ -51,10 +53,20 @@ bool ModelOptions::parse(const std::string& option, ArgumentReader& reader) {
     cache_dir = std::filesystem::path(reader.value_of(option));
   } else if (option == "--device") {
     device = reader.value_of(option);
+  } else if (option == "--precision") {
+    precision = parse_precision_option(option, reader.value_of(option));
   } else {
     return false;
   }
   return true;
+}
+
+Precision ModelOptions::resolved_precision() const {
+  try {
+    return resolve_precision(precision_request(), device);
+  } catch (const std::invalid_argument& error) {
+    throw UsageError{error.what()};
+  }
 }
 
 WeightsStore ModelOptions::store() const {

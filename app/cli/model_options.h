@@ -8,6 +8,7 @@
 
 #include "cli/arguments.h"
 #include "inference/pipeline/official_models.h"
+#include "inference/precision.h"
 
 namespace shape::cli {
 
@@ -16,6 +17,7 @@ struct ModelOptions {
   std::optional<std::filesystem::path> cache_dir;    // the download cache (default: XDG cache)
   bool download = false;                             // fetch missing official files
   std::string device = "cpu";
+  std::optional<PrecisionRequest> precision;  // --precision; auto when not given
   // Custom or fine-tuned models; each replaces the official file of the same role.
   std::filesystem::path transformer_config, transformer_weights, diffusion_config;
   std::filesystem::path decoder_config, decoder_weights;
@@ -28,6 +30,9 @@ struct ModelOptions {
   // Consumes `option` (and its value) if it is one of these; false otherwise.
   bool parse(const std::string& option, ArgumentReader& reader);
   WeightsStore store() const;
+  PrecisionRequest precision_request() const { return precision.value_or(PrecisionRequest::kAuto); }
+  // The precision the models run in on `device` (UsageError for fp16 on a CPU).
+  Precision resolved_precision() const;
 };
 
 // The usage lines for these options.

@@ -9,6 +9,7 @@
 #include "cli/arguments.h"
 #include "cli/commands.h"
 #include "cli/interrupt.h"
+#include "cli/sampler_options.h"
 #include "inference/pipeline/model_folder.h"
 #include "inference/pipeline/official_models.h"
 #include "inference/training/diffusion_trainer.h"
@@ -84,9 +85,9 @@ its shape class and colour with the geometric classifier; prints one line per sa
   --all             every caption (default: the held-out ones, never seen in training)
   --every N         with --all, only every N-th caption (a quicker look)
   --seeds N         samples per caption (default 2)
-  --steps N         sampler steps (default 64)
   --guidance X      classifier-free guidance scale (default: the model folder's sampling.yaml, else 3)
   --grid N          STF grid for the meshes (default 48)
+  --precision auto|fp32|bf16   arithmetic (default auto, as generate)
   --save DIR        also write each sample's mesh (GLB) and a NeRF view (PNG) into DIR
 )";
 
@@ -290,11 +291,16 @@ int run_evaluate_primitives(const std::vector<std::string>& args) {
   int64_t every = 1;
   training::PrimitiveEvaluationOptions options;
   std::optional<double> guidance;
+  PrecisionRequest precision = PrecisionRequest::kAuto;
+  SamplerOptions sampler;
   ArgumentReader reader(args);
   while (!reader.done()) {
     const auto option = reader.next();
+    if (sampler.parse(option, reader)) continue;
     if (option == "--model-dir") {
       model_dir = reader.value_of(option);
+    } else if (option == "--precision") {
+      precision = parse_precision_option(option, reader.value_of(option));
     } else if (option == "--encoder-run") {
       encoder_run = reader.value_of(option);
     } else if (option == "--all") {
@@ -303,8 +309,6 @@ int run_evaluate_primitives(const std::vector<std::string>& args) {
       every = parse_count(option, reader.value_of(option));
     } else if (option == "--seeds") {
       options.seeds_per_caption = parse_count(option, reader.value_of(option));
-    } else if (option == "--steps") {
-      options.generation.steps = parse_count(option, reader.value_of(option));
     } else if (option == "--guidance") {
       guidance = parse_number(option, reader.value_of(option));
     } else if (option == "--grid") {
@@ -312,17 +316,27 @@ int run_evaluate_primitives(const std::vector<std::string>& args) {
     } else if (option == "--save") {
       options.save_dir = reader.value_of(option);
     } else if (option == "--help" || option == "-h") {
-      std::cout << kEvaluateUsage;
+      std::cout << kEvaluateUsage << sampler_options_usage();
       return 0;
     } else {
       throw UsageError{"evaluate-primitives: unknown option '" + option + "'"};
     }
   }
+  try {
+    options.precision = resolve_precision(precision, "cpu");
+  } catch (const std::invalid_argument& error) {
+    throw UsageError{std::string("evaluate-primitives: ") + error.what()};
+  }
+  std::cerr << "precision " << describe_precision(precision, "cpu") << "\n";
   std::vector<training::PrimitiveCombination> combinations;
   const auto candidates = all ? training::all_primitive_combinations() : training::held_out_primitive_combinations();
   for (size_t i = 0; i < candidates.size(); i += static_cast<size_t>(every)) combinations.push_back(candidates[i]);
   const ModelFileSet files = encoder_run.empty() ? model_folder_files(model_dir) : ModelFileSet{};
   options.generation.guidance_scale = guidance ? *guidance : files.recommended_guidance.value_or(3.0);
+  const auto choice = sampler.choice();
+  options.generation.sampler = choice.sampler;
+  options.generation.steps = choice.steps;
+  if (encoder_run.empty()) std::fprintf(stderr, "sampler: %s\n", describe(choice).c_str());
   const auto evaluation =
       encoder_run.empty()
           ? training::evaluate_primitive_generation(files, combinations, options)

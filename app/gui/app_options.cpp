@@ -9,8 +9,9 @@ namespace shape::studio {
 const char* const kStudioUsage = R"(usage: shape-studio [options]
   Shape Studio: text or image -> 3D with Shap-E, in a window.
       --prompt TEXT            the prompt to start with
-      --seed N --steps N --guidance X --grid N --preview-size N --preview-every N --samples N
-                               start-up settings
+      --seed N --guidance X --grid N --preview-size N --preview-every N --samples N
+      --preset official|fast --sampler NAME --steps N
+                               start-up settings (--sampler or --steps: Custom)
       --view split|nerf|mesh   what the window shows (default: the saved view, else split)
   Settings and the last 20 prompts are saved to $SHAPE_STUDIO_CONFIG_DIR, else
   $XDG_CONFIG_HOME/shape-studio, else ~/.config/shape-studio (settings.ini); options override them.
@@ -64,15 +65,13 @@ AppOptions parse_app_options(const std::vector<std::string>& args) {
   AppOptions options;
   while (!reader.done()) {
     const auto option = reader.next();
-    if (options.models.parse(option, reader)) continue;
+    if (options.models.parse(option, reader) || options.sampler.parse(option, reader)) continue;
     if (option == "--help" || option == "-h") {
       options.help = true;
     } else if (option == "--prompt") {
       options.prompt = reader.value_of(option);
     } else if (option == "--seed") {
       options.seed = cli::parse_seed(option, reader.value_of(option));
-    } else if (option == "--steps") {
-      options.steps = cli::parse_count(option, reader.value_of(option));
     } else if (option == "--guidance") {
       options.guidance = cli::parse_number(option, reader.value_of(option));
     } else if (option == "--grid") {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli/model_options.h"
+#include "cli/sampler_options.h"
 #include "renderer/view_layout.h"
 
 namespace shape::studio {
@@ -17,7 +18,7 @@ struct AppOptions {
   cli::ModelOptions models;
   std::string prompt;
   std::optional<uint64_t> seed;
-  std::optional<int64_t> steps;
+  cli::SamplerOptions sampler;  // --preset, --sampler, --steps
   std::optional<double> guidance;
   std::optional<int64_t> grid_size;
   std::optional<int64_t> preview_size;

@@ -46,10 +46,26 @@ void AppState::set_status(std::string message, bool is_error) {
   status_is_error = is_error;
 }
 
+SamplerChoice AppState::sampler_choice() const {
+  return sampler_preset ? preset_choice(*sampler_preset) : SamplerChoice{sampler, std::max(1, steps)};
+}
+
+void choose_sampler_preset(AppState& state, std::optional<SamplerPreset> preset) {
+  if (!preset && state.sampler_preset) {
+    const auto in_use = state.sampler_choice();
+    state.sampler = in_use.sampler;
+    state.steps = static_cast<int>(in_use.steps);
+  }
+  state.sampler_preset = preset;
+}
+
 StudioSettings settings_from_state(const AppState& state) {
   StudioSettings settings;
   settings.seed = state.seed;
+  settings.sampler_preset = state.sampler_preset ? preset_name(*state.sampler_preset) : kCustomSamplerPreset;
+  settings.sampler = sampler_name(state.sampler);
   settings.steps = state.steps;
+  settings.precision = precision_request_name(state.precision);
   settings.guidance = state.guidance_before_recommendation.value_or(state.guidance);
   settings.grid_size = state.grid_size;
   settings.preview_size = state.preview_size;
@@ -72,7 +88,19 @@ StudioSettings settings_from_state(const AppState& state) {
 
 void apply_settings(AppState& state, const StudioSettings& settings) {
   state.seed = std::max(0, settings.seed);
+  for (const auto kind : all_sampler_kinds()) {
+    if (settings.sampler == sampler_name(kind)) state.sampler = kind;
+  }
+  if (settings.sampler_preset == kCustomSamplerPreset) state.sampler_preset.reset();
+  for (const auto preset : all_sampler_presets()) {
+    if (settings.sampler_preset == preset_name(preset)) state.sampler_preset = preset;
+  }
   state.steps = std::clamp(settings.steps, 1, 256);
+  try {
+    state.precision = parse_precision_request(settings.precision);
+  } catch (const std::invalid_argument&) {
+    state.precision = PrecisionRequest::kAuto;
+  }
   state.guidance = std::clamp(settings.guidance, 0.0f, 30.0f);
   state.grid_size = std::clamp(settings.grid_size, 16, 256);
   state.export_grid = state.grid_size;
@@ -228,7 +256,9 @@ GenerationRequest make_request(const AppState& state) {
   }
   request.conditions.assign(static_cast<size_t>(std::clamp(state.samples, 1, 8)), condition);
   request.settings.seed = static_cast<uint64_t>(std::max(0, state.seed));
-  request.settings.steps = std::max(1, state.steps);
+  const auto sampler = state.sampler_choice();
+  request.settings.sampler = sampler.sampler;
+  request.settings.steps = sampler.steps;
   request.settings.guidance_scale = state.guidance;
   request.use_recommended_guidance = !state.guidance_chosen;
   request.preview_size = std::clamp(state.preview_size, 16, 1024);

@@ -28,6 +28,9 @@ struct AppState {
   std::optional<ImageU8> image_condition;  // a dropped picture: generation uses the image model
   std::string image_name;
   int seed = 0;
+  // The sampler: a preset's, or (no preset: Custom) the sampler and steps below.
+  std::optional<SamplerPreset> sampler_preset = kDefaultSamplerPreset;
+  SamplerKind sampler = SamplerKind::kHeun;
   int steps = 64;
   float guidance = 15.0f;
   // The user set the guidance this session (slider, command line): a model's recommended guidance
@@ -36,6 +39,8 @@ struct AppState {
   // The guidance a recommendation replaced: what is saved, and what returns with a model that
   // recommends nothing.
   std::optional<float> guidance_before_recommendation;
+  PrecisionRequest precision = PrecisionRequest::kAuto;  // the diffusion transformer's arithmetic
+  std::string device = "cpu";  // where the models run (--device)
   int grid_size = 128;
   int preview_size = 64;
   int preview_every = 1;
@@ -97,9 +102,15 @@ struct AppState {
   void set_model_fields(const CustomModelPaths& paths);
   CustomModelPaths model_fields_paths() const;
   void set_status(std::string message, bool is_error = false);
+  // The sampler and steps a generation uses.
+  SamplerChoice sampler_choice() const;
 };
 
-// The persisted part of the state, and back (values clamped; an unknown view/format keeps the default).
+// Switches to `preset`, or to Custom (nullopt), which starts from the sampler and steps in use.
+void choose_sampler_preset(AppState& state, std::optional<SamplerPreset> preset);
+
+// The persisted part of the state, and back (values clamped; an unknown view, format, sampler or
+// preset keeps the default).
 StudioSettings settings_from_state(const AppState& state);
 void apply_settings(AppState& state, const StudioSettings& settings);
 // Records the prompt of a generation that starts (text prompts only) in the history.

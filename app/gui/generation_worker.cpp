@@ -113,6 +113,11 @@ void GenerationWorker::replace_models(ModelResolver resolver) {
   pending_resolver_ = std::move(resolver);
 }
 
+void GenerationWorker::set_precision(Precision precision) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  precision_ = precision;
+}
+
 void GenerationWorker::load_models(ConditioningMode mode) {
   std::lock_guard<std::mutex> lock(mutex_);
   pending_load_ = mode;
@@ -207,10 +212,15 @@ void GenerationWorker::run() {
 void GenerationWorker::ensure_models(ConditioningMode mode, uint64_t job, bool report_ready) {
   Models& models = *models_;
   Models::Loaded& loaded = models.modes[mode];
+  const Precision precision = [&] {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return precision_;
+  }();
+  if (loaded.generator && loaded.generator->precision() != precision) loaded = {};
   if (!loaded.generator) {
     push(event_of(WorkerEventKind::Loading, job, std::string("loading the ") + mode_name(mode) + " models..."));
     const ModelFileSet files = resolver_(mode);
-    auto generator = std::make_unique<LatentGenerator>(files.generator, device_);
+    auto generator = std::make_unique<LatentGenerator>(files.generator, device_, precision);
     // Both modes share one decoder when they use the same file (the official transmitter).
     std::shared_ptr<LatentDecoder> decoder;
     for (const auto& [other_mode, other] : models.modes) {
@@ -228,7 +238,8 @@ void GenerationWorker::ensure_models(ConditioningMode mode, uint64_t job, bool r
   models.decoder = loaded.decoder;
   if (report_ready) {
     WorkerEvent ready = event_of(WorkerEventKind::ModelsReady, job,
-                                 std::string(mode_name(mode)) + " models loaded" +
+                                 std::string(mode_name(mode)) + " models loaded, " +
+                                     precision_name(loaded.generator->precision()) +
                                      (loaded.notice.empty() ? "" : " (" + loaded.notice + ")"));
     ready.recommended_guidance = loaded.recommended_guidance;
     push(std::move(ready));

@@ -110,6 +110,9 @@ class GenerationWorker {
   // Loads models through `resolver` from now on: the loaded ones are dropped before the next job
   // (custom files chosen in the GUI).
   void replace_models(ModelResolver resolver);
+  // The precision the diffusion transformer runs in from the next job on: models loaded in
+  // another one are loaded again then.
+  void set_precision(Precision precision);
   // Loads the models for `mode` ahead of the first generation (Loading, then ModelsReady or Failed,
   // e.g. with the list of missing weights files).
   void load_models(ConditioningMode mode);
@@ -155,6 +158,7 @@ class GenerationWorker {
   std::optional<RenderRequest> pending_render_;
   std::optional<ConditioningMode> pending_load_;
   std::optional<ModelResolver> pending_resolver_;
+  Precision precision_ = Precision::kFloat32;
   bool working_ = false;      // the worker is inside a job
   bool generation_running_ = false;
   Camera camera_;

@@ -10,6 +10,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "inference/precision.h"
+
 #include "inference/export/file_io.h"
 
 namespace shape::studio {
@@ -101,7 +103,8 @@ const ModelPath* find_model_path(const std::string& key) {
 }  // namespace
 
 bool StudioSettings::operator==(const StudioSettings& o) const {
-  return seed == o.seed && steps == o.steps && guidance == o.guidance && grid_size == o.grid_size &&
+  return seed == o.seed && sampler_preset == o.sampler_preset && sampler == o.sampler && steps == o.steps &&
+         guidance == o.guidance && precision == o.precision && grid_size == o.grid_size &&
          preview_size == o.preview_size && view == o.view && wireframe == o.wireframe &&
          export_path == o.export_path && export_format == o.export_format && samples == o.samples &&
          history == o.history && preview_every == o.preview_every &&
@@ -125,10 +128,13 @@ std::string serialize_settings(const StudioSettings& s) {
   std::ostringstream out;
   out << "# shape-studio settings (written by the app; key=value)\n";
   out << "seed=" << s.seed << "\n";
+  out << "sampler_preset=" << s.sampler_preset << "\n";
+  out << "sampler=" << s.sampler << "\n";
   out << "steps=" << s.steps << "\n";
   char guidance[32];
   std::snprintf(guidance, sizeof guidance, "%.9g", static_cast<double>(s.guidance));
   out << "guidance=" << guidance << "\n";
+  out << "precision=" << s.precision << "\n";
   out << "grid_size=" << s.grid_size << "\n";
   out << "preview_size=" << s.preview_size << "\n";
   out << "preview_every=" << s.preview_every << "\n";
@@ -154,6 +160,7 @@ StudioSettings parse_settings(const std::string& text) {
   std::istringstream in(text);
   std::string raw;
   size_t line = 0;
+  bool preset_given = false;
   while (std::getline(in, raw)) {
     ++line;
     const std::string stripped = trim(raw);
@@ -168,8 +175,32 @@ StudioSettings parse_settings(const std::string& text) {
     if (!verbatim) value = trim(value);
     if (key == "seed") {
       s.seed = clamp_int(parse_int(value, line, key), 0, 0x7fffffff);
+    } else if (key == "sampler_preset") {
+      if (value != kCustomSamplerPreset) {
+        try {
+          parse_sampler_preset(value);
+        } catch (const std::invalid_argument&) {
+          bad(line, std::string("sampler_preset must be ") + kCustomSamplerPreset + ", " + preset_choices());
+        }
+      }
+      s.sampler_preset = value;
+      preset_given = true;
+    } else if (key == "sampler") {
+      try {
+        parse_sampler_kind(value);
+      } catch (const std::invalid_argument& error) {
+        bad(line, error.what());
+      }
+      s.sampler = value;
     } else if (key == "steps") {
       s.steps = clamp_int(parse_int(value, line, key), 1, 256);
+    } else if (key == "precision") {
+      try {
+        parse_precision_request(value);
+      } catch (const std::invalid_argument& error) {
+        bad(line, error.what());
+      }
+      s.precision = value;
     } else if (key == "guidance") {
       s.guidance = std::clamp(parse_float(value, line, key), 0.0f, 30.0f);
     } else if (key == "grid_size") {
@@ -207,6 +238,11 @@ StudioSettings parse_settings(const std::string& text) {
     } else if (key.empty()) {
       bad(line, "empty key");
     }  // other keys: from a newer version, ignored
+  }
+  if (!preset_given) {
+    const auto official = preset_choice(SamplerPreset::kOfficial);
+    const bool is_official = s.sampler == sampler_name(official.sampler) && s.steps == official.steps;
+    s.sampler_preset = is_official ? preset_name(SamplerPreset::kOfficial) : kCustomSamplerPreset;
   }
   return s;
 }

@@ -10,17 +10,23 @@
 #include <vector>
 
 #include "gui/custom_models.h"
+#include "inference/diffusion/sampler_choice.h"
 
 namespace shape::studio {
 
 inline constexpr std::size_t kMaxPromptHistory = 20;
 inline constexpr int kMaxPreviewEvery = 64;
 inline constexpr int kMaxPreviewSamples = 256;
+// The sampler preset setting's value when the sampler and steps are the user's own.
+inline constexpr const char* kCustomSamplerPreset = "custom";
 
 struct StudioSettings {
   int seed = 0;
+  std::string sampler_preset = preset_name(kDefaultSamplerPreset);  // official | fast | custom
+  std::string sampler = "heun";  // custom's sampler and steps
   int steps = 64;
   float guidance = 15.0f;
+  std::string precision = "auto";  // auto | fp32 | bf16 | fp16
   int grid_size = 128;
   int preview_size = 64;
   int preview_every = 1;            // a NeRF preview every N denoising steps
@@ -52,7 +58,8 @@ std::filesystem::path settings_file_path();
 
 std::string serialize_settings(const StudioSettings& settings);
 // Unknown keys are ignored (newer versions); a line without '=' or a bad value throws SettingsError.
-// Values are clamped to the ranges the GUI offers.
+// Values are clamped to the ranges the GUI offers. A file from before sampler presets (no
+// sampler_preset) keeps its Heun steps: official at 64, custom otherwise.
 StudioSettings parse_settings(const std::string& text);
 
 struct SettingsLoad {

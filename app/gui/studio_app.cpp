@@ -137,6 +137,7 @@ class Studio {
   void apply_worker_events();
   void upload_results();
   void handle_actions(const PanelActions& actions);
+  void apply_precision();
   void update_nerf_camera(const render::ViewLayout& layout, bool camera_moved, double now);
   void request_render(int height);
   void draw_frame(const render::ViewLayout& layout, const std::filesystem::path& screenshot);
@@ -166,6 +167,7 @@ class Studio {
   std::unique_ptr<ModelDownloader> downloader_;  // last: cancelled and joined first
   std::filesystem::path settings_path_;
   StudioSettings saved_settings_;
+  std::optional<PrecisionRequest> applied_precision_;  // what the worker was last told
   bool settings_write_failed_ = false;
   ModelsView models_view_;
   ConditioningMode models_mode_ = ConditioningMode::kText;
@@ -288,7 +290,14 @@ void Studio::init_state() {
   state_.set_prompt(options_.prompt);
   if (state_.export_path[0] == '\0') state_.set_export_path("shape.glb");
   if (options_.seed) state_.seed = static_cast<int>(std::min<uint64_t>(*options_.seed, 0x7fffffff));
-  if (options_.steps) state_.steps = static_cast<int>(*options_.steps);
+  if (options_.sampler.custom()) {
+    const auto choice = options_.sampler.choice();
+    state_.sampler_preset.reset();
+    state_.sampler = choice.sampler;
+    state_.steps = static_cast<int>(choice.steps);
+  } else if (options_.sampler.preset) {
+    state_.sampler_preset = options_.sampler.preset;
+  }
   if (options_.guidance) {
     state_.guidance = static_cast<float>(*options_.guidance);
     state_.guidance_chosen = true;
@@ -297,6 +306,9 @@ void Studio::init_state() {
   if (options_.preview_size) state_.preview_size = static_cast<int>(*options_.preview_size);
   if (options_.preview_every) state_.preview_every = static_cast<int>(*options_.preview_every);
   if (options_.samples) state_.samples = static_cast<int>(*options_.samples);
+  state_.device = options_.models.device;
+  if (options_.models.precision) state_.precision = *options_.models.precision;
+  apply_precision();
   state_.models = merge_custom_paths(state_.models, options_.models);
   state_.set_model_fields(state_.models);
   state_.models_error = check_custom_models(state_.models);
@@ -348,7 +360,7 @@ void Studio::start_generation() {
   state_.generating = true;
   state_.phase = "starting";
   state_.step = 0;
-  state_.total_steps = state_.steps;
+  state_.total_steps = state_.sampler_choice().steps;
   state_.set_status("generating...");
 }
 
@@ -488,6 +500,25 @@ void Studio::handle_actions(const PanelActions& actions) {
     downloader_->cancel();
     state_.set_status("cancelling the download...");
   }
+  apply_precision();
+}
+
+// Passes the precision chosen in the panel to the worker, which loads the models in it for the
+// next job. fp16 from a settings file on a CPU falls back to auto, and says so.
+void Studio::apply_precision() {
+  if (applied_precision_ == state_.precision) return;
+  Precision precision = Precision::kFloat32;
+  try {
+    precision = resolve_precision(state_.precision, state_.device);
+  } catch (const std::invalid_argument& error) {
+    state_.set_status(std::string("precision: ") + error.what() + "; using auto", true);
+    std::fprintf(stderr, "shape-studio: %s\n", state_.status.c_str());
+    state_.precision = PrecisionRequest::kAuto;
+    precision = resolve_precision(state_.precision, state_.device);
+  }
+  worker_.set_precision(precision);
+  applied_precision_ = state_.precision;
+  if (options_.trace) trace_line("precision %s", describe_precision(state_.precision, state_.device).c_str());
 }
 
 // The NeRF view follows the orbit camera: during a generation the next step's preview uses it; an

@@ -25,6 +25,7 @@ class TransformerMlpImpl : public torch::nn::Module {
  public:
   TransformerMlpImpl(int64_t width, double init_scale);
   torch::Tensor forward(const torch::Tensor& x);
+  torch::ScalarType dtype() const { return c_fc_->weight.scalar_type(); }  // the arithmetic's
 
  private:
   torch::nn::Linear c_fc_{nullptr}, c_proj_{nullptr};
@@ -42,7 +43,8 @@ class MultiheadAttentionImpl : public torch::nn::Module {
 };
 TORCH_MODULE(MultiheadAttention);
 
-// Pre-LayerNorm block: x + attn(ln_1(x)), then x + mlp(ln_2(x)).
+// Pre-LayerNorm block: x + attn(ln_1(x)), then x + mlp(ln_2(x)). x, the residual stream, is
+// float32 in every precision.
 class ResidualAttentionBlockImpl : public torch::nn::Module {
  public:
   ResidualAttentionBlockImpl(int64_t width, int64_t heads, double init_scale);
@@ -70,9 +72,9 @@ class PointDiffusionTransformerImpl : public torch::nn::Module {
 
   // Converts the weights once (call after loading them: loading copies into the current dtype).
   // The half precisions keep the linear layers' weights, the positional embedding and the
-  // activations in bf16 / fp16, while the LayerNorms (their weights and arithmetic) and the
-  // attention softmax stay in float32, as shap-e's fp16 mode does. Inputs and outputs keep the
-  // caller's dtype. For inference; training stays in float32.
+  // activations in bf16 / fp16, while the LayerNorms (their weights and arithmetic), the softmax's
+  // accumulation, the residual stream and the output projection stay in float32. Inputs and
+  // outputs keep the caller's dtype. For inference; training stays in float32.
   void set_precision(Precision precision);
   Precision precision() const { return precision_; }
 

@@ -73,7 +73,7 @@ struct LatentGenerator::Impl {
   }
 };
 
-LatentGenerator::LatentGenerator(const GeneratorFiles& files, const std::string& device)
+LatentGenerator::LatentGenerator(const GeneratorFiles& files, const std::string& device, Precision precision)
     : impl_(std::make_unique<Impl>()) {
   check_device_name(device);
   impl_->device = torch::Device(device);
@@ -96,8 +96,10 @@ LatentGenerator::LatentGenerator(const GeneratorFiles& files, const std::string&
     const SkipRandomInit skip;  // every parameter is bound below
     impl_->model = SplitVectorDiffusion(transformer_config);
   }
-  // A change of the model's dtype belongs here, before binding: each weight is then converted once,
-  // straight from the file's mapping, and those that keep float32 are shared with it.
+  // Converted before binding, so each weight is copied once, straight from the file's mapping into
+  // its final dtype; those that stay float32 (all in fp32; in bf16 those set_precision keeps) share
+  // the mapping, no copy.
+  impl_->model->set_precision(precision);
   WeightBindingOptions binding;
   binding.share_memory = true;
   try {
@@ -116,6 +118,8 @@ ConditioningMode LatentGenerator::mode() const { return impl_->mode; }
 
 int64_t LatentGenerator::latent_size() const { return impl_->model->config().d_latent; }
 
+Precision LatentGenerator::precision() const { return impl_->model->precision(); }
+
 GenerationResult LatentGenerator::generate(const std::vector<Condition>& conditions, const GenerationSettings& settings,
                                            const GenerationCallback& on_step, const std::atomic<bool>* cancel) {
   if (conditions.empty()) throw std::invalid_argument("nothing to generate: no prompt or image given");
@@ -123,6 +127,7 @@ GenerationResult LatentGenerator::generate(const std::vector<Condition>& conditi
   const auto condition = impl_->condition_tensor(conditions, result.notices);
 
   KarrasSamplerOptions options;
+  options.sampler = settings.sampler;
   options.steps = settings.steps;
   options.guidance_scale = settings.guidance_scale;
   options.sigma_min = settings.sigma_min;
@@ -130,6 +135,10 @@ GenerationResult LatentGenerator::generate(const std::vector<Condition>& conditi
   options.rho = settings.rho;
   options.s_churn = settings.s_churn;
   options.clip_denoised = settings.clip_denoised;
+  options.guidance_sigma_low = settings.guidance_sigma_low;
+  options.guidance_sigma_high = settings.guidance_sigma_high;
+  options.guidance_rescale = settings.guidance_rescale;
+  options.guidance_threshold = settings.guidance_threshold;
 
   const auto start = std::chrono::steady_clock::now();
   SamplerCallback report;
@@ -140,9 +149,11 @@ GenerationResult LatentGenerator::generate(const std::vector<Condition>& conditi
       step.total_steps = progress.total_steps;
       step.sigma = progress.sigma;
       step.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (progress.step > 0) {
-        step.eta_seconds = step.elapsed_seconds / progress.step * (progress.total_steps - progress.step);
-      }
+      step.evaluations = progress.evaluations;
+      step.total_evaluations = progress.total_evaluations;
+      // Heun's steps cost two evaluations but the last, so time per evaluation is the steady rate.
+      step.eta_seconds = step.elapsed_seconds / static_cast<double>(progress.evaluations) *
+                         static_cast<double>(progress.total_evaluations - progress.evaluations);
       step.noisy = rows_to_latents(progress.x);
       step.predicted = rows_to_latents(progress.pred_xstart);
       on_step(step);

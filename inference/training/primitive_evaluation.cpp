@@ -84,7 +84,7 @@ void save_sample(const PrimitiveEvaluationOptions& options, const PrimitiveJudge
 PrimitiveEvaluation evaluate_primitive_generation(const ModelFileSet& files,
                                                   const std::vector<PrimitiveCombination>& combinations,
                                                   const PrimitiveEvaluationOptions& options) {
-  LatentGenerator generator(files.generator);
+  LatentGenerator generator(files.generator, "cpu", options.precision);
   const LatentDecoder decoder(files.decoder_config, files.decoder_weights);
   PrimitiveEvaluation evaluation;
   for (const auto& combination : combinations) {

@@ -37,6 +37,7 @@ struct PrimitiveEvaluationOptions {
   int64_t seeds_per_caption = 2;
   int64_t grid_size = 48;
   GenerationSettings generation;  // its seed is the first; the others follow
+  Precision precision = Precision::kFloat32;  // of the diffusion transformer
   // When set, each judged sample is also written here: its mesh (GLB) and a NeRF view (PNG).
   std::filesystem::path save_dir;
 };

@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 
 #include "inference/checkpoint/checkpoint.h"
+#include "inference/diffusion/sampler_choice.h"
 #include "inference/export/mesh_import.h"
 #include "inference/pipeline/latent.h"
 #include "inference/pipeline/latent_generator.h"
@@ -55,7 +56,7 @@ class Cli : public ::testing::Test {
 }
 
 TEST_F(Cli, GenerateFromTextWritesMeshRenderAndTheLibrarysLatents) {
-  const auto result = run_shell(cli() + " generate --prompt 'a red chair' --seed 2024 --steps 8 --grid 32 -o " +
+  const auto result = run_shell(cli() + " generate --prompt 'a red chair' --seed 2024 --steps 8 --precision fp32 --grid 32 -o " +
                                 path("chair.glb") + " --save-latent " + path("chair.pt") + " --render " +
                                 path("chair.png") + " --render-size 16 --render-views 4" + golden_text_models());
   ASSERT_EQ(result.exit_code, 0) << result.output;
@@ -77,6 +78,21 @@ TEST_F(Cli, GenerateFromTextWritesMeshRenderAndTheLibrarysLatents) {
   // in the batch, and seed 2024's first 4096 normals are the same in a [1, 4096] or [2, 4096] draw.
   EXPECT_TRUE(testing::all_close(torch::tensor(saved[0].values), testing::load_golden("e2e_text").at("sample")[0],
                                  5e-3, 0.0));
+}
+
+// --precision bf16 runs the transformer in bf16 (the default `auto` does so on CPUs with native bf16):
+// the latent stays within the official bf16 path's distance of the float32 one (see
+// tests/inference/pipeline_precision_test.cpp), and the command says which precision it used.
+TEST_F(Cli, Bf16GenerationSaysSoAndStaysNearTheFloat32Latent) {
+  const auto result = run_shell(cli() + " generate --prompt 'a red chair' --seed 2024 --steps 8 --precision bf16 --grid 16 -o " +
+                                path("chair.glb") + " --save-latent " + path("chair.pt") + golden_text_models());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("precision bf16"), std::string::npos) << result.output;
+  const auto saved = torch::tensor(load_latents(path("chair.pt"))[0].values);
+  const auto reference = testing::load_golden("e2e_text").at("sample")[0];
+  const double relative = ((saved - reference).norm() / reference.norm()).item<double>();
+  EXPECT_LT(relative, 0.30);
+  EXPECT_GT(relative, 1e-3);
 }
 
 TEST_F(Cli, GenerateFromImageInEveryFormatAndBatch) {
@@ -111,6 +127,69 @@ TEST_F(Cli, DecodeSavedLatents) {
   EXPECT_EQ(read_gltf(path("a.glb")).triangles, read_gltf(path("b.glb")).triangles);
 }
 
+// Every golden samplers case through the CLI. The golden x_T is randn(2, 4096) * 160 after seed 4242,
+// for ["a red chair", "a shark swimming in the ocean"]: --batch 2 of "a red chair" draws the same
+// [2, 4096], and its row 0 follows the golden row 0's trajectory (rows never mix).
+TEST_F(Cli, EverySamplerMatchesTheGoldenSample) {
+  const auto golden_case = testing::load_golden("samplers");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"dpm++2m", "8"}, {"dpm++2m", "16"}, {"euler", "8"}, {"dpm++3m", "12"}, {"heun", "8"}};
+  const std::vector<std::string> golden_names = {"dpmpp_2m.8", "dpmpp_2m.16", "euler.8", "dpmpp_3m.12", "heun.8"};
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const auto& [sampler, steps] = cases[i];
+    SCOPED_TRACE(golden_names[i]);
+    const auto result = run_shell(cli() + " generate --prompt 'a red chair' --batch 2 --seed 4242 --guidance 15" +
+                                  " --sampler " + sampler + " --steps " + steps + " --grid 8 -o " + path("x.glb") +
+                                  " --save-latent " + path("x.pt") + golden_text_models());
+    ASSERT_EQ(result.exit_code, 0) << result.output;
+    EXPECT_NE(result.output.find("sampler: " + sampler + ", " + steps + " steps"), std::string::npos) << result.output;
+    const auto saved = load_latents(path("x.pt"));
+    ASSERT_EQ(saved.size(), 2u);
+    EXPECT_TRUE(testing::all_close(torch::tensor(saved[0].values), golden_case.at(golden_names[i] + ".sample")[0],
+                                   5e-3, 0.0));
+  }
+}
+
+// The presets name what they run; --steps replaces a preset's steps and keeps its sampler.
+TEST_F(Cli, PresetsAndTheirOverrides) {
+  const auto official = preset_choice(SamplerPreset::kOfficial);
+  const auto fast = preset_choice(SamplerPreset::kFast);
+  const std::vector<std::pair<std::string, SamplerChoice>> cases = {
+      {"--preset official --steps 3", {official.sampler, 3}},
+      {"--preset fast", fast},
+      {"--preset fast --sampler euler", {SamplerKind::kEuler, fast.steps}},
+  };
+  for (const auto& [arguments, expected] : cases) {
+    const auto result = run_shell(cli() + " generate --prompt 'a lamp' " + arguments + " --grid 8 -o " + path("x.glb") +
+                                  golden_text_models());
+    EXPECT_EQ(result.exit_code, 0) << arguments << "\n" << result.output;
+    EXPECT_NE(result.output.find("sampler: " + describe(expected)), std::string::npos) << arguments << "\n"
+                                                                                        << result.output;
+  }
+}
+
+// evaluate-samplers against a Heun-8 reference measures what the golden samples say: the distance of
+// the golden DPM++(2M)-8 sample from the golden Heun-8 one, per prompt.
+TEST_F(Cli, EvaluateSamplersMeasuresTheDistanceFromTheReference) {
+  const auto result = run_shell(cli() + " evaluate-samplers --prompt 'a red chair'" +
+                                " --prompt 'a shark swimming in the ocean' --seed 4242 --seeds 1 --guidance 15" +
+                                " --samplers dpm++2m --steps 8 --reference-steps 8" + golden_text_models());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const auto golden_case = testing::load_golden("samplers");
+  const auto reference = golden_case.at("heun.8.sample");
+  const auto distances =
+      (golden_case.at("dpmpp_2m.8.sample") - reference).norm(2, {1}) / reference.norm(2, {1}) * 100.0;
+  const std::string row_start = "| dpm++2m | 8 | 8 | ";
+  const auto row = result.output.find(row_start);
+  ASSERT_NE(row, std::string::npos) << result.output;
+  double mean = 0.0, max = 0.0;
+  ASSERT_EQ(std::sscanf(result.output.c_str() + row + row_start.size(), "%lf %% | %lf %%", &mean, &max), 2);
+  // Our samples lie within 5e-3 of the golden ones, which moves these distances by far less than 1 %.
+  EXPECT_NEAR(mean, distances.mean().item<double>(), 0.01 * distances.mean().item<double>()) << result.output;
+  EXPECT_NEAR(max, distances.max().item<double>(), 0.01 * distances.max().item<double>()) << result.output;
+  EXPECT_NE(result.output.find("reference heun, 8 steps (15 model evaluations)"), std::string::npos) << result.output;
+}
+
 TEST_F(Cli, BadInputGetsOneClearLineAndNoCrash) {
   struct Case {
     std::string arguments;
@@ -139,6 +218,19 @@ TEST_F(Cli, BadInputGetsOneClearLineAndNoCrash) {
       {"decode -o " + path("x.glb"), 2, "decode needs --latent"},
       {"decode --latent " + path("nowhere.pt") + " -o " + path("x.glb"), 1, "nowhere.pt"},
       {"generate --prompt x --device tpu", 1, "unknown device 'tpu'"},
+      {"generate --prompt x --precision int8", 2, "--precision: precision must be auto, fp32, bf16 or fp16, got 'int8'"},
+      {"generate --prompt x --precision fp16", 2, "fp16 needs a CUDA device; on a CPU use bf16 or fp32"},
+      {"bench --precision half", 2, "--precision: precision must be auto, fp32, bf16 or fp16, got 'half'"},
+      {"evaluate-primitives --precision fp16", 2, "fp16 needs a CUDA device"},
+      {"generate --prompt x --sampler dpm2", 2,
+       "--sampler: unknown sampler 'dpm2' (choose heun, dpm++2m, dpm++3m or euler)"},
+      {"generate --prompt x --preset quick", 2, "--preset: unknown sampler preset 'quick' (choose official or fast)"},
+      {"generate --prompt x --sampler", 2, "option '--sampler' needs a value"},
+      {"evaluate-primitives --sampler heun2", 2, "unknown sampler 'heun2'"},
+      {"evaluate-samplers --seeds 1", 2, "evaluate-samplers needs at least one --prompt"},
+      {"evaluate-samplers --prompt x --samplers heun,ddim", 2, "--samplers: unknown sampler 'ddim'"},
+      {"evaluate-samplers --prompt x --steps 8,0", 2, "--steps needs a positive integer, got '0'"},
+      {"evaluate-samplers --prompt x --guidance-interval 5", 2, "--guidance-interval takes LOW:HIGH"},
   };
   for (const auto& test : cases) {
     const auto result = run_shell(cli() + " " + test.arguments);

@@ -297,11 +297,15 @@ TEST_F(Gui, FailedJobExitsNonZeroWithTheReason) {
 }
 
 TEST_F(Gui, SettingsAndPromptHistoryPersistAcrossRuns) {
-  auto result = run_studio("--prompt 'a red chair' --generate --exit-after-job --steps 3 --grid 32 --seed 5 --view mesh" +
-                           golden_text_models());
+  auto result = run_studio("--prompt 'a red chair' --generate --exit-after-job --sampler euler --steps 3 --grid 32"
+                           " --seed 5 --view mesh --precision bf16" + golden_text_models());
   ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("text models loaded, bf16"), std::string::npos) << result.output;
   auto load = studio::load_settings(path("config/settings.ini"));
   ASSERT_TRUE(load.loaded) << load.error;
+  EXPECT_EQ(load.settings.precision, "bf16");
+  EXPECT_EQ(load.settings.sampler_preset, studio::kCustomSamplerPreset);
+  EXPECT_EQ(load.settings.sampler, "euler");
   EXPECT_EQ(load.settings.steps, 3);
   EXPECT_EQ(load.settings.seed, 5);
   EXPECT_EQ(load.settings.grid_size, 32);
@@ -313,9 +317,12 @@ TEST_F(Gui, SettingsAndPromptHistoryPersistAcrossRuns) {
   ASSERT_EQ(result.exit_code, 0) << result.output;
   load = studio::load_settings(path("config/settings.ini"));
   ASSERT_TRUE(load.loaded) << load.error;
+  EXPECT_EQ(load.settings.sampler, "euler");
   EXPECT_EQ(load.settings.steps, 3);
   EXPECT_EQ(load.settings.seed, 5);
   EXPECT_EQ(load.settings.view, "mesh");
+  EXPECT_EQ(load.settings.precision, "bf16");
+  EXPECT_NE(result.output.find("text models loaded, bf16"), std::string::npos) << result.output;
   EXPECT_EQ(load.settings.history, (std::vector<std::string>{"a blue lamp", "a red chair"}));
 }
 
@@ -334,6 +341,21 @@ TEST_F(Gui, SavedCustomModelFilesThatAreGoneAreNamedNotFatal) {
   // Kept in the settings: the user fixes them in the Models panel.
   EXPECT_EQ(studio::load_settings(path("config/settings.ini")).settings.models[studio::ModelPath::TransformerConfig],
             "/nonexistent/model.yaml");
+}
+
+// fp16 needs CUDA: saved (say, from a GPU machine) and opened on a CPU it gives way to auto, said
+// in the status, and the job still runs.
+TEST_F(Gui, SavedFp16OnACpuFallsBackToAutoAndSaysSo) {
+  fs::create_directories(path("config"));
+  std::ofstream(path("config/settings.ini")) << "precision=fp16\n";
+  const auto result = run_studio("--prompt 'a red chair' --generate --exit-after-job --steps 2 --grid 16 --trace" +
+                                 golden_text_models());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("precision: fp16 needs a CUDA device; on a CPU use bf16 or fp32 (or auto); using auto"),
+            std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("trace: precision " + describe_precision(PrecisionRequest::kAuto, "cpu")),
+            std::string::npos) << result.output;
+  EXPECT_EQ(studio::load_settings(path("config/settings.ini")).settings.precision, "auto");
 }
 
 TEST_F(Gui, CorruptSettingsAreIgnoredWithAMessage) {

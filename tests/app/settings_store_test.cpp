@@ -26,8 +26,11 @@ void write(const fs::path& path, const std::string& text) { std::ofstream(path, 
 TEST(SettingsStore, RoundTripsEverySetting) {
   StudioSettings settings;
   settings.seed = 42;
+  settings.sampler_preset = kCustomSamplerPreset;
+  settings.sampler = "dpm++3m";
   settings.steps = 32;
   settings.guidance = 7.5f;
+  settings.precision = "bf16";
   settings.grid_size = 96;
   settings.preview_size = 128;
   settings.view = "mesh";
@@ -69,7 +72,8 @@ TEST(SettingsStore, MissingFileGivesDefaultsWithoutError) {
 TEST(SettingsStore, CorruptOrUnreadableFilesAreIgnoredWithAMessage) {
   const fs::path dir = temp_dir("corrupt");
   const std::string cases[] = {"seed=12\nthis line has no equals sign\n", "steps=many\n", "view=sideways\n",
-                               std::string("seed=1\n\0\x01\x02", 10), "wireframe=maybe\n"};
+                               std::string("seed=1\n\0\x01\x02", 10), "wireframe=maybe\n", "sampler=dpm2\n",
+                               "sampler_preset=quick\n"};
   for (const auto& text : cases) {
     write(dir / "settings.ini", text);
     const auto load = load_settings(dir / "settings.ini");
@@ -89,6 +93,75 @@ TEST(SettingsStore, ClampsValuesAndIgnoresUnknownKeysAndComments) {
   EXPECT_EQ(s.steps, 256);
   EXPECT_FLOAT_EQ(s.guidance, 30.0f);
   EXPECT_EQ(s.samples, 8);
+}
+
+TEST(SettingsStore, BadSamplerNamesAreNamedWithTheChoices) {
+  try {
+    parse_settings("seed=1\nsampler=dpm2\n");
+    ADD_FAILURE() << "accepted an unknown sampler";
+  } catch (const SettingsError& error) {
+    EXPECT_STREQ(error.what(), "settings line 2: unknown sampler 'dpm2' (choose heun, dpm++2m, dpm++3m or euler)");
+  }
+  try {
+    parse_settings("sampler_preset=quick\n");
+    ADD_FAILURE() << "accepted an unknown preset";
+  } catch (const SettingsError& error) {
+    EXPECT_STREQ(error.what(), "settings line 1: sampler_preset must be custom, official or fast");
+  }
+}
+
+TEST(SettingsStore, PrecisionIsAutoByDefaultAndABadOneIsNamed) {
+  EXPECT_EQ(parse_settings("seed=1\n").precision, "auto");
+  EXPECT_EQ(parse_settings("precision=fp32\n").precision, "fp32");
+  try {
+    parse_settings("seed=1\nprecision=int8\n");
+    ADD_FAILURE() << "accepted an unknown precision";
+  } catch (const SettingsError& error) {
+    EXPECT_STREQ(error.what(), "settings line 2: precision must be auto, fp32, bf16 or fp16, got 'int8'");
+  }
+  AppState state;
+  apply_settings(state, parse_settings("precision=bf16\n"));
+  EXPECT_EQ(state.precision, PrecisionRequest::kBFloat16);
+  EXPECT_EQ(settings_from_state(state).precision, "bf16");
+}
+
+// Files written before sampler presets hold Heun steps only: 64 is the Official preset, others Custom.
+TEST(SettingsStore, FilesFromBeforePresetsKeepTheirSteps) {
+  EXPECT_EQ(parse_settings("steps=64\n").sampler_preset, "official");
+  const auto custom = parse_settings("seed=3\nsteps=32\n");
+  EXPECT_EQ(custom.sampler_preset, kCustomSamplerPreset);
+  EXPECT_EQ(custom.sampler, "heun");
+  EXPECT_EQ(custom.steps, 32);
+  EXPECT_EQ(parse_settings("sampler_preset=fast\nsteps=32\n").sampler_preset, "fast");
+}
+
+TEST(SettingsStore, SamplerPresetsReachTheRequestAndPersist) {
+  AppState state;
+  EXPECT_EQ(state.sampler_choice(), preset_choice(kDefaultSamplerPreset));
+  choose_sampler_preset(state, SamplerPreset::kFast);
+  const auto fast = preset_choice(SamplerPreset::kFast);
+  EXPECT_EQ(make_request(state).settings.sampler, fast.sampler);
+  EXPECT_EQ(make_request(state).settings.steps, fast.steps);
+
+  choose_sampler_preset(state, std::nullopt);  // Custom starts from what was in use
+  EXPECT_EQ(state.sampler_choice(), fast);
+  state.sampler = SamplerKind::kEuler;
+  state.steps = 10;
+  EXPECT_EQ(make_request(state).settings.sampler, SamplerKind::kEuler);
+  EXPECT_EQ(make_request(state).settings.steps, 10);
+
+  AppState restored;
+  apply_settings(restored, parse_settings(serialize_settings(settings_from_state(state))));
+  EXPECT_FALSE(restored.sampler_preset.has_value());
+  EXPECT_EQ(restored.sampler_choice(), (SamplerChoice{SamplerKind::kEuler, 10}));
+
+  // A preset keeps the custom choice for when Custom is picked again.
+  choose_sampler_preset(state, SamplerPreset::kOfficial);
+  apply_settings(restored, parse_settings(serialize_settings(settings_from_state(state))));
+  EXPECT_EQ(restored.sampler_preset, SamplerPreset::kOfficial);
+  EXPECT_EQ(restored.sampler_choice(), preset_choice(SamplerPreset::kOfficial));
+  EXPECT_EQ(restored.sampler, SamplerKind::kEuler);
+  EXPECT_EQ(restored.steps, 10);
 }
 
 TEST(SettingsStore, HistoryIsMostRecentFirstWithoutDuplicatesAndBounded) {

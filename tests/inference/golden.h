@@ -7,23 +7,10 @@
 #include <torch/torch.h>
 
 #include "inference/checkpoint/checkpoint.h"
-#include "inference/pipeline/latent_generator.h"
 
 namespace shape::testing {
 
 inline std::string golden_path(const std::string& relative) { return std::string(SHAPE_GOLDEN_DIR) + "/" + relative; }
-
-// The small random models of the golden e2e_text / e2e_image chains ("text" or "image"), with CLIP
-// in the TorchScript form ViT-L-14.pt has unless `clip_weights` says otherwise.
-inline GeneratorFiles golden_generator_files(const std::string& kind, const std::string& clip_weights = "") {
-  GeneratorFiles files;
-  files.transformer_config = golden_path("e2e." + kind + ".transformer.yaml");
-  files.transformer_weights = golden_path("e2e_" + kind + ".transformer.state_dict.pt");
-  files.diffusion_config = golden_path("e2e.diffusion.yaml");
-  files.clip_weights = clip_weights.empty() ? golden_path("clip.jit.pt") : clip_weights;
-  files.clip_config = golden_path("e2e.clip.json");
-  return files;
-}
 
 // A golden case `<name>.pt`: a flat dict of named tensors.
 inline StateDict load_golden(const std::string& name) { return load_checkpoint(golden_path(name + ".pt")); }

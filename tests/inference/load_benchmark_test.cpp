@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "golden.h"
+#include "pipeline_test_support.h"
 #include "inference/load_benchmark.h"
 #include "inference/resident_memory.h"
 

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include "golden.h"
+#include "pipeline_test_support.h"
 #include "inference/clip/image_u8.h"
 #include "inference/decoder/camera.h"
 #include "inference/pipeline/latent_decoder.h"
@@ -15,38 +16,12 @@ namespace {
 
 using testing::all_close;
 using testing::golden_generator_files;
+using testing::golden_image;
 using testing::golden_path;
-
-torch::Tensor stack(const std::vector<Latent>& latents) {
-  std::vector<torch::Tensor> rows;
-  for (const auto& latent : latents) rows.push_back(torch::tensor(latent.values));
-  return torch::stack(rows);
-}
-
-ImageU8 golden_image(const torch::Tensor& hwc) {
-  ImageU8 image;
-  image.height = static_cast<int>(hwc.size(0));
-  image.width = static_cast<int>(hwc.size(1));
-  image.channels = 3;
-  const auto bytes = hwc.contiguous();
-  image.pixels.assign(bytes.data_ptr<uint8_t>(), bytes.data_ptr<uint8_t>() + bytes.numel());
-  return image;
-}
-
-torch::Tensor mesh_positions(const Mesh& mesh) {
-  return torch::from_blob(const_cast<float*>(mesh.positions.front().data()),
-                          {static_cast<int64_t>(mesh.positions.size()), 3}, torch::kFloat32).clone();
-}
-
-torch::Tensor mesh_colors(const Mesh& mesh) {
-  return torch::from_blob(const_cast<float*>(mesh.colors.front().data()),
-                          {static_cast<int64_t>(mesh.colors.size()), 3}, torch::kFloat32).clone();
-}
-
-torch::Tensor mesh_faces(const Mesh& mesh) {
-  return torch::from_blob(const_cast<uint32_t*>(mesh.triangles.front().data()),
-                          {static_cast<int64_t>(mesh.triangles.size()), 3}, torch::kInt32).to(torch::kLong);
-}
+using testing::mesh_colors;
+using testing::mesh_faces;
+using testing::mesh_positions;
+using testing::stack;
 
 // Sampling, then per latent a 32^3 STF mesh and a 16x16 NeRF view of pan camera 0.
 void expect_chain_matches(const std::string& kind, const std::vector<Condition>& conditions, uint64_t seed,

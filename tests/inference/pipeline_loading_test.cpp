@@ -7,6 +7,7 @@
 #include <string>
 
 #include "golden.h"
+#include "pipeline_test_support.h"
 #include "inference/checkpoint/byte_source.h"
 #include "inference/checkpoint/checkpoint_loader.h"
 #include "inference/checkpoint/stored_tensors.h"
@@ -20,8 +21,14 @@ namespace shape {
 namespace {
 
 using namespace checkpoint_test;
-using testing::golden_generator_files;
 using testing::golden_path;
+
+// The golden e2e generator of `kind` with another CLIP file.
+GeneratorFiles golden_files_with_clip(const std::string& kind, const std::filesystem::path& clip_weights) {
+  GeneratorFiles files = testing::golden_generator_files(kind);
+  files.clip_weights = clip_weights;
+  return files;
+}
 
 // `bytes` with one byte of every record whose tensor name starts with `prefix` flipped, so reading
 // any of them fails its CRC-32.
@@ -46,14 +53,14 @@ TEST(PipelineLoading, EachConditioningReadsOnlyItsOwnClipTower) {
   const auto broken_vision = dir.write("broken_vision.pt", corrupt_tensors(clip, "visual.", true));
   const auto broken_text = dir.write("broken_text.pt", corrupt_tensors(clip, "transformer.", true));
 
-  EXPECT_NO_THROW(LatentGenerator(golden_generator_files("text", broken_vision)));
-  EXPECT_NO_THROW(LatentGenerator(golden_generator_files("image", broken_text)));
+  EXPECT_NO_THROW(LatentGenerator(golden_files_with_clip("text", broken_vision)));
+  EXPECT_NO_THROW(LatentGenerator(golden_files_with_clip("image", broken_text)));
   const std::string text_error =
-      checkpoint_error_of([&] { LatentGenerator(golden_generator_files("text", broken_text)); });
+      checkpoint_error_of([&] { LatentGenerator(golden_files_with_clip("text", broken_text)); });
   EXPECT_NE(text_error.find(broken_text.string()), std::string::npos) << text_error;
   EXPECT_NE(text_error.find("CRC-32 mismatch"), std::string::npos) << text_error;
   const std::string image_error =
-      checkpoint_error_of([&] { LatentGenerator(golden_generator_files("image", broken_vision)); });
+      checkpoint_error_of([&] { LatentGenerator(golden_files_with_clip("image", broken_vision)); });
   EXPECT_NE(image_error.find(broken_vision.string()), std::string::npos) << image_error;
 }
 
