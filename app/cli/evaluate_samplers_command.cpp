@@ -119,7 +119,7 @@ int run_evaluate_samplers(const std::vector<std::string>& args) {
   const auto files = resolve_model_files(models, ConditioningMode::kText, false, &interrupt_flag());
   if (!files.notice.empty()) std::fprintf(stderr, "note: %s\n", files.notice.c_str());
   options.settings.guidance_scale = guidance ? *guidance : files.recommended_guidance.value_or(15.0);
-  LatentGenerator generator(files.generator, models.device);
+  LatentGenerator generator(files.generator, models.device, models.resolved_precision());
   const auto evaluation = evaluate_samplers(
       generator, options, [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); },
       &interrupt_flag());

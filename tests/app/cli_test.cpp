@@ -139,7 +139,7 @@ TEST_F(Cli, EverySamplerMatchesTheGoldenSample) {
     const auto& [sampler, steps] = cases[i];
     SCOPED_TRACE(golden_names[i]);
     const auto result = run_shell(cli() + " generate --prompt 'a red chair' --batch 2 --seed 4242 --guidance 15" +
-                                  " --sampler " + sampler + " --steps " + steps + " --grid 8 -o " + path("x.glb") +
+                                  " --precision fp32 --sampler " + sampler + " --steps " + steps + " --grid 8 -o " + path("x.glb") +
                                   " --save-latent " + path("x.pt") + golden_text_models());
     ASSERT_EQ(result.exit_code, 0) << result.output;
     EXPECT_NE(result.output.find("sampler: " + sampler + ", " + steps + " steps"), std::string::npos) << result.output;
@@ -173,7 +173,7 @@ TEST_F(Cli, PresetsAndTheirOverrides) {
 TEST_F(Cli, EvaluateSamplersMeasuresTheDistanceFromTheReference) {
   const auto result = run_shell(cli() + " evaluate-samplers --prompt 'a red chair'" +
                                 " --prompt 'a shark swimming in the ocean' --seed 4242 --seeds 1 --guidance 15" +
-                                " --samplers dpm++2m --steps 8 --reference-steps 8" + golden_text_models());
+                                " --samplers dpm++2m --steps 8 --reference-steps 8 --precision fp32" + golden_text_models());
   ASSERT_EQ(result.exit_code, 0) << result.output;
   const auto golden_case = testing::load_golden("samplers");
   const auto reference = golden_case.at("heun.8.sample");
