@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 namespace shape {
@@ -9,6 +10,9 @@ namespace {
 
 constexpr int64_t kPositionDegrees = 15;
 constexpr int64_t kDirectionDegrees = 8;
+// A multiple of every SIMD width the CPU kernels use (AVX2: 8 floats, AVX-512: 16).
+constexpr int64_t kSinRowAlignment = 16;
+constexpr int64_t kSinRowsPerTask = 256;
 
 // shap-e's get_act. In-place where allowed: the hidden activations are the renderer's largest tensors.
 torch::Tensor apply_activation(const std::string& name, torch::Tensor x, bool in_place) {
@@ -37,12 +41,22 @@ torch::Tensor squeeze_unit_batch(const torch::Tensor& tensor, int64_t unbatched_
 
 torch::Tensor nerf_positional_encoding(const torch::Tensor& x, int64_t max_degree) {
   const int64_t dim = x.size(-1);
+  const int64_t width = dim * (1 + 2 * max_degree);
+  const auto points = x.reshape({-1, dim});
+  const int64_t count = points.size(0);
   const auto scales = torch::pow(2.0, torch::arange(max_degree, x.options()));
+  const auto scaled = (points.unsqueeze(1) * scales.view({1, -1, 1})).reshape({count, dim * max_degree});
+  // The vectorised sin picks its range reduction per SIMD vector, from the largest argument in it,
+  // so its last bit depends on the arguments sharing the vector. One row per point, padded to whole
+  // vectors and split over threads at rows, makes each point's encoding a function of that point
+  // alone: a point gets the same bits in any batch, which keeps coarse-to-fine grids exact.
+  const int64_t padded_width = (width + kSinRowAlignment - 1) / kSinRowAlignment * kSinRowAlignment;
+  auto rows = torch::cat({points, scaled, scaled + M_PI / 2.0, torch::zeros({count, padded_width - width}, x.options())}, 1);
+  at::parallel_for(0, count, kSinRowsPerTask, [&](int64_t begin, int64_t end) { rows.narrow(0, begin, end - begin).sin_(); });
+  rows.narrow(1, 0, dim).copy_(points);
   auto sizes = x.sizes().vec();
-  sizes.back() = dim * max_degree;
-  const auto scaled = (x.reshape({-1, 1, dim}) * scales.view({1, -1, 1})).reshape(sizes);
-  const auto encoded = torch::cat({scaled, scaled + M_PI / 2.0}, -1).sin();
-  return torch::cat({x, encoded}, -1);
+  sizes.back() = width;
+  return rows.narrow(1, 0, width).reshape(sizes);
 }
 
 NerstfLayerImpl::NerstfLayerImpl(int64_t in, int64_t out, bool meta_weight, bool meta_bias, bool trainable_meta) {
