@@ -52,6 +52,7 @@ Mesh LatentDecoder::decode_mesh(const Latent& latent, const MeshSettings& settin
   }
   auto options = impl_->decoder->default_mesh_options();
   options.grid_size = settings.grid_size;
+  options.sampling = settings.dense_grid ? StfGridSampling::kDense : StfGridSampling::kCoarseToFine;
   return impl_->decoder->extract_mesh(impl_->params(latent), options).mesh;
 }
 

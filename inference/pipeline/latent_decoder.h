@@ -15,6 +15,9 @@ namespace shape {
 
 struct MeshSettings {
   int64_t grid_size = 128;  // STF grid per axis (shap-e's default; up to 256)
+  // Query the MLP at every grid point, as shap-e, rather than coarse to fine near the surface: the
+  // same mesh (decoder/grid_refinement.h says when), slower; a fallback and the parity reference.
+  bool dense_grid = false;
 };
 
 struct RenderSettings {
