@@ -267,9 +267,8 @@ NerfRenderResult render_rays(NerstfMlpImpl& mlp, const MetaParameters& params, c
 NerfRenderResult render_views(NerstfMlpImpl& mlp, const MetaParameters& params, const torch::Tensor& background,
                               const std::vector<Camera>& cameras, const NerfRendererSettings& settings,
                               const NerfRenderOptions& options, RaySampleRandomness& randomness) {
-  // Rays in the meta parameters' dtype and device.
   params_batch_size(params);  // checks the params before their options are used
-  const auto value_options = params.begin()->second.options();
+  const auto value_options = field_options(params);
   const auto rays = camera_rays(cameras, value_options);  // [views, pixels, 2, 3]
   const int64_t views = rays.size(0), pixels = rays.size(1);
   auto result = render_rays(mlp, params, background, rays.reshape({views * pixels, 2, 3}), settings, options, randomness);

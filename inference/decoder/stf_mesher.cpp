@@ -139,8 +139,7 @@ StfMeshResult extract_stf_mesh(NerstfMlpImpl& mlp, const MetaParameters& params,
   TORCH_CHECK(grid >= 2, "grid_size must be at least 2");
   TORCH_CHECK(options.points_per_chunk > 0, "points_per_chunk must be positive");
   TORCH_CHECK(!params.empty() && params.begin()->second.size(0) == 1, "extract_stf_mesh decodes one latent at a time");
-  // Query points in the meta parameters' dtype and device.
-  const auto value_options = params.begin()->second.options();
+  const auto value_options = field_options(params);
 
   auto stage_start = std::chrono::steady_clock::now();
   StfMeshResult result = options.sampling == StfGridSampling::kDense

@@ -27,7 +27,7 @@ struct LatentDecoder::Impl {
 };
 
 LatentDecoder::LatentDecoder(const std::filesystem::path& config, const std::filesystem::path& weights,
-                             const std::string& device)
+                             const std::string& device, Precision precision)
     : impl_(std::make_unique<Impl>()) {
   check_device_name(device);
   impl_->device = torch::Device(device);
@@ -39,6 +39,7 @@ LatentDecoder::LatentDecoder(const std::filesystem::path& config, const std::fil
   }
   impl_->decoder->eval();
   impl_->decoder->to(impl_->device);
+  impl_->decoder->set_query_precision(precision);
 }
 
 LatentDecoder::~LatentDecoder() = default;

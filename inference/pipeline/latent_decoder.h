@@ -10,6 +10,7 @@
 #include "inference/decoder/camera.h"
 #include "inference/mesh/mesh.h"
 #include "inference/pipeline/latent.h"
+#include "inference/precision.h"
 
 namespace shape {
 
@@ -32,8 +33,9 @@ struct RenderSettings {
 class LatentDecoder {
  public:
   // config: shap-e Transmitter YAML; weights: transmitter.pt or compatible (encoder trunk ignored).
+  // precision: of the MLP queries (ShapeDecoderImpl::set_query_precision); fp32 is the exact path.
   LatentDecoder(const std::filesystem::path& config, const std::filesystem::path& weights,
-                const std::string& device = "cpu");
+                const std::string& device = "cpu", Precision precision = Precision::kFloat32);
   ~LatentDecoder();
   LatentDecoder(const LatentDecoder&) = delete;
   LatentDecoder& operator=(const LatentDecoder&) = delete;
