@@ -25,20 +25,25 @@ void print_transformer_rows(const TransformerBenchmarkOptions& options, const Tr
 
 void print_decoder_rows(const DecoderBenchmarkOptions& options, const DecoderBenchmarkResult& result) {
   std::printf("| decoder parameters (incl. buffers) | %.1f M |\n", result.parameters / 1e6);
+  std::printf("| decoder MLP queries | %s |\n", precision_name(options.precision).c_str());
   std::printf("| params projection (latent -> MLP weights) | %.1f ms |\n", result.params_projection_seconds * 1000);
-  std::printf("| NeRF %lldx%lld view (%lld of %lld rays hit the box, %lld samples each) | %.2f s |\n",
-              static_cast<long long>(options.image_size), static_cast<long long>(options.image_size),
-              static_cast<long long>(result.nerf_rays_hitting_box), static_cast<long long>(result.nerf_rays),
-              static_cast<long long>(result.nerf_samples_per_ray), result.nerf_seconds);
-  std::printf("| STF %lld^3: grid query | %.2f s |\n", static_cast<long long>(options.grid_size),
-              result.stf_grid_query_seconds);
-  std::printf("| STF %lld^3: marching cubes | %.3f s |\n", static_cast<long long>(options.grid_size),
-              result.stf_marching_cubes_seconds);
-  std::printf("| STF %lld^3: vertex colours | %.2f s |\n", static_cast<long long>(options.grid_size),
-              result.stf_vertex_color_seconds);
-  std::printf("| STF %lld^3 total (%lld vertices, %lld triangles) | %.2f s |\n", static_cast<long long>(options.grid_size),
-              static_cast<long long>(result.mesh_vertices), static_cast<long long>(result.mesh_triangles),
-              result.stf_total_seconds);
+  for (const auto& row : result.nerf) {
+    std::printf("| NeRF %lldx%lld view (%lld of %lld rays hit the box, %lld samples each) | %.2f s |\n",
+                static_cast<long long>(row.image_size), static_cast<long long>(row.image_size),
+                static_cast<long long>(row.rays_hitting_box), static_cast<long long>(row.rays),
+                static_cast<long long>(row.samples_per_ray), row.seconds);
+  }
+  for (const auto& row : result.stf) {
+    const auto grid = static_cast<long long>(row.grid_size);
+    std::printf("| STF %lld^3: grid query (%s, %.1f%% of the points) | %.2f s |\n", grid,
+                options.dense_grid ? "dense" : "coarse to fine",
+                100.0 * static_cast<double>(row.grid_points_queried) / static_cast<double>(grid * grid * grid),
+                row.grid_query_seconds);
+    std::printf("| STF %lld^3: marching cubes | %.3f s |\n", grid, row.marching_cubes_seconds);
+    std::printf("| STF %lld^3: vertex colours | %.2f s |\n", grid, row.vertex_color_seconds);
+    std::printf("| STF %lld^3 total (%lld vertices, %lld triangles) | %.2f s |\n", grid,
+                static_cast<long long>(row.vertices), static_cast<long long>(row.triangles), row.total_seconds);
+  }
   std::printf("| peak resident memory (whole run) | %.0f MiB |\n", result.peak_resident_mib);
 }
 
@@ -74,9 +79,9 @@ int run_bench(const std::vector<std::string>& args) {
     } else if (option == "--steps") {
       transformer.sampler_steps = parse_count(option, value);
     } else if (option == "--image-size") {
-      decoder.image_size = parse_count(option, value);
+      decoder.image_sizes = {parse_count(option, value)};
     } else if (option == "--grid") {
-      decoder.grid_size = parse_count(option, value);
+      decoder.grid_sizes = {parse_count(option, value)};
     } else {
       throw UsageError{"unknown bench option '" + option + "'"};
     }

@@ -30,8 +30,8 @@ commands:
       --repeats N      timed transformer forwards after a warm-up (default 2)
       --steps N        sampler steps for the projected sampling time (default 64)
       --decoder-config PATH  transmitter YAML (default: resources/configs/transmitter.yaml)
-      --image-size N   NeRF view size in pixels (default 128)
-      --grid N         STF grid size (default 128)
+      --image-size N   NeRF view size in pixels (default: 64 and 128)
+      --grid N         STF grid size (default: 128 and 256)
   help                 this text
 )";
 
