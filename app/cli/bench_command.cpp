@@ -28,11 +28,16 @@ void print_decoder_rows(const DecoderBenchmarkOptions& options, const DecoderBen
   std::printf("| decoder MLP queries | %s |\n", precision_name(options.precision).c_str());
   std::printf("| params projection (latent -> MLP weights) | %.1f ms |\n", result.params_projection_seconds * 1000);
   for (const auto& row : result.nerf) {
-    std::printf("| NeRF %lldx%lld view (%lld of %lld rays hit the box, %lld samples each) | %.2f s |\n",
-                static_cast<long long>(row.image_size), static_cast<long long>(row.image_size),
-                static_cast<long long>(row.rays_hitting_box), static_cast<long long>(row.rays),
-                static_cast<long long>(row.samples_per_ray), row.seconds);
+    const auto size = static_cast<long long>(row.image_size);
+    std::printf("| NeRF %lldx%lld view, exact (%lld of %lld rays hit the box, %lld samples each) | %.2f s |\n", size,
+                size, static_cast<long long>(row.rays_hitting_box), static_cast<long long>(row.rays),
+                static_cast<long long>(row.samples_per_ray), row.exact_seconds);
+    std::printf("| NeRF %lldx%lld view, fast path (%.0f%% of the exact MLP queries) | %.2f s |\n", size, size,
+                100.0 * static_cast<double>(row.fast_samples_queried) / static_cast<double>(row.exact_samples_queried),
+                row.fast_seconds);
   }
+  std::printf("| NeRF fast path: occupancy grid, once per latent (%.0f%% of the cells occupied) | %.2f s |\n",
+              100.0 * result.occupied_fraction, result.occupancy_grid_seconds);
   for (const auto& row : result.stf) {
     const auto grid = static_cast<long long>(row.grid_size);
     std::printf("| STF %lld^3: grid query (%s, %.1f%% of the points) | %.2f s |\n", grid,

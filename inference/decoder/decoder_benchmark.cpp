@@ -48,17 +48,28 @@ DecoderBenchmarkResult benchmark_decoder(const DecoderBenchmarkOptions& options)
   NerfRenderOptions render_options;
   render_options.ray_batch_size = options.ray_batch_size;
   render_options.points_per_chunk = options.points_per_chunk;
+  start = std::chrono::steady_clock::now();
+  const OccupancyGrid occupancy(decoder->mlp(), blob_params, config.volume);
+  result.occupancy_grid_seconds = seconds_since(start);
+  result.occupied_fraction = occupancy.occupied_fraction();
+  NerfRenderOptions fast_options = render_options;
+  fast_options.occupancy = &occupancy;
+  fast_options.termination_transmittance = kFastPathTermination;
   for (const int64_t size : options.image_sizes) {
-    SeededRaySampleRandomness randomness(options.seed);
     const auto camera = create_pan_cameras(size).front();
-    start = std::chrono::steady_clock::now();
-    const auto image = decoder->render_views(blob_params, {camera}, render_options, randomness);
     NerfBenchmarkRow row;
     row.image_size = size;
-    row.seconds = seconds_since(start);
-    row.rays = image.channels.numel() / 3;
-    row.rays_hitting_box = image.intersected.sum().item<int64_t>();
     row.samples_per_ray = config.n_coarse_samples + config.n_fine_samples;
+    start = std::chrono::steady_clock::now();
+    const auto exact = decoder->render_views(blob_params, {camera}, render_options, options.seed);
+    row.exact_seconds = seconds_since(start);
+    row.exact_samples_queried = exact.samples_queried;
+    row.rays = exact.channels.numel() / 3;
+    row.rays_hitting_box = exact.intersected.sum().item<int64_t>();
+    start = std::chrono::steady_clock::now();
+    const auto fast = decoder->render_views(blob_params, {camera}, fast_options, options.seed);
+    row.fast_seconds = seconds_since(start);
+    row.fast_samples_queried = fast.samples_queried;
     result.nerf.push_back(row);
   }
 

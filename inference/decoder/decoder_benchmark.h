@@ -23,10 +23,13 @@ struct DecoderBenchmarkOptions {
 
 struct NerfBenchmarkRow {
   int64_t image_size = 0;
-  double seconds = 0.0;              // coarse + fine samples
   int64_t rays = 0;
   int64_t rays_hitting_box = 0;      // only these run through the MLP
   int64_t samples_per_ray = 0;
+  double exact_seconds = 0.0;        // shap-e's render: coarse + fine samples
+  int64_t exact_samples_queried = 0;
+  double fast_seconds = 0.0;         // the renderer's fast path, the occupancy grid already built
+  int64_t fast_samples_queried = 0;
 };
 
 struct StfBenchmarkRow {
@@ -44,6 +47,8 @@ struct DecoderBenchmarkResult {
   int64_t parameters = 0;                  // parameters + buffers of the decoder
   double build_seconds = 0.0;              // constructing the decoder with random weights
   double params_projection_seconds = 0.0;  // latent [1, latent_ctx * d_latent] -> meta weights
+  double occupancy_grid_seconds = 0.0;     // the fast path's grid, once per latent
+  double occupied_fraction = 0.0;          // of its cells
   std::vector<NerfBenchmarkRow> nerf;      // one per image size
   std::vector<StfBenchmarkRow> stf;        // one per grid size
   double peak_resident_mib = 0.0;          // getrusage ru_maxrss of the whole process so far

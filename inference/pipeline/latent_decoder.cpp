@@ -1,11 +1,13 @@
 #include "inference/pipeline/latent_decoder.h"
 
+#include <optional>
 #include <stdexcept>
 
 #include <torch/torch.h>
 
 #include "inference/checkpoint/checkpoint.h"
 #include "inference/decoder/nerf_renderer.h"
+#include "inference/decoder/occupancy_grid.h"
 #include "inference/decoder/shape_decoder.h"
 #include "inference/pipeline/device.h"
 
@@ -14,15 +16,30 @@ namespace shape {
 struct LatentDecoder::Impl {
   torch::Device device{torch::kCPU};
   ShapeDecoder decoder{nullptr};
+  // The latent decoded last, its meta parameters and (once a fast render asked) occupancy grid.
+  std::vector<float> last_latent;
+  MetaParameters last_params;
+  std::optional<OccupancyGrid> last_occupancy;
 
-  MetaParameters params(const Latent& latent) {
+  const MetaParameters& params(const Latent& latent) {
     const auto expected = decoder->config().flat_latent_size();
     if (static_cast<int64_t>(latent.values.size()) != expected) {
       throw std::invalid_argument("latent has " + std::to_string(latent.values.size()) +
                                   " values; this decoder takes " + std::to_string(expected));
     }
-    auto tensor = torch::from_blob(const_cast<float*>(latent.values.data()), {1, expected}, torch::kFloat32);
-    return decoder->latent_to_params(tensor.to(device));
+    if (latent.values != last_latent || last_params.empty()) {
+      auto tensor = torch::from_blob(const_cast<float*>(latent.values.data()), {1, expected}, torch::kFloat32);
+      last_params = decoder->latent_to_params(tensor.to(device));
+      last_latent = latent.values;
+      last_occupancy.reset();
+    }
+    return last_params;
+  }
+
+  const OccupancyGrid& occupancy(const Latent& latent) {
+    const auto& latent_params = params(latent);
+    if (!last_occupancy) last_occupancy.emplace(decoder->mlp(), latent_params, decoder->config().volume);
+    return *last_occupancy;
   }
 };
 
@@ -64,6 +81,10 @@ ImageU8 LatentDecoder::render_nerf(const Latent& latent, const Camera& camera, c
   options.ray_batch_size = settings.ray_batch_size;
   options.n_coarse_samples = settings.coarse_samples;
   options.n_fine_samples = settings.fine_samples;
+  if (settings.skip_empty_space) {
+    options.occupancy = &impl_->occupancy(latent);
+    options.termination_transmittance = kFastPathTermination;
+  }
   const auto rendered = impl_->decoder->render_views(impl_->params(latent), {camera}, options, settings.seed);
   // [1, 1, H, W, 3] in 0..255 -> RGB bytes.
   const auto pixels = to_uint8_image(rendered.channels).to(torch::kCPU).contiguous();

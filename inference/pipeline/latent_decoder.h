@@ -28,6 +28,9 @@ struct RenderSettings {
   // make cheaper, noisier previews.
   int64_t coarse_samples = 0;
   int64_t fine_samples = 0;
+  // The renderer's fast path (decoder/nerf_renderer.h): no MLP queries in empty space, nor where
+  // almost no light is left. For previews; off renders exactly as shap-e.
+  bool skip_empty_space = false;
 };
 
 class LatentDecoder {
@@ -46,7 +49,8 @@ class LatentDecoder {
   // empty mesh.
   Mesh decode_mesh(const Latent& latent, const MeshSettings& settings = {}) const;
 
-  // An RGB image (3 channels) of the NeRF seen by `camera`, background included.
+  // An RGB image (3 channels) of the NeRF seen by `camera`, background included. Renders of the
+  // latent rendered last reuse its MLP weights and, on the fast path, its occupancy grid.
   ImageU8 render_nerf(const Latent& latent, const Camera& camera, const RenderSettings& settings = {}) const;
 
  private:

@@ -19,8 +19,11 @@ void print(const DecoderBenchmarkResult& r) {
             << "params projection " << r.params_projection_seconds * 1000 << " ms\n";
   for (const auto& nerf : r.nerf) {
     std::cout << "nerf " << nerf.image_size << "^2: " << nerf.rays << " rays (" << nerf.rays_hitting_box
-              << " hit the box) x " << nerf.samples_per_ray << " samples: " << nerf.seconds << " s\n";
+              << " hit the box) x " << nerf.samples_per_ray << " samples: exact " << nerf.exact_seconds << " s, fast "
+              << nerf.fast_seconds << " s (" << nerf.fast_samples_queried << " of " << nerf.exact_samples_queried
+              << " queries)\n";
   }
+  std::cout << "occupancy grid " << r.occupancy_grid_seconds << " s, " << r.occupied_fraction * 100 << "% occupied\n";
   for (const auto& stf : r.stf) {
     std::cout << "stf " << stf.grid_size << "^3: grid query " << stf.grid_query_seconds << " s ("
               << stf.grid_points_queried << " points), marching cubes " << stf.marching_cubes_seconds
@@ -43,6 +46,10 @@ TEST(DecoderBenchmark, SmallRunReportsEveryFigure) {
   EXPECT_EQ(result.nerf[1].rays, 64);
   EXPECT_GT(result.nerf[0].rays_hitting_box, 0);
   EXPECT_EQ(result.nerf[0].samples_per_ray, 192);
+  EXPECT_EQ(result.nerf[0].exact_samples_queried, 192 * result.nerf[0].rays_hitting_box);
+  EXPECT_LT(result.nerf[0].fast_samples_queried, result.nerf[0].exact_samples_queried);  // the blob is a solid
+  EXPECT_GT(result.occupied_fraction, 0.1);
+  EXPECT_LT(result.occupied_fraction, 0.9);
   ASSERT_EQ(result.stf.size(), 1u);
   EXPECT_GT(result.stf[0].triangles, 0);  // the random decoder is shaped into a blob
   EXPECT_GT(result.stf[0].grid_points_queried, 0);

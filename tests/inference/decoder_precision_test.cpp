@@ -3,8 +3,7 @@
 #include <cstdio>
 
 #include "decoder_golden.h"
-#include "inference/pipeline/latent_generator.h"
-#include "inference/pipeline/model_folder.h"
+#include "demo_shapes.h"
 
 namespace shape {
 namespace {
@@ -79,28 +78,9 @@ TEST(DecoderPrecision, Bf16MeshesStayCloseToFloat32) {
   }
 }
 
-// The demo model's "a red cube": a trained field, unlike the random golden ones.
-struct DemoCube {
-  ShapeDecoder decoder{nullptr};
-  torch::Tensor latent;
-};
-
-DemoCube demo_cube() {
-  const auto files = model_folder_files(demo_model_folder());
-  LatentGenerator generator(files.generator);
-  GenerationSettings settings;
-  settings.steps = 16;
-  settings.guidance_scale = files.recommended_guidance.value_or(2.0);
-  const auto latent = generator.generate({{"a red cube", {}}}, settings).latents.at(0);
-  DemoCube cube{ShapeDecoder(load_decoder_config(files.decoder_config.string())), torch::tensor(latent.values).unsqueeze(0)};
-  bind_decoder_weights(*cube.decoder, load_checkpoint(files.decoder_weights));
-  cube.decoder->eval();
-  return cube;
-}
-
 TEST(DecoderPrecision, Bf16DemoMeshStaysCloseToFloat32) {
   torch::NoGradGuard no_grad;
-  auto cube = demo_cube();
+  auto cube = testing::demo_shape("a red cube");
   const auto difference = compare_meshes(cube.decoder, cube.latent, 64);
   EXPECT_LT(difference.chamfer, 0.01);
   EXPECT_GT(difference.iou, 0.98);
@@ -110,7 +90,7 @@ TEST(DecoderPrecision, Bf16RendersStayCloseToFloat32) {
   torch::NoGradGuard no_grad;
   auto golden = testing::golden_decoder();
   auto end_to_end = end_to_end_decoder();
-  auto cube = demo_cube();
+  auto cube = testing::demo_shape("a red cube");
   const auto e2e_latents = testing::load_golden("e2e_text").at("sample");
   const std::vector<std::pair<ShapeDecoder*, torch::Tensor>> cases{{&golden, testing::load_golden("decoder").at("latent")},
                                                                   {&end_to_end, e2e_latents.narrow(0, 0, 1)},
