@@ -4,6 +4,8 @@
 #include <array>
 #include <cmath>
 #include <set>
+#include <tuple>
+#include <vector>
 
 #include <torch/torch.h>
 

@@ -167,6 +167,12 @@ torch::Tensor merge_sorted(const torch::Tensor& fine, const torch::Tensor& coars
   return torch::gather(merged, -2, order.expand(merged.sizes()));
 }
 
+NerstfFields merge_sorted(const NerstfFields& fine, const NerstfFields& coarse, const torch::Tensor& order) {
+  return {merge_sorted(fine.density, coarse.density, order),
+          merge_sorted(fine.signed_distance, coarse.signed_distance, order),
+          merge_sorted(fine.channels, coarse.channels, order)};
+}
+
 // One batch of rays [batch, rays, 2, 3] through the coarse and fine passes.
 NerfRenderResult render_ray_batch(NerstfMlpImpl& mlp, const MetaParameters& params, const torch::Tensor& background,
                                   const torch::Tensor& rays, const NerfRendererSettings& settings,
@@ -214,19 +220,12 @@ NerfRenderResult render_ray_batch(NerstfMlpImpl& mlp, const MetaParameters& para
   if (fast) {
     // The fast path marches the merged samples in depth order, so the coarse ones count towards
     // the light that reaches the fine ones.
-    const auto fine = empty_fields(fine_ts);
-    merged = {merge_sorted(fine.density, coarse.density, order),
-              merge_sorted(fine.signed_distance, coarse.signed_distance, order),
-              merge_sorted(fine.channels, coarse.channels, order)};
     const auto is_fine = torch::cat({torch::ones_like(fine_ts), torch::zeros_like(coarse_ts)}, -2);
     const auto pending = torch::gather(is_fine, -2, order).squeeze(-1) > 0;
-    merged = march_samples(mlp, params, origin, direction, ts, range, merged, pending, NerfLevel::kFine, options,
-                           queried);
+    merged = march_samples(mlp, params, origin, direction, ts, range, merge_sorted(empty_fields(fine_ts), coarse, order),
+                           pending, NerfLevel::kFine, options, queried);
   } else {
-    const auto fine = sample_fields(fine_ts, NerfLevel::kFine);
-    merged = {merge_sorted(fine.density, coarse.density, order),
-              merge_sorted(fine.signed_distance, coarse.signed_distance, order),
-              merge_sorted(fine.channels, coarse.channels, order)};
+    merged = merge_sorted(sample_fields(fine_ts, NerfLevel::kFine), coarse, order);
   }
   const auto& density = merged.density;
   const auto& channels = merged.channels;
