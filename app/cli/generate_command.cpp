@@ -26,6 +26,7 @@ struct OutputOptions {
   std::filesystem::path output = "shape.glb";
   std::optional<MeshFormat> format;
   int64_t grid_size = 128;
+  bool dense_grid = false;
   bool weld = true;
   size_t target_triangles = 0;
   std::filesystem::path render;  // PNG strip of NeRF views
@@ -45,6 +46,8 @@ struct OutputOptions {
     } else if (option == "--grid") {
       grid_size = parse_count(option, reader.value_of(option));
       if (grid_size < 8 || grid_size > 512) throw UsageError{"--grid must lie in 8..512"};
+    } else if (option == "--dense-grid") {
+      dense_grid = true;
     } else if (option == "--no-weld") {
       weld = false;
     } else if (option == "--simplify") {
@@ -83,6 +86,7 @@ constexpr const char* kOutputUsage = R"(  output options:
       -o, --output PATH        mesh file (default shape.glb; with --batch N: shape_0.glb ...)
       --format glb|gltf|ply|obj   (default: from the extension)
       --grid N                 STF grid size (default 128, 8..512)
+      --dense-grid             query every grid point, as shap-e (the same mesh, slower)
       --no-weld                keep marching cubes' duplicate vertices
       --simplify N             simplify to about N triangles
       --render PATH.png        a strip of NeRF views around the object
@@ -128,7 +132,7 @@ void write_outputs(const LatentDecoder& decoder, const std::vector<Latent>& late
     if (interrupt_flag()) throw GenerationCancelled();
     const auto path = options.numbered(options.output, i, latents.size());
     std::fprintf(stderr, "meshing sample %zu at %lld^3...\n", i, static_cast<long long>(options.grid_size));
-    const auto mesh = decoder.decode_mesh(latents[i], {options.grid_size});
+    const auto mesh = decoder.decode_mesh(latents[i], {options.grid_size, options.dense_grid});
     if (mesh.empty()) {
       std::fprintf(stderr, "warning: sample %zu has no surface (its SDF never crosses zero); no mesh written\n", i);
     } else {
