@@ -46,20 +46,30 @@ void print_profile(const std::vector<OpProfileRow>& profile) {
 
 void print_decoder_rows(const DecoderBenchmarkOptions& options, const DecoderBenchmarkResult& result) {
   std::printf("| decoder parameters (incl. buffers) | %.1f M |\n", result.parameters / 1e6);
+  std::printf("| decoder MLP queries | %s |\n", precision_name(options.precision).c_str());
   std::printf("| params projection (latent -> MLP weights) | %.1f ms |\n", result.params_projection_seconds * 1000);
-  std::printf("| NeRF %lldx%lld view (%lld of %lld rays hit the box, %lld samples each) | %.2f s |\n",
-              static_cast<long long>(options.image_size), static_cast<long long>(options.image_size),
-              static_cast<long long>(result.nerf_rays_hitting_box), static_cast<long long>(result.nerf_rays),
-              static_cast<long long>(result.nerf_samples_per_ray), result.nerf_seconds);
-  std::printf("| STF %lld^3: grid query | %.2f s |\n", static_cast<long long>(options.grid_size),
-              result.stf_grid_query_seconds);
-  std::printf("| STF %lld^3: marching cubes | %.3f s |\n", static_cast<long long>(options.grid_size),
-              result.stf_marching_cubes_seconds);
-  std::printf("| STF %lld^3: vertex colours | %.2f s |\n", static_cast<long long>(options.grid_size),
-              result.stf_vertex_color_seconds);
-  std::printf("| STF %lld^3 total (%lld vertices, %lld triangles) | %.2f s |\n", static_cast<long long>(options.grid_size),
-              static_cast<long long>(result.mesh_vertices), static_cast<long long>(result.mesh_triangles),
-              result.stf_total_seconds);
+  for (const auto& row : result.nerf) {
+    const auto size = static_cast<long long>(row.image_size);
+    std::printf("| NeRF %lldx%lld view, exact (%lld of %lld rays hit the box, %lld samples each) | %.2f s |\n", size,
+                size, static_cast<long long>(row.rays_hitting_box), static_cast<long long>(row.rays),
+                static_cast<long long>(row.samples_per_ray), row.exact_seconds);
+    std::printf("| NeRF %lldx%lld view, fast path (%.0f%% of the exact MLP queries) | %.2f s |\n", size, size,
+                100.0 * static_cast<double>(row.fast_samples_queried) / static_cast<double>(row.exact_samples_queried),
+                row.fast_seconds);
+  }
+  std::printf("| NeRF fast path: occupancy grid, once per latent (%.0f%% of the cells occupied) | %.2f s |\n",
+              100.0 * result.occupied_fraction, result.occupancy_grid_seconds);
+  for (const auto& row : result.stf) {
+    const auto grid = static_cast<long long>(row.grid_size);
+    std::printf("| STF %lld^3: grid query (%s, %.1f%% of the points) | %.2f s |\n", grid,
+                options.dense_grid ? "dense" : "coarse to fine",
+                100.0 * static_cast<double>(row.grid_points_queried) / static_cast<double>(grid * grid * grid),
+                row.grid_query_seconds);
+    std::printf("| STF %lld^3: marching cubes | %.3f s |\n", grid, row.marching_cubes_seconds);
+    std::printf("| STF %lld^3: vertex colours | %.2f s |\n", grid, row.vertex_color_seconds);
+    std::printf("| STF %lld^3 total (%lld vertices, %lld triangles) | %.2f s |\n", grid,
+                static_cast<long long>(row.vertices), static_cast<long long>(row.triangles), row.total_seconds);
+  }
   std::printf("| peak resident memory (whole run) | %.0f MiB |\n", result.peak_resident_mib);
 }
 
@@ -127,9 +137,9 @@ int run_bench(const std::vector<std::string>& args) {
     } else if (option == "--precision") {
       precision = parse_precision_option(option, value);
     } else if (option == "--image-size") {
-      decoder.image_size = parse_count(option, value);
+      decoder.image_sizes = {parse_count(option, value)};
     } else if (option == "--grid") {
-      decoder.grid_size = parse_count(option, value);
+      decoder.grid_sizes = {parse_count(option, value)};
     } else {
       throw UsageError{"unknown bench option '" + option + "'"};
     }
@@ -137,6 +147,7 @@ int run_bench(const std::vector<std::string>& args) {
 
   try {
     transformer.precision = resolve_precision(precision, device);
+    decoder.precision = transformer.precision;
   } catch (const std::invalid_argument& error) {
     throw UsageError{error.what()};
   }

@@ -27,6 +27,7 @@ struct OutputOptions {
   std::filesystem::path output = "shape.glb";
   std::optional<MeshFormat> format;
   int64_t grid_size = 128;
+  bool dense_grid = false;
   bool weld = true;
   size_t target_triangles = 0;
   std::filesystem::path render;  // PNG strip of NeRF views
@@ -46,6 +47,8 @@ struct OutputOptions {
     } else if (option == "--grid") {
       grid_size = parse_count(option, reader.value_of(option));
       if (grid_size < 8 || grid_size > 512) throw UsageError{"--grid must lie in 8..512"};
+    } else if (option == "--dense-grid") {
+      dense_grid = true;
     } else if (option == "--no-weld") {
       weld = false;
     } else if (option == "--simplify") {
@@ -84,6 +87,7 @@ constexpr const char* kOutputUsage = R"(  output options:
       -o, --output PATH        mesh file (default shape.glb; with --batch N: shape_0.glb ...)
       --format glb|gltf|ply|obj   (default: from the extension)
       --grid N                 STF grid size (default 128, 8..512)
+      --dense-grid             query every grid point, as shap-e (the same mesh, slower)
       --no-weld                keep marching cubes' duplicate vertices
       --simplify N             simplify to about N triangles
       --render PATH.png        a strip of NeRF views around the object
@@ -129,7 +133,7 @@ void write_outputs(const LatentDecoder& decoder, const std::vector<Latent>& late
     if (interrupt_flag()) throw GenerationCancelled();
     const auto path = options.numbered(options.output, i, latents.size());
     std::fprintf(stderr, "meshing sample %zu at %lld^3...\n", i, static_cast<long long>(options.grid_size));
-    const auto mesh = decoder.decode_mesh(latents[i], {options.grid_size});
+    const auto mesh = decoder.decode_mesh(latents[i], {options.grid_size, options.dense_grid});
     if (mesh.empty()) {
       std::fprintf(stderr, "warning: sample %zu has no surface (its SDF never crosses zero); no mesh written\n", i);
     } else {
@@ -233,7 +237,7 @@ int run_generate(const std::vector<std::string>& args) {
   std::fprintf(stderr, "loading models on %s, precision %s...\n", models.device.c_str(),
                describe_precision(models.precision_request(), models.device).c_str());
   LatentGenerator generator(files.generator, models.device, precision);
-  LatentDecoder decoder(files.decoder_config, files.decoder_weights, models.device);
+  LatentDecoder decoder(files.decoder_config, files.decoder_weights, models.device, precision);
   if (generator.latent_size() != decoder.latent_size()) {
     throw std::runtime_error("the diffusion model makes latents of " + std::to_string(generator.latent_size()) +
                              " values but the decoder takes " + std::to_string(decoder.latent_size()));
@@ -279,11 +283,12 @@ int run_decode(const std::vector<std::string>& args) {
   if (latent_path.empty()) throw UsageError{"decode needs --latent PATH"};
   outputs.export_options();
   check_output_writable(outputs.output);
+  const auto precision = models.resolved_precision();
   const auto latents = load_latents(latent_path);
   CancelOnInterrupt interrupt;
   const auto files = resolve_model_files(models, ConditioningMode::kText, /*decoder_only=*/true, &interrupt_flag());
   if (!files.notice.empty()) std::fprintf(stderr, "note: %s\n", files.notice.c_str());
-  LatentDecoder decoder(files.decoder_config, files.decoder_weights, models.device);
+  LatentDecoder decoder(files.decoder_config, files.decoder_weights, models.device, precision);
   write_outputs(decoder, latents, outputs, seed);
   return 0;
 }

@@ -33,8 +33,8 @@ commands:
       --precision auto|fp32|bf16   transformer arithmetic (default auto, as generate)
       --profile        also list the operators that take one forward's time
       --decoder-config PATH  transmitter YAML (default: resources/configs/transmitter.yaml)
-      --image-size N   NeRF view size in pixels (default 128)
-      --grid N         STF grid size (default 128)
+      --image-size N   NeRF view size in pixels (default: 64 and 128)
+      --grid N         STF grid size (default: 128 and 256)
       --load-dir DIR   also time loading DIR's text_cond.pt, ViT-L-14.pt and transmitter.pt
                        (official or full-size stand-ins) and its peak memory
   help                 this text

@@ -22,7 +22,8 @@ const char* const kStudioUsage = R"(usage: shape-studio [options]
       --export PATH            after the job, export the first sample (format from the extension)
       --exit-after-job         quit when the job is over (or after a few frames when there is none)
       --screenshot PATH.png    save the last frame before quitting
-      --screenshot-at-step K:PATH.png   save the frame showing step K's preview (repeatable)
+      --screenshot-at-step K:PATH.png   save the frame showing the first preview from step K on, the
+                                        final one included (repeatable)
       --trace                  print events and where the clickable widgets are
   Ctrl+Q quits.
       --strict-validation      Vulkan validation on; print the message count and exit 3 if any

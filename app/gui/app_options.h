@@ -36,7 +36,7 @@ struct AppOptions {
     int64_t step = 0;  // 1-based, as the progress bar counts
     std::filesystem::path path;
   };
-  std::vector<StepScreenshot> step_screenshots;  // PNG of the frame showing that step's preview
+  std::vector<StepScreenshot> step_screenshots;  // PNG of the frame showing the first preview from that step on
   bool trace = false;  // print events and the clickable widgets' places (for tests driving the window)
   std::filesystem::path drop;      // handled as if the file had been dropped on the window
   std::filesystem::path export_path;  // export the first sample here after the job

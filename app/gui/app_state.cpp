@@ -274,6 +274,7 @@ RenderSettings preview_render_settings(const AppState& state) {
   settings.seed = static_cast<uint64_t>(std::max(0, state.seed));
   settings.coarse_samples = std::clamp(state.preview_coarse_samples, 0, kMaxPreviewSamples);
   settings.fine_samples = std::clamp(state.preview_fine_samples, 0, kMaxPreviewSamples);
+  settings.skip_empty_space = true;
   return settings;
 }
 

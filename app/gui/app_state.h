@@ -124,7 +124,8 @@ bool apply_event(AppState& state, const WorkerEvent& event);
 
 // The request the Generate button makes from the inputs.
 GenerationRequest make_request(const AppState& state);
-// How previews and orbit re-renders are rendered: the preview sample caps, the seed's ray draws.
+// How previews and orbit re-renders are rendered: the preview sample caps, the seed's ray draws,
+// the renderer's fast path.
 RenderSettings preview_render_settings(const AppState& state);
 
 // Clears the dropped image: generation goes back to the text prompt.

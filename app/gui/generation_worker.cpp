@@ -1,6 +1,7 @@
 #include "gui/generation_worker.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <exception>
 #include <stdexcept>
@@ -51,6 +52,10 @@ ConditioningMode mode_of(const std::vector<Condition>& conditions) {
 constexpr int64_t kThumbnailHeight = 64;
 
 const char* mode_name(ConditioningMode mode) { return mode == ConditioningMode::kText ? "text" : "image"; }
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
 
 WorkerEvent event_of(WorkerEventKind kind, uint64_t job, std::string message = {}) {
   WorkerEvent event;
@@ -224,9 +229,13 @@ void GenerationWorker::ensure_models(ConditioningMode mode, uint64_t job, bool r
     // Both modes share one decoder when they use the same file (the official transmitter).
     std::shared_ptr<LatentDecoder> decoder;
     for (const auto& [other_mode, other] : models.modes) {
-      if (other.decoder && other.decoder_weights == files.decoder_weights) decoder = other.decoder;
+      if (other.decoder && other.decoder_weights == files.decoder_weights && other.decoder->precision() == precision) {
+        decoder = other.decoder;
+      }
     }
-    if (!decoder) decoder = std::make_shared<LatentDecoder>(files.decoder_config, files.decoder_weights, device_);
+    if (!decoder) {
+      decoder = std::make_shared<LatentDecoder>(files.decoder_config, files.decoder_weights, device_, precision);
+    }
     if (generator->latent_size() != decoder->latent_size()) {
       throw std::runtime_error("the diffusion model makes latents of " + std::to_string(generator->latent_size()) +
                                " values but the decoder takes " + std::to_string(decoder->latent_size()));
@@ -264,6 +273,15 @@ void GenerationWorker::run_generation(uint64_t job, const GenerationRequest& req
     RenderSettings render_settings = request.preview_render;
     render_settings.seed = request.settings.seed;
     const int64_t preview_every = std::max<int64_t>(1, request.preview_every);
+    const auto sampling_start = std::chrono::steady_clock::now();
+    double preview_seconds = 0.0;  // this generation's step previews so far
+    // Within the budget if this preview and the final one, each costing about as much as the
+    // last, keep the previews' share of the sampling time so far.
+    const auto within_budget = [&] {
+      if (request.preview_budget <= 0.0) return true;
+      const double sampling_seconds = seconds_since(sampling_start) - preview_seconds;
+      return preview_seconds + 2.0 * last_preview_seconds_ <= request.preview_budget * sampling_seconds;
+    };
 
     const auto on_step = [&](const GenerationStep& step) {
       WorkerEvent event = event_of(WorkerEventKind::Step, job);
@@ -275,12 +293,15 @@ void GenerationWorker::run_generation(uint64_t job, const GenerationRequest& req
       push(std::move(event));
       // The last report (step == total) repeats the result; the final preview follows below.
       if (step.step >= step.total_steps || step.predicted.size() <= preview_sample || cancel_) return;
-      if (step.step % preview_every != 0) return;
+      if (step.step % preview_every != 0 || !within_budget()) return;
       WorkerEvent preview = event_of(WorkerEventKind::Preview, job);
       preview.step = step.step;
       preview.total_steps = step.total_steps;
       preview.sample = preview_sample;
+      const auto render_start = std::chrono::steady_clock::now();
       preview.image = decoder.render_nerf(step.predicted[preview_sample], preview_camera(request.preview_size), render_settings);
+      preview.render_seconds = last_preview_seconds_ = seconds_since(render_start);
+      preview_seconds += preview.render_seconds;
       push(std::move(preview));
     };
     GenerationSettings settings = request.settings;
@@ -298,8 +319,10 @@ void GenerationWorker::run_generation(uint64_t job, const GenerationRequest& req
     WorkerEvent final_preview = event_of(WorkerEventKind::Preview, job);
     final_preview.step = final_preview.total_steps = request.settings.steps;
     final_preview.sample = preview_sample;
+    const auto render_start = std::chrono::steady_clock::now();
     final_preview.image =
         decoder.render_nerf(result.latents[preview_sample], preview_camera(request.preview_size), render_settings);
+    final_preview.render_seconds = seconds_since(render_start);
     push(std::move(final_preview));
 
     // A batch's strip of thumbnails, to pick a sample from: square, with the view's vertical field.

@@ -41,6 +41,9 @@ struct GenerationRequest {
   GenerationSettings settings;
   int64_t preview_size = 128;   // NeRF preview height in pixels (width follows the camera's aspect)
   int64_t preview_every = 1;    // a preview after every N-th step (and always the final one)
+  // Step previews are skipped while they would take more than this share of the sampling time so
+  // far, keeping room for the final preview (0: no limit).
+  double preview_budget = 0.1;
   RenderSettings preview_render;  // sample caps for previews and thumbnails (seed: the generation's)
   int64_t mesh_grid_size = 64;  // STF grid of the meshes made at the end
   size_t preview_sample = 0;    // which sample the step previews show
@@ -80,6 +83,7 @@ struct WorkerEvent {
   double sigma = 0.0;
   double elapsed_seconds = 0.0;
   double eta_seconds = 0.0;
+  double render_seconds = 0.0;  // Preview: its render's time
   ImageU8 image;
   std::vector<Latent> latents;
   size_t sample = 0;
@@ -148,6 +152,7 @@ class GenerationWorker {
   ModelResolver resolver_;  // touched by the worker thread only (replacements arrive through pending_resolver_)
   std::string device_;
   std::unique_ptr<Models> models_;  // touched by the worker thread only
+  double last_preview_seconds_ = 0.0;  // the latest step preview's render (worker thread only)
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;

@@ -13,6 +13,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -176,6 +177,7 @@ class Studio {
   ProgressiveRender progressive_;
   std::deque<WorkerEvent> backlog_;  // drained events not applied yet (see apply_worker_events)
   std::filesystem::path step_screenshot_;  // --screenshot-at-step: the next frame's PNG
+  std::set<std::filesystem::path> step_screenshots_taken_;
   render::ViewRect traced_prompt_;
   std::vector<render::ViewRect> traced_thumbnails_;
   std::string traced_views_;
@@ -402,6 +404,7 @@ void Studio::apply_worker_events() {
       trace_line("event %s job %llu step %lld sample %zu image %dx%d", to_string(event.kind),
                  static_cast<unsigned long long>(event.job), static_cast<long long>(event.step), event.sample,
                  event.image.width, event.image.height);
+      if (event.kind == WorkerEventKind::Preview) trace_line("preview render %.3f s", event.render_seconds);
     }
     const bool job_ended = apply_event(state_, event);
     if (job_ended && event.kind != WorkerEventKind::Finished) job_failed_ = true;
@@ -429,10 +432,15 @@ void Studio::apply_worker_events() {
         job_hook_done_ = true;
       }
     }
+    // The first preview at or after each wanted step, the final one included: step previews skip
+    // steps to keep within their share of the sampling time.
     if (event.kind == WorkerEventKind::Preview && event.job == state_.job) {
-      const auto shot = std::find_if(options_.step_screenshots.begin(), options_.step_screenshots.end(),
-                                     [&](const auto& wanted) { return wanted.step == event.step + 1; });
-      if (shot != options_.step_screenshots.end() && event.step < event.total_steps) {
+      const auto& wanted = options_.step_screenshots;
+      const auto shot = std::find_if(wanted.begin(), wanted.end(), [&](const auto& shot) {
+        return shot.step <= event.step + 1 && !step_screenshots_taken_.count(shot.path);
+      });
+      if (shot != wanted.end()) {
+        step_screenshots_taken_.insert(shot->path);
         step_screenshot_ = shot->path;
         break;
       }

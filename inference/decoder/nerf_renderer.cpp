@@ -17,12 +17,6 @@ int64_t params_batch_size(const MetaParameters& params) {
   return batch;
 }
 
-MetaParameters select_latent(const MetaParameters& params, int64_t index) {
-  MetaParameters selected;
-  for (const auto& [name, tensor] : params) selected[name] = tensor.narrow(0, index, 1);
-  return selected;
-}
-
 // Splits [t0, t1] at the midpoints between samples: the interval each sample stands for.
 // ts [..., samples, 1], t0 / t1 [..., 1] -> lower, upper [..., samples, 1].
 std::pair<torch::Tensor, torch::Tensor> sample_intervals(const torch::Tensor& ts, const torch::Tensor& t0,
@@ -122,9 +116,61 @@ NerstfFields query_samples(NerstfMlpImpl& mlp, const MetaParameters& params, con
   return {torch::stack(density), torch::stack(signed_distance), torch::stack(channels)};
 }
 
+// The fast path's queries of samples at ts [batch, rays, n, 1] (sorted along each ray), a segment of
+// depth at a time: a sample is queried when `pending`, its ray hits the box, its cell is occupied
+// and more than the termination transmittance of the light reaches its segment. The others keep
+// their values in `fields` ([batch, rays, n, k]).
+NerstfFields march_samples(NerstfMlpImpl& mlp, const MetaParameters& params, const torch::Tensor& origin,
+                           const torch::Tensor& direction, const torch::Tensor& ts, const RayBoxRange& range,
+                           NerstfFields fields, const torch::Tensor& pending, NerfLevel level,
+                           const NerfRenderOptions& options, int64_t& queried) {
+  constexpr int64_t kSegment = 16;
+  const int64_t batch = ts.size(0), samples = ts.size(2);
+  const auto [lower, upper] = sample_intervals(ts, range.t0, range.t1);
+  const auto lengths = (upper - lower).squeeze(-1);
+  const auto directions = direction.unsqueeze(-2).expand({-1, -1, samples, 3});
+  const auto positions = origin.unsqueeze(-2) + ts * directions;
+  auto candidates = pending & range.intersected;
+  if (options.occupancy) {
+    std::vector<torch::Tensor> occupied;
+    for (int64_t b = 0; b < batch; ++b) occupied.push_back(options.occupancy->occupied(positions[b], b));
+    candidates = candidates & torch::stack(occupied);
+  }
+  auto optical_depth = torch::zeros({batch, ts.size(1), 1}, ts.options());
+  for (int64_t start = 0; start < samples; start += kSegment) {
+    const int64_t length = std::min(kSegment, samples - start);
+    auto query = candidates.narrow(2, start, length);
+    if (options.termination_transmittance > 0.0) {
+      query = query & (torch::exp(-optical_depth) > options.termination_transmittance);
+    }
+    for (int64_t b = 0; b < batch; ++b) {
+      const auto where = query[b].nonzero();
+      queried += where.size(0);
+      if (where.size(0) == 0) continue;
+      const auto ray = where.select(1, 0), sample = where.select(1, 1) + start;
+      const auto pick = [&](const torch::Tensor& t) { return t[b].index({ray, sample}).unsqueeze(0); };
+      const auto values = mlp.query(pick(positions), options.render_with_direction ? pick(directions) : torch::Tensor(),
+                                    batch == 1 ? params : select_latent(params, b), level, FieldMode::kNerf,
+                                    options.points_per_chunk);
+      fields.density[b].index_put_({ray, sample}, values.density[0]);
+      fields.signed_distance[b].index_put_({ray, sample}, values.signed_distance[0]);
+      fields.channels[b].index_put_({ray, sample}, values.channels[0]);
+    }
+    optical_depth = optical_depth +
+                    (fields.density.narrow(2, start, length).squeeze(-1) * lengths.narrow(2, start, length)).sum(2, true);
+  }
+  return fields;
+}
+
 torch::Tensor merge_sorted(const torch::Tensor& fine, const torch::Tensor& coarse, const torch::Tensor& order) {
   const auto merged = torch::cat({fine, coarse}, -2);
   return torch::gather(merged, -2, order.expand(merged.sizes()));
+}
+
+NerstfFields merge_sorted(const NerstfFields& fine, const NerstfFields& coarse, const torch::Tensor& order) {
+  return {merge_sorted(fine.density, coarse.density, order),
+          merge_sorted(fine.signed_distance, coarse.signed_distance, order),
+          merge_sorted(fine.channels, coarse.channels, order)};
 }
 
 // One batch of rays [batch, rays, 2, 3] through the coarse and fine passes.
@@ -136,32 +182,53 @@ NerfRenderResult render_ray_batch(NerstfMlpImpl& mlp, const MetaParameters& para
   const auto range = intersect_bounding_box(origin, direction, settings.volume);
   const auto draw = [&](torch::Tensor values) { return values.to(origin.options()); };
 
+  int64_t queried = 0;
   auto sample_fields = [&](const torch::Tensor& ts, NerfLevel level) {
+    queried += ts.size(-2) * (options.skip_missed_rays ? range.intersected.sum().item<int64_t>() : batch * count);
     const auto directions = direction.unsqueeze(-2).expand({batch, count, ts.size(-2), 3});
     const auto positions = origin.unsqueeze(-2) + ts * directions;
     return query_samples(mlp, params, positions, options.render_with_direction ? directions : torch::Tensor(),
                          range.intersected, level, options);
+  };
+  const bool fast = options.occupancy != nullptr || options.termination_transmittance > 0.0;
+  // Zero fields for samples at ts, as the fast path leaves the ones it skips.
+  auto empty_fields = [&](const torch::Tensor& ts) {
+    const auto zeros = torch::zeros_like(ts);
+    return NerstfFields{zeros, zeros.clone(), torch::zeros({batch, count, ts.size(-2), 3}, ts.options())};
   };
 
   // Coarse pass: only its weights are used, to place the fine samples.
   const auto coarse_ts = stratified_samples(
       range.t0, range.t1, settings.n_coarse_samples,
       draw(randomness.stratified_offsets({batch, count, settings.n_coarse_samples})));
-  const auto coarse = sample_fields(coarse_ts, NerfLevel::kCoarse);
+  const auto coarse = fast ? march_samples(mlp, params, origin, direction, coarse_ts, range, empty_fields(coarse_ts),
+                                           torch::ones_like(coarse_ts.squeeze(-1), torch::kBool), NerfLevel::kCoarse, options,
+                                           queried)
+                           : sample_fields(coarse_ts, NerfLevel::kCoarse);
   const auto coarse_weights = integrate_density(coarse_ts, coarse.density, range.t0, range.t1).weights.detach();
 
   const auto bin_draws = draw(randomness.importance_bins({batch * count, settings.n_fine_samples}));
   const auto offset_draws = draw(randomness.importance_offsets({batch, count, settings.n_fine_samples, 1}));
   const auto fine_ts = importance_samples(coarse_ts.detach(), coarse_weights, range.t0, range.t1, settings, bin_draws,
                                           offset_draws);
-  const auto fine = sample_fields(fine_ts, NerfLevel::kFine);
 
   // Fine pass over all samples: the coarse ones keep their coarse-level outputs, as in shap-e.
   const auto sorted = torch::sort(torch::cat({fine_ts, coarse_ts}, -2), -2);
   const auto ts = std::get<0>(sorted);
   const auto order = std::get<1>(sorted);
-  const auto density = merge_sorted(fine.density, coarse.density, order);
-  const auto channels = merge_sorted(fine.channels, coarse.channels, order);
+  NerstfFields merged;
+  if (fast) {
+    // The fast path marches the merged samples in depth order, so the coarse ones count towards
+    // the light that reaches the fine ones.
+    const auto is_fine = torch::cat({torch::ones_like(fine_ts), torch::zeros_like(coarse_ts)}, -2);
+    const auto pending = torch::gather(is_fine, -2, order).squeeze(-1) > 0;
+    merged = march_samples(mlp, params, origin, direction, ts, range, merge_sorted(empty_fields(fine_ts), coarse, order),
+                           pending, NerfLevel::kFine, options, queried);
+  } else {
+    merged = merge_sorted(sample_fields(fine_ts, NerfLevel::kFine), coarse, order);
+  }
+  const auto& density = merged.density;
+  const auto& channels = merged.channels;
   const auto integration = integrate_density(ts, density, range.t0, range.t1);
 
   const auto hit = range.intersected;
@@ -177,9 +244,10 @@ NerfRenderResult render_ray_batch(NerstfMlpImpl& mlp, const MetaParameters& para
   result.t0 = range.t0;
   result.t1 = range.t1;
   result.intersected = hit;
+  result.samples_queried = queried;
   if (options.keep_raw) {
     result.raw_density = density.squeeze(-1);
-    result.raw_signed_distance = merge_sorted(fine.signed_distance, coarse.signed_distance, order).squeeze(-1);
+    result.raw_signed_distance = merged.signed_distance.squeeze(-1);
   }
   return result;
 }
@@ -261,15 +329,15 @@ NerfRenderResult render_rays(NerstfMlpImpl& mlp, const MetaParameters& params, c
     for (const auto& part : parts) pieces.push_back(part.*field);
     result.*field = torch::cat(pieces, 1);
   }
+  for (const auto& part : parts) result.samples_queried += part.samples_queried;
   return result;
 }
 
 NerfRenderResult render_views(NerstfMlpImpl& mlp, const MetaParameters& params, const torch::Tensor& background,
                               const std::vector<Camera>& cameras, const NerfRendererSettings& settings,
                               const NerfRenderOptions& options, RaySampleRandomness& randomness) {
-  // Rays in the meta parameters' dtype and device.
   params_batch_size(params);  // checks the params before their options are used
-  const auto value_options = params.begin()->second.options();
+  const auto value_options = field_options(params);
   const auto rays = camera_rays(cameras, value_options);  // [views, pixels, 2, 3]
   const int64_t views = rays.size(0), pixels = rays.size(1);
   auto result = render_rays(mlp, params, background, rays.reshape({views * pixels, 2, 3}), settings, options, randomness);

@@ -13,6 +13,7 @@
 #include "inference/decoder/decoder_config.h"
 #include "inference/decoder/meta_parameters.h"
 #include "inference/decoder/nerstf_mlp.h"
+#include "inference/decoder/occupancy_grid.h"
 
 namespace shape {
 
@@ -55,6 +56,10 @@ struct NerfRendererSettings {
   static NerfRendererSettings from_config(const DecoderConfig& config);
 };
 
+// The fast path's usual cut-off (NerfRenderOptions::termination_transmittance): light that has lost
+// 99.9% of itself changes a pixel by less than 0.26 of 255.
+inline constexpr double kFastPathTermination = 1e-3;
+
 struct NerfRenderOptions {
   // Rays per sampling batch. Any count works: the last batch may be partial (shap-e's diffusers
   // port silently drops it).
@@ -69,6 +74,13 @@ struct NerfRenderOptions {
   // Caps on the samples per ray, below the config's counts for cheap previews (0: no cap).
   int64_t n_coarse_samples = 0;
   int64_t n_fine_samples = 0;
+  // The fast path, used when either is set (otherwise shap-e's render, exactly). Samples count as
+  // empty space (density 0, no MLP query) where `occupancy` marks their cell empty, and along a ray
+  // once less than `termination_transmittance` of the light is left in front of them (the samples
+  // are queried in segments of depth). The sample positions, and so the random draws, stay
+  // shap-e's; what changes is bounded by the light the skipped samples would have absorbed.
+  const OccupancyGrid* occupancy = nullptr;  // for the latents of the params rendered
+  double termination_transmittance = 0.0;
 };
 
 // Per ray (render_rays: [batch, rays, k]; render_views: [batch, views, height, width, k]).
@@ -82,6 +94,7 @@ struct NerfRenderResult {
   torch::Tensor t0, t1;         // box entry / exit ray distances (0 / 1 for missed rays)
   torch::Tensor intersected;    // bool
   torch::Tensor raw_density, raw_signed_distance;  // [..., n_coarse + n_fine] if keep_raw
+  int64_t samples_queried = 0;  // MLP queries, coarse and fine, over all rays and latents
 };
 
 // Ray / box intersection as shap-e's BoundingBoxVolume.intersect. origin, direction [..., 3].

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 namespace shape {
@@ -9,6 +10,9 @@ namespace {
 
 constexpr int64_t kPositionDegrees = 15;
 constexpr int64_t kDirectionDegrees = 8;
+// A multiple of every SIMD width the CPU kernels use (AVX2: 8 floats, AVX-512: 16).
+constexpr int64_t kSinRowAlignment = 16;
+constexpr int64_t kSinRowsPerTask = 256;
 
 // shap-e's get_act. In-place where allowed: the hidden activations are the renderer's largest tensors.
 torch::Tensor apply_activation(const std::string& name, torch::Tensor x, bool in_place) {
@@ -33,16 +37,45 @@ torch::Tensor squeeze_unit_batch(const torch::Tensor& tensor, int64_t unbatched_
   return tensor;
 }
 
+// LibTorch 1.13 widens bf16 to float one element at a time on one thread, ~10x slower than it
+// narrows float to bf16 and as slow as a layer's bf16 product. Widening is exact (the bits move up
+// by 16), so this parallel loop gives the same values.
+torch::Tensor bf16_to_float(const torch::Tensor& values) {
+  const auto source = values.contiguous();
+  auto result = torch::empty(source.sizes(), source.options().dtype(torch::kFloat32));
+  const auto* in = reinterpret_cast<const uint16_t*>(source.data_ptr<at::BFloat16>());
+  auto* out = reinterpret_cast<uint32_t*>(result.data_ptr<float>());
+  at::parallel_for(0, source.numel(), 1 << 16, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) out[i] = static_cast<uint32_t>(in[i]) << 16;
+  });
+  return result;
+}
+
+torch::Tensor to_scalar_type(const torch::Tensor& values, c10::ScalarType type) {
+  const bool widening_bf16 = values.scalar_type() == torch::kBFloat16 && type == torch::kFloat32;
+  return widening_bf16 && values.is_cpu() ? bf16_to_float(values) : values.to(type);
+}
+
 }  // namespace
 
 torch::Tensor nerf_positional_encoding(const torch::Tensor& x, int64_t max_degree) {
   const int64_t dim = x.size(-1);
+  const int64_t width = dim * (1 + 2 * max_degree);
+  const auto points = x.reshape({-1, dim});
+  const int64_t count = points.size(0);
   const auto scales = torch::pow(2.0, torch::arange(max_degree, x.options()));
+  const auto scaled = (points.unsqueeze(1) * scales.view({1, -1, 1})).reshape({count, dim * max_degree});
+  // The vectorised sin picks its range reduction per SIMD vector, from the largest argument in it,
+  // so its last bit depends on the arguments sharing the vector. One row per point, padded to whole
+  // vectors and split over threads at rows, makes each point's encoding a function of that point
+  // alone: a point gets the same bits in any batch, which keeps coarse-to-fine grids exact.
+  const int64_t padded_width = (width + kSinRowAlignment - 1) / kSinRowAlignment * kSinRowAlignment;
+  auto rows = torch::cat({points, scaled, scaled + M_PI / 2.0, torch::zeros({count, padded_width - width}, x.options())}, 1);
+  at::parallel_for(0, count, kSinRowsPerTask, [&](int64_t begin, int64_t end) { rows.narrow(0, begin, end - begin).sin_(); });
+  rows.narrow(1, 0, dim).copy_(points);
   auto sizes = x.sizes().vec();
-  sizes.back() = dim * max_degree;
-  const auto scaled = (x.reshape({-1, 1, dim}) * scales.view({1, -1, 1})).reshape(sizes);
-  const auto encoded = torch::cat({scaled, scaled + M_PI / 2.0}, -1).sin();
-  return torch::cat({x, encoded}, -1);
+  sizes.back() = width;
+  return rows.narrow(1, 0, width).reshape(sizes);
 }
 
 NerstfLayerImpl::NerstfLayerImpl(int64_t in, int64_t out, bool meta_weight, bool meta_bias, bool trainable_meta) {
@@ -88,10 +121,19 @@ torch::Tensor NerstfMlpImpl::apply_layer(int64_t index, const torch::Tensor& h, 
   // Without a direction its encoding is all zeros, so its weight columns contribute nothing.
   if (skip_direction_columns) weight = weight.narrow(-1, 0, weight.size(-1) - kNerfDirectionEncodingWidth);
   TORCH_CHECK(weight.size(-1) == h.size(-1), "mlp.", index, " expects ", weight.size(-1), " inputs, got ", h.size(-1));
-  if (weight.dim() == 2 && bias.dim() == 1) return torch::linear(h, weight, bias);
+  // The product runs in the weights' dtype (bf16 for bf16 queries); activations stay in h's.
+  const auto input = h.to(weight.scalar_type());
+  if (weight.dim() == 2 && bias.dim() == 1) return to_scalar_type(torch::linear(input, weight, bias), h.scalar_type());
   // Per-latent weights or biases: batch b uses its own.
-  auto out = weight.dim() == 2 ? torch::matmul(h, weight.t()) : torch::matmul(h, weight.transpose(1, 2));
-  return bias.dim() == 2 ? out + bias.unsqueeze(1) : out + bias;
+  auto out = weight.dim() == 2 ? torch::matmul(input, weight.t()) : torch::matmul(input, weight.transpose(1, 2));
+  return to_scalar_type(bias.dim() == 2 ? out + bias.unsqueeze(1) : out + bias, h.scalar_type());
+}
+
+torch::TensorOptions field_options(const MetaParameters& params) {
+  TORCH_CHECK(!params.empty(), "no meta parameters");
+  const auto options = params.begin()->second.options();
+  const auto type = options.dtype().toScalarType();
+  return type == torch::kBFloat16 || type == torch::kHalf ? options.dtype(torch::kFloat32) : options;
 }
 
 NerstfRawOutput NerstfMlpImpl::forward_raw(const torch::Tensor& position, const torch::Tensor& direction,

@@ -44,13 +44,20 @@ class NerstfLayerImpl : public torch::nn::Module {
 };
 TORCH_MODULE(NerstfLayer);
 
+// The options positions, rays and fields take for queries with `params`: the meta parameters' device
+// and dtype, but float32 where they are bf16 or fp16 (positions need float32; only the MLP's
+// matrix products run in the half precision).
+torch::TensorOptions field_options(const MetaParameters& params);
+
 class NerstfMlpImpl : public torch::nn::Module {
  public:
   explicit NerstfMlpImpl(const NerstfMlpConfig& config);
 
   // position [batch, points, 3]; direction [batch, points, 3] or undefined for "no direction"
   // (shap-e then feeds zeros for the direction encoding; here its weight columns are skipped).
-  // Meta tensors missing from `params` fall back to the layer's own (unbatched) tensors.
+  // Meta tensors missing from `params` fall back to the layer's own (unbatched) tensors. Each
+  // layer's product runs in its weights' dtype; the encodings, activations and outputs stay in the
+  // positions' dtype (float32 when the weights are bf16: see field_options).
   NerstfRawOutput forward_raw(const torch::Tensor& position, const torch::Tensor& direction,
                               const MetaParameters& params);
   NerstfFields activate(const NerstfRawOutput& raw, NerfLevel level, FieldMode mode) const;

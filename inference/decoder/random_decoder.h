@@ -13,7 +13,9 @@ struct RandomBlobDecoder {
   MetaParameters params;  // of one random latent, tanh(randn)
 };
 
-// Deterministic for a seed. The SDF bias is shifted so about 30% of the box is inside.
+// Deterministic for a seed. The SDF bias is shifted so about 30% of the box is inside, and the NeRF
+// density follows the SDF (zero outside the blob, with the density_activation relu of the shipped
+// config).
 RandomBlobDecoder make_random_blob_decoder(const DecoderConfig& config, uint64_t seed);
 
 }  // namespace shape

@@ -4,6 +4,8 @@
 
 #include <torch/torch.h>
 
+#include "inference/precision_dtype.h"
+
 namespace shape {
 
 DecoderEncoderHeadImpl::DecoderEncoderHeadImpl(const DecoderConfig& config) {
@@ -44,7 +46,15 @@ MetaParameters ShapeDecoderImpl::latent_to_params(const torch::Tensor& latent) {
   // In the projection's dtype and device, whatever the sampler produced.
   const auto weight_options = encoder_->params_proj->parameters().front().options();
   const auto vectors = unwarp_latent(batched, config_).reshape({batched.size(0), ctx, width}).to(weight_options);
-  return encoder_->params_proj->forward(vectors);
+  auto params = encoder_->params_proj->forward(vectors);
+  // In the MLP's dtype, which may differ from the projection's (bf16 queries: set_query_precision).
+  for (auto& [name, tensor] : params) tensor = tensor.to(mlp().layer(0)->weight.scalar_type());
+  return params;
+}
+
+void ShapeDecoderImpl::set_query_precision(Precision precision) {
+  torch::NoGradGuard no_grad;
+  mlp().to(scalar_type_of(precision));
 }
 
 NerfRenderResult ShapeDecoderImpl::render_views(const MetaParameters& params, const std::vector<Camera>& cameras,

@@ -20,6 +20,7 @@
 #include "inference/decoder/params_projection.h"
 #include "inference/decoder/stf_mesher.h"
 #include "inference/models/weight_binding.h"
+#include "inference/precision.h"
 
 namespace shape {
 
@@ -53,8 +54,13 @@ class ShapeDecoderImpl : public torch::nn::Module {
   explicit ShapeDecoderImpl(const DecoderConfig& config);
 
   // latent [batch, latent_ctx * d_latent] (or one latent [latent_ctx * d_latent], or already
-  // [batch, latent_ctx, d_latent]) -> the MLP's meta parameters for each latent.
+  // [batch, latent_ctx, d_latent]) -> the MLP's meta parameters for each latent, in its dtype.
   MetaParameters latent_to_params(const torch::Tensor& latent);
+
+  // The dtype of the MLP's matrix products (its weights, cast here once, and the meta parameters
+  // made from now on). The params projection, positions, activations, fields and NeRF compositing
+  // stay float32. For inference only (call on an eval-mode decoder).
+  void set_query_precision(Precision precision);
 
   // NeRF images of every camera for every latent of `params` ([batch, views, H, W, k]).
   NerfRenderResult render_views(const MetaParameters& params, const std::vector<Camera>& cameras,

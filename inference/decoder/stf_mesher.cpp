@@ -13,10 +13,9 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// Grid points [count, 3] for flat grid indices [start, start + count).
-torch::Tensor grid_points(const BoundingBoxConfig& volume, int64_t grid_size, int64_t start, int64_t count,
+// Grid points [count, 3] at flat grid indices [count].
+torch::Tensor grid_points(const BoundingBoxConfig& volume, int64_t grid_size, const torch::Tensor& index,
                           const torch::TensorOptions& options) {
-  const auto index = torch::arange(start, start + count, options.dtype(torch::kLong));
   const auto z = index.remainder(grid_size);
   const auto y = index.div(grid_size, "trunc").remainder(grid_size);
   const auto x = index.div(grid_size * grid_size, "trunc").remainder(grid_size);
@@ -26,6 +25,63 @@ torch::Tensor grid_points(const BoundingBoxConfig& volume, int64_t grid_size, in
   const auto high = torch::tensor({volume.bbox_max[0], volume.bbox_max[1], volume.bbox_max[2]}, torch::kFloat32).to(float_options);
   const auto points = (torch::stack({x, y, z}, 1).to(torch::kFloat32) / static_cast<double>(grid_size - 1)) * (high - low) + low;
   return points.to(options.dtype());
+}
+
+// Grid points [count, 3] for flat grid indices [start, start + count).
+torch::Tensor grid_points(const BoundingBoxConfig& volume, int64_t grid_size, int64_t start, int64_t count,
+                          const torch::TensorOptions& options) {
+  return grid_points(volume, grid_size, torch::arange(start, start + count, options.dtype(torch::kLong)), options);
+}
+
+// Below this many points an MLP call can round differently (BLAS picks other kernels for small
+// products), so the coarse-to-fine queries pad smaller batches to keep the dense grid's values.
+constexpr int64_t kSmallestExactBatch = 1024;
+
+// The grid's SDF [grid^3] (and density, as shap-e computes it) at every point, chunk by chunk.
+StfMeshResult query_dense_grid(NerstfMlpImpl& mlp, const MetaParameters& params, const BoundingBoxConfig& volume,
+                               const StfMeshOptions& options, const torch::TensorOptions& value_options) {
+  const int64_t grid = options.grid_size;
+  const int64_t total = grid * grid * grid;
+  std::vector<torch::Tensor> signed_distance, density;
+  for (int64_t start = 0; start < total; start += options.points_per_chunk) {
+    const int64_t count = std::min(options.points_per_chunk, total - start);
+    const auto points = grid_points(volume, grid, start, count, value_options).unsqueeze(0);
+    const auto fields = mlp.activate(mlp.forward_raw(points, torch::Tensor(), params), NerfLevel::kFine, FieldMode::kStf);
+    signed_distance.push_back(fields.signed_distance[0]);
+    density.push_back(fields.density[0]);
+  }
+  StfMeshResult result;
+  result.raw_signed_distance = torch::cat(signed_distance, 0);
+  result.raw_density = torch::cat(density, 0);
+  result.fields = result.raw_signed_distance.to(torch::kFloat32).view({grid, grid, grid});
+  result.timings.grid_points_queried = total;
+  return result;
+}
+
+StfMeshResult query_grid_coarse_to_fine(NerstfMlpImpl& mlp, const MetaParameters& params,
+                                        const BoundingBoxConfig& volume, const StfMeshOptions& options,
+                                        const torch::TensorOptions& value_options) {
+  const int64_t grid = options.grid_size;
+  const GridFieldQuery query = [&](const torch::Tensor& flat_indices) {
+    const int64_t count = flat_indices.size(0);
+    std::vector<torch::Tensor> values;
+    for (int64_t start = 0; start < count; start += options.points_per_chunk) {
+      const int64_t chunk = std::min(options.points_per_chunk, count - start);
+      auto indices = flat_indices.narrow(0, start, chunk).to(value_options.dtype(torch::kLong));
+      if (chunk < kSmallestExactBatch) {
+        indices = torch::cat({indices, indices[0].expand({kSmallestExactBatch - chunk})});
+      }
+      const auto points = grid_points(volume, grid, indices, value_options).unsqueeze(0);
+      const auto fields = mlp.activate(mlp.forward_raw(points, torch::Tensor(), params), NerfLevel::kFine, FieldMode::kStf);
+      values.push_back(fields.signed_distance[0].narrow(0, 0, chunk).view({chunk}));
+    }
+    return torch::cat(values).to(torch::kCPU, torch::kFloat32);
+  };
+  auto refined = sample_grid_coarse_to_fine(grid, query, options.refinement);
+  StfMeshResult result;
+  result.fields = torch::from_blob(refined.values.data(), {grid, grid, grid}, torch::kFloat32).clone();
+  result.timings.grid_points_queried = refined.evaluated_points;
+  return result;
 }
 
 // Area-weighted vertex normals: each face adds its (twice-area-long) normal to its corners.
@@ -83,26 +139,14 @@ StfMeshResult extract_stf_mesh(NerstfMlpImpl& mlp, const MetaParameters& params,
   TORCH_CHECK(grid >= 2, "grid_size must be at least 2");
   TORCH_CHECK(options.points_per_chunk > 0, "points_per_chunk must be positive");
   TORCH_CHECK(!params.empty() && params.begin()->second.size(0) == 1, "extract_stf_mesh decodes one latent at a time");
-  // Query points in the meta parameters' dtype and device.
-  const auto value_options = params.begin()->second.options();
+  const auto value_options = field_options(params);
 
-  // SDF (and density) on the grid, generated and queried chunk by chunk.
   auto stage_start = std::chrono::steady_clock::now();
-  const int64_t total = grid * grid * grid;
-  std::vector<torch::Tensor> signed_distance, density;
-  for (int64_t start = 0; start < total; start += options.points_per_chunk) {
-    const int64_t count = std::min(options.points_per_chunk, total - start);
-    const auto points = grid_points(volume, grid, start, count, value_options).unsqueeze(0);
-    const auto fields = mlp.activate(mlp.forward_raw(points, torch::Tensor(), params), NerfLevel::kFine, FieldMode::kStf);
-    signed_distance.push_back(fields.signed_distance[0]);
-    density.push_back(fields.density[0]);
-  }
-  StfMeshResult result;
-  result.raw_signed_distance = torch::cat(signed_distance, 0);
-  result.raw_density = torch::cat(density, 0);
+  StfMeshResult result = options.sampling == StfGridSampling::kDense
+                             ? query_dense_grid(mlp, params, volume, options, value_options)
+                             : query_grid_coarse_to_fine(mlp, params, volume, options, value_options);
   // A negative (outside) border closes every surface that touches the box.
-  result.fields = torch::constant_pad_nd(result.raw_signed_distance.to(torch::kFloat32).view({grid, grid, grid}),
-                                         {1, 1, 1, 1, 1, 1}, -1.0);
+  result.fields = torch::constant_pad_nd(result.fields, {1, 1, 1, 1, 1, 1}, -1.0);
 
   result.timings.grid_query_seconds = seconds_since(stage_start);
 

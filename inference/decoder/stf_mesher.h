@@ -1,6 +1,7 @@
 // Mesh extraction from the NeRSTF field, as shap-e's STF rendering path builds its meshes: signed
 // distances on a grid, a -1 border that closes the surface, marching cubes, then texture colours
-// queried at the vertices and converted from sRGB to linear.
+// queried at the vertices and converted from sRGB to linear. The grid is sampled coarse to fine by
+// default (grid_refinement.h: the same mesh for a fraction of the queries) or densely, as shap-e.
 #pragma once
 
 #include <cstdint>
@@ -8,29 +9,39 @@
 #include <torch/types.h>
 
 #include "inference/decoder/decoder_config.h"
+#include "inference/decoder/grid_refinement.h"
 #include "inference/decoder/meta_parameters.h"
 #include "inference/decoder/nerstf_mlp.h"
 #include "inference/mesh/mesh.h"
 
 namespace shape {
 
+enum class StfGridSampling {
+  kCoarseToFine,  // the MLP only near the surface; the mesh equals the dense one (grid_refinement.h)
+  kDense,         // every grid point, as shap-e; the only mode that fills raw_signed_distance/density
+};
+
 struct StfMeshOptions {
   int64_t grid_size = 128;             // samples per axis (the real config uses 128; up to 256 is fine)
   int64_t points_per_chunk = 1 << 14;  // points per MLP call, bounding memory at any grid size
   bool output_srgb = true;             // the model predicts sRGB; vertex colours are returned linear
+  StfGridSampling sampling = StfGridSampling::kCoarseToFine;
+  GridRefinementOptions refinement;    // for kCoarseToFine
 };
 
 // Wall time of each stage, for progress reports and benchmarks.
 struct StfMeshTimings {
-  double grid_query_seconds = 0.0;
+  double grid_query_seconds = 0.0;  // the grid's SDF, coarse to fine or dense
+  int64_t grid_points_queried = 0;
   double marching_cubes_seconds = 0.0;
   double vertex_color_seconds = 0.0;  // colour query + building the plain mesh
 };
 
 struct StfMeshResult {
-  torch::Tensor raw_signed_distance;  // [grid^3, 1] at volume_query_points order
-  torch::Tensor raw_density;          // [grid^3, 1]
-  torch::Tensor fields;               // [grid + 2]^3: the SDF grid inside a -1 border
+  torch::Tensor raw_signed_distance;  // [grid^3, 1] at volume_query_points order (kDense only)
+  torch::Tensor raw_density;          // [grid^3, 1] (kDense only)
+  // [grid + 2]^3: the SDF grid inside a -1 border (kCoarseToFine: blended where not evaluated)
+  torch::Tensor fields;
   torch::Tensor vertices;             // [V, 3] float32 in the bounding box
   torch::Tensor faces;                // [F, 3] int64, as marching cubes emits them
   torch::Tensor vertex_colors;        // [V, 3] linear RGB in [0, 1]

@@ -118,10 +118,12 @@ TEST_F(Cli, GenerateFromImageInEveryFormatAndBatch) {
 }
 
 TEST_F(Cli, DecodeSavedLatents) {
-  auto result = run_shell(cli() + " generate --prompt 'a shark' --steps 2 --grid 24 -o " + path("a.glb") +
+  auto result = run_shell(cli() + " generate --prompt 'a shark' --steps 2 --grid 24 --precision fp32 -o " + path("a.glb") +
                           " --save-latent " + path("a.pt") + golden_text_models());
   ASSERT_EQ(result.exit_code, 0) << result.output;
-  result = run_shell(cli() + " decode --latent " + path("a.pt") + " --grid 24 -o " + path("b.glb") +
+  // Decoded on the dense grid, shap-e's way: in float32 (the exact path) the same mesh as generate's
+  // coarse-to-fine grid.
+  result = run_shell(cli() + " decode --latent " + path("a.pt") + " --grid 24 --dense-grid --precision fp32 -o " + path("b.glb") +
                      " --decoder-config " + golden("e2e.decoder.yaml") + " --decoder-weights " + golden("decoder.weights.pt"));
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_EQ(read_gltf(path("a.glb")).triangles, read_gltf(path("b.glb")).triangles);

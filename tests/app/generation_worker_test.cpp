@@ -32,6 +32,7 @@ GenerationRequest text_request(const std::string& prompt, int64_t steps) {
   request.settings.seed = 7;
   request.preview_size = 16;
   request.mesh_grid_size = 24;
+  request.preview_budget = 0.0;  // every preview asked for, whatever it costs
   return request;
 }
 
@@ -133,6 +134,37 @@ TEST(GenerationWorker, PreviewsEveryNthStepWithCappedSamplesAndThumbnailsForABat
   }
   EXPECT_EQ(preview_steps, (std::vector<int64_t>{0, 2, 4, 5})) << kinds(events);  // and the final one
   EXPECT_EQ(thumbnails, (std::vector<size_t>{0, 1})) << kinds(events);
+}
+
+// With a budget, step previews are skipped while they would take more than that share of the
+// sampling time (the first one, of unknown cost, may overshoot by itself); the final one always comes.
+TEST(GenerationWorker, StepPreviewsKeepWithinTheirShareOfTheSamplingTime) {
+  GenerationWorker worker(golden_resolver());
+  GenerationRequest request = text_request("a lamp", 24);
+  request.preview_size = 32;
+  request.preview_budget = 0.1;
+  worker.generate(request);
+  const auto events = collect_until(worker, WorkerEventKind::Finished);
+  double preview_seconds = 0.0, first_preview = -1.0, elapsed = 0.0;
+  int64_t step_previews = 0;
+  bool final_preview = false;
+  for (const auto& event : events) {
+    if (event.kind == WorkerEventKind::Step) elapsed = event.elapsed_seconds;
+    if (event.kind != WorkerEventKind::Preview) continue;
+    EXPECT_GT(event.render_seconds, 0.0);
+    if (event.step == event.total_steps) {
+      final_preview = true;
+      continue;
+    }
+    ++step_previews;
+    preview_seconds += event.render_seconds;
+    if (first_preview < 0.0) first_preview = event.render_seconds;
+  }
+  EXPECT_TRUE(final_preview) << kinds(events);
+  EXPECT_GE(step_previews, 1) << kinds(events);
+  EXPECT_LT(step_previews, 24) << kinds(events);
+  const double sampling_seconds = elapsed - preview_seconds;  // the steps' clock includes the previews
+  EXPECT_LE(preview_seconds, 0.1 * sampling_seconds + first_preview) << kinds(events);
 }
 
 TEST(GenerationWorker, ReplacedModelsLoadThroughTheNewResolver) {

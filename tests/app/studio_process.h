@@ -1,13 +1,17 @@
 // shape-studio running in the background for tests that drive its window with xdotool: its output
 // goes to a log file the test reads live (--trace lines), and the X display is read back with
-// ImageMagick's `import`. Needs DISPLAY (xvfb-run), xdotool and import.
+// ImageMagick's `import`. Needs Xvfb, xdotool and import.
 #pragma once
 
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -20,6 +24,55 @@
 extern char** environ;
 
 namespace shape::testing {
+
+// An X server of this test's own, made DISPLAY for this process and its children while it lives.
+// ctest runs tests in parallel on one xvfb-run display, where another test's window could lie
+// under xdotool's pointer and take its clicks and keys.
+class PrivateDisplay {
+ public:
+  PrivateDisplay() {
+    int pipe_fds[2];
+    if (::pipe(pipe_fds) != 0) return;
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+    const char* argv[] = {"Xvfb", "-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp", nullptr};
+    if (posix_spawnp(&pid_, "Xvfb", &actions, nullptr, const_cast<char**>(argv), environ) != 0) pid_ = -1;
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(pipe_fds[1]);
+    // Xvfb writes its display number once it accepts connections.
+    std::string number;
+    pollfd ready{pipe_fds[0], POLLIN, 0};
+    char c = 0;
+    while (pid_ > 0 && ::poll(&ready, 1, 10000) == 1 && ::read(pipe_fds[0], &c, 1) == 1 && c != '\n') number += c;
+    ::close(pipe_fds[0]);
+    if (number.empty()) return;
+    if (const char* previous = std::getenv("DISPLAY")) previous_ = previous;
+    ::setenv("DISPLAY", (":" + number).c_str(), 1);
+    display_ = ":" + number;
+  }
+  ~PrivateDisplay() {
+    if (!display_.empty()) {
+      if (previous_.empty()) ::unsetenv("DISPLAY");
+      else ::setenv("DISPLAY", previous_.c_str(), 1);
+    }
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  PrivateDisplay(const PrivateDisplay&) = delete;
+  PrivateDisplay& operator=(const PrivateDisplay&) = delete;
+
+  bool started() const { return !display_.empty(); }
+  const std::string& name() const { return display_; }
+
+ private:
+  pid_t pid_ = -1;
+  std::string display_, previous_;
+};
 
 class StudioProcess {
  public:

@@ -1,15 +1,40 @@
-// STF mesh extraction against the official code (golden `decoder`).
+// STF mesh extraction against the official code (golden `decoder`), and coarse-to-fine grid
+// sampling against the dense grid on the golden, end-to-end and demo decoders.
 #include "decoder_golden.h"
+#include "inference/pipeline/latent_decoder.h"
+#include "inference/pipeline/latent_generator.h"
+#include "inference/pipeline/model_folder.h"
 
 namespace shape {
 namespace {
 
 using testing::all_close;
 
-StfMeshResult golden_mesh(ShapeDecoder& decoder, const StateDict& golden, int64_t points_per_chunk = 4096) {
+StfMeshResult golden_mesh(ShapeDecoder& decoder, const StateDict& golden, int64_t points_per_chunk = 4096,
+                          StfGridSampling sampling = StfGridSampling::kDense) {
   auto options = decoder->default_mesh_options();
   options.points_per_chunk = points_per_chunk;
+  options.sampling = sampling;
   return decoder->extract_mesh(decoder->latent_to_params(golden.at("latent")), options);
+}
+
+// Both samplings of one latent's grid at `grid_size`: the meshes must be the same to the last bit.
+void expect_coarse_to_fine_equals_dense(ShapeDecoder& decoder, const MetaParameters& params, int64_t grid_size) {
+  SCOPED_TRACE("grid " + std::to_string(grid_size));
+  auto options = decoder->default_mesh_options();
+  options.grid_size = grid_size;
+  options.sampling = StfGridSampling::kDense;
+  const auto dense = decoder->extract_mesh(params, options);
+  options.sampling = StfGridSampling::kCoarseToFine;
+  const auto refined = decoder->extract_mesh(params, options);
+  ASSERT_TRUE(dense.has_surface());
+  EXPECT_TRUE(testing::exactly_equal(refined.faces, dense.faces));
+  EXPECT_TRUE(testing::exactly_equal(refined.vertices, dense.vertices));
+  EXPECT_TRUE(testing::exactly_equal(refined.vertex_colors, dense.vertex_colors));
+  EXPECT_LT(refined.timings.grid_points_queried, dense.timings.grid_points_queried);
+  std::printf("grid %lld: %lld of %lld points queried\n", static_cast<long long>(grid_size),
+              static_cast<long long>(refined.timings.grid_points_queried),
+              static_cast<long long>(dense.timings.grid_points_queried));
 }
 
 TEST(StfMesher, QueryPointsAreXMajorOverTheBox) {
@@ -36,15 +61,18 @@ TEST(StfMesher, MeshAndLinearVertexColoursMatchOfficial) {
   torch::NoGradGuard no_grad;
   auto decoder = testing::golden_decoder();
   const auto golden = testing::load_golden("decoder");
-  const auto mesh = golden_mesh(decoder, golden);
-  ASSERT_TRUE(mesh.has_surface());
-  EXPECT_TRUE(all_close(mesh.vertices, golden.at("stf.mesh.verts"), 1e-4, 0));
-  EXPECT_TRUE(testing::exactly_equal(mesh.faces, golden.at("stf.mesh.faces")));
-  const char* names[] = {"R", "G", "B"};
-  for (int c = 0; c < 3; ++c) {
-    EXPECT_TRUE(all_close(mesh.vertex_colors.select(1, c), golden.at(std::string("stf.mesh.vertex_channels.") + names[c]),
-                          1e-3, 0))
-        << names[c];
+  for (const auto sampling : {StfGridSampling::kDense, StfGridSampling::kCoarseToFine}) {
+    SCOPED_TRACE(sampling == StfGridSampling::kDense ? "dense" : "coarse to fine");
+    const auto mesh = golden_mesh(decoder, golden, 4096, sampling);
+    ASSERT_TRUE(mesh.has_surface());
+    EXPECT_TRUE(all_close(mesh.vertices, golden.at("stf.mesh.verts"), 1e-4, 0));
+    EXPECT_TRUE(testing::exactly_equal(mesh.faces, golden.at("stf.mesh.faces")));
+    const char* names[] = {"R", "G", "B"};
+    for (int c = 0; c < 3; ++c) {
+      EXPECT_TRUE(all_close(mesh.vertex_colors.select(1, c), golden.at(std::string("stf.mesh.vertex_channels.") + names[c]),
+                            1e-3, 0))
+          << names[c];
+    }
   }
 }
 
@@ -81,7 +109,7 @@ TEST(StfMesher, ChunkSizeDoesNotChangeTheField) {
   const auto golden = testing::load_golden("decoder");
   const auto small_chunks = golden_mesh(decoder, golden, 1000);  // not a divisor of 32^3
   const auto one_chunk = golden_mesh(decoder, golden, 1 << 20);
-  EXPECT_TRUE(all_close(small_chunks.fields, one_chunk.fields, 1e-6, 0));
+  EXPECT_TRUE(torch::equal(small_chunks.fields, one_chunk.fields));
   EXPECT_TRUE(testing::exactly_equal(small_chunks.faces, one_chunk.faces));
 }
 
@@ -96,11 +124,56 @@ TEST(StfMesher, FieldWithoutSurfaceGivesAnEmptyMesh) {
   }
   auto options = decoder->default_mesh_options();
   options.grid_size = 8;
-  const auto mesh = decoder->extract_mesh(decoder->latent_to_params(golden.at("latent")), options);
-  EXPECT_FALSE(mesh.has_surface());
-  EXPECT_TRUE(mesh.mesh.empty());
-  EXPECT_EQ(mesh.vertex_colors.size(0), 0);
-  EXPECT_EQ(mesh.fields.size(0), 10);
+  for (const auto sampling : {StfGridSampling::kDense, StfGridSampling::kCoarseToFine}) {
+    options.sampling = sampling;
+    const auto mesh = decoder->extract_mesh(decoder->latent_to_params(golden.at("latent")), options);
+    EXPECT_FALSE(mesh.has_surface());
+    EXPECT_TRUE(mesh.mesh.empty());
+    EXPECT_EQ(mesh.vertex_colors.size(0), 0);
+    EXPECT_EQ(mesh.fields.size(0), 10);
+  }
+}
+
+TEST(StfMesher, CoarseToFineMeshEqualsTheDenseOneOnTheGoldenDecoder) {
+  torch::NoGradGuard no_grad;
+  auto decoder = testing::golden_decoder();
+  const auto params = decoder->latent_to_params(testing::load_golden("decoder").at("latent"));
+  for (const int64_t grid : {32, 64, 100}) expect_coarse_to_fine_equals_dense(decoder, params, grid);
+}
+
+TEST(StfMesher, CoarseToFineMeshEqualsTheDenseOneOnTheEndToEndLatents) {
+  torch::NoGradGuard no_grad;
+  ShapeDecoder decoder(load_decoder_config(testing::golden_path("e2e.decoder.yaml")));
+  bind_decoder_weights(*decoder, load_checkpoint(testing::golden_path("loader/decoder.state_dict.pt")));
+  decoder->eval();
+  for (const std::string kind : {"text", "image"}) {
+    const auto latents = testing::load_golden("e2e_" + kind).at("sample");
+    for (int64_t i = 0; i < latents.size(0); ++i) {
+      SCOPED_TRACE(kind + " latent " + std::to_string(i));
+      const auto params = decoder->latent_to_params(latents.narrow(0, i, 1));
+      for (const int64_t grid : {32, 64}) expect_coarse_to_fine_equals_dense(decoder, params, grid);
+    }
+  }
+}
+
+// The demo model's "a red cube" (a real, trained field), through the torch-free front end.
+TEST(StfMesher, CoarseToFineMeshEqualsTheDenseOneOnTheDemoModel) {
+  const auto files = model_folder_files(demo_model_folder());
+  LatentGenerator generator(files.generator);
+  GenerationSettings settings;
+  settings.steps = 16;
+  settings.guidance_scale = files.recommended_guidance.value_or(2.0);
+  const auto latent = generator.generate({{"a red cube", {}}}, settings).latents.at(0);
+  LatentDecoder decoder(files.decoder_config, files.decoder_weights);
+  for (const int64_t grid : {64, 128}) {
+    SCOPED_TRACE("grid " + std::to_string(grid));
+    const auto dense = decoder.decode_mesh(latent, {grid, /*dense_grid=*/true});
+    const auto refined = decoder.decode_mesh(latent, {grid});
+    ASSERT_GT(dense.triangles.size(), 1000u);
+    EXPECT_EQ(refined.triangles, dense.triangles);
+    EXPECT_EQ(refined.positions, dense.positions);
+    EXPECT_EQ(refined.colors, dense.colors);
+  }
 }
 
 TEST(StfMesher, SrgbToLinearMatchesTheOfficialCurve) {

@@ -104,6 +104,25 @@ TEST(NerstfMlp, ChunkedQueryEqualsOneShot) {
   EXPECT_TRUE(all_close(chunked.density, whole.density, 1e-4, 1e-5));
 }
 
+// A point's encoding and fields do not depend, to the last bit, on the other points of its batch or
+// on where it sits in it (batches of at least 128 points: smaller products take other BLAS kernels).
+TEST(NerstfMlp, APointsFieldsDoNotDependOnItsBatch) {
+  torch::NoGradGuard no_grad;
+  auto decoder = testing::golden_decoder();
+  const auto params = testing::golden_params(testing::load_golden("decoder"));
+  const auto positions = torch::rand({1, 3000, 3}) * 2.2 - 1.1;
+  const auto reorder = torch::randperm(3000);
+  EXPECT_TRUE(torch::equal(nerf_positional_encoding(positions[0], 15).index_select(0, reorder),
+                           nerf_positional_encoding(positions[0].index_select(0, reorder), 15)));
+  auto sdf = [&](const torch::Tensor& points) {
+    return decoder->mlp().query(points, torch::Tensor(), params, NerfLevel::kFine, FieldMode::kStf).signed_distance;
+  };
+  const auto all = sdf(positions);
+  for (const int64_t start : {1, 7, 501}) {
+    EXPECT_TRUE(torch::equal(sdf(positions.narrow(1, start, 1000)), all.narrow(1, start, 1000))) << start;
+  }
+}
+
 TEST(NerstfMlp, FallsBackToItsOwnMetaBuffersWithoutParams) {
   torch::NoGradGuard no_grad;
   auto decoder = testing::golden_decoder();

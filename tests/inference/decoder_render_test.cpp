@@ -1,5 +1,8 @@
-// Cameras and the NeRF volume renderer against the official code (golden `decoder`).
+// Cameras and the NeRF volume renderer against the official code (golden `decoder`), and the
+// renderer's fast path against its exact one.
 #include "decoder_golden.h"
+#include "demo_shapes.h"
+#include "inference/pipeline/latent_decoder.h"
 
 namespace shape {
 namespace {
@@ -154,6 +157,98 @@ TEST(NerfRenderer, SeededRandomnessIsReproducibleAndRendersABatchOfLatents) {
   // Same latent twice: both images agree up to the sampling noise of their own draws.
   EXPECT_LT((a.channels[0] - a.channels[1]).abs().mean().item<float>(), 2.0f);
   EXPECT_TRUE(torch::isfinite(a.channels).all().item<bool>());
+}
+
+struct FastAndExact {
+  NerfRenderResult exact, fast;
+  double mean_difference = 0.0;  // of the channels, 0..255
+  double within_4 = 0.0;         // share of channel values within 4 of the exact render's
+};
+
+FastAndExact render_both_ways(ShapeDecoder& decoder, const torch::Tensor& latent, const std::vector<Camera>& cameras) {
+  const auto params = decoder->latent_to_params(latent);
+  NerfRenderOptions options;
+  options.ray_batch_size = 1024;
+  FastAndExact result;
+  result.exact = decoder->render_views(params, cameras, options, 5);
+  const OccupancyGrid occupancy(decoder->mlp(), params, decoder->config().volume);
+  options.occupancy = &occupancy;
+  options.termination_transmittance = 1e-3;
+  result.fast = decoder->render_views(params, cameras, options, 5);
+  const auto difference = (result.fast.channels - result.exact.channels).abs();
+  result.mean_difference = difference.mean().item<double>();
+  result.within_4 = (difference <= 4.0).to(torch::kFloat32).mean().item<double>();
+  std::printf("fast path: %lld of %lld samples queried (occupied %.1f%% of the cells), mean |diff| %.4f, %.2f%% within 4\n",
+              static_cast<long long>(result.fast.samples_queried), static_cast<long long>(result.exact.samples_queried),
+              100.0 * occupancy.occupied_fraction(), result.mean_difference, 100.0 * result.within_4);
+  return result;
+}
+
+TEST(NerfRendererFastPath, StaysCloseToTheExactRender) {
+  torch::NoGradGuard no_grad;
+  auto golden = testing::golden_decoder();
+  const auto random_field = render_both_ways(golden, testing::load_golden("decoder").at("latent"), golden_views());
+  EXPECT_LT(random_field.mean_difference, 0.5);
+  EXPECT_GT(random_field.within_4, 0.99);
+  const auto pan = create_pan_cameras(32);
+  for (const char* prompt : {"a red cube", "a small yellow cone"}) {
+    SCOPED_TRACE(prompt);
+    auto demo = testing::demo_shape(prompt);
+    const auto trained = render_both_ways(demo.decoder, demo.latent, {pan[0], pan[7]});
+    EXPECT_LT(trained.mean_difference, 0.1);
+    EXPECT_GT(trained.within_4, 0.999);
+    EXPECT_LT(trained.fast.samples_queried, trained.exact.samples_queried);
+  }
+}
+
+TEST(NerfRendererFastPath, KeepsTheOfficialRandomDrawsAndSkipsAnEmptyField) {
+  torch::NoGradGuard no_grad;
+  auto decoder = testing::golden_decoder();
+  const auto golden = testing::load_golden("decoder");
+  {
+    // No density anywhere (relu of a very negative logit): nothing to query, only background.
+    auto& last = *decoder->mlp().layer(decoder->mlp().n_layers() - 1);
+    last.bias[decoder->mlp().layout().density_coarse.begin].fill_(-1e4);
+    last.bias[decoder->mlp().layout().density_fine.begin].fill_(-1e4);
+  }
+  const auto params = decoder->latent_to_params(golden.at("latent"));
+  const OccupancyGrid occupancy(decoder->mlp(), params, decoder->config().volume);
+  EXPECT_EQ(occupancy.occupied_fraction(), 0.0);
+  auto options = golden_options();
+  options.occupancy = &occupancy;
+  options.termination_transmittance = 1e-3;
+  testing::ReplayRandomness draws(golden_draws(golden));
+  const auto result = decoder->render_views(params, golden_views(), options, draws);
+  EXPECT_EQ(draws.remaining(), 0u);  // the same draws, in the same shapes, as the exact path
+  EXPECT_EQ(result.samples_queried, 0);
+  EXPECT_TRUE(torch::equal(result.transmittance, torch::ones_like(result.transmittance)));
+  EXPECT_TRUE(all_close(result.channels, torch::full_like(result.channels, 255.0), 1e-3, 0));
+}
+
+// LatentDecoder keeps the last latent's weights and occupancy grid: they must follow the latent.
+TEST(NerfRendererFastPath, LatentDecoderPreviewsFollowEachLatent) {
+  LatentDecoder decoder(testing::golden_path("e2e.decoder.yaml"), testing::golden_path("loader/decoder.state_dict.pt"));
+  const auto samples = testing::load_golden("e2e_text").at("sample");
+  std::vector<Latent> latents(2);
+  for (int64_t i = 0; i < 2; ++i) {
+    const auto row = samples[i].contiguous();
+    latents[i].values.assign(row.data_ptr<float>(), row.data_ptr<float>() + row.numel());
+  }
+  const auto camera = create_pan_cameras(24).front();
+  RenderSettings exact, fast;
+  fast.skip_empty_space = true;
+  auto mean_difference = [](const ImageU8& a, const ImageU8& b) {
+    double sum = 0.0;
+    for (size_t i = 0; i < a.pixels.size(); ++i) sum += std::abs(static_cast<int>(a.pixels[i]) - static_cast<int>(b.pixels[i]));
+    return sum / static_cast<double>(a.pixels.size());
+  };
+  const auto first_fast = decoder.render_nerf(latents[0], camera, fast);
+  const auto second_fast = decoder.render_nerf(latents[1], camera, fast);
+  const auto second_exact = decoder.render_nerf(latents[1], camera, exact);
+  const auto first_exact = decoder.render_nerf(latents[0], camera, exact);
+  EXPECT_LT(mean_difference(first_fast, first_exact), 0.5);
+  EXPECT_LT(mean_difference(second_fast, second_exact), 0.5);
+  EXPECT_GT(mean_difference(first_exact, second_exact), 5.0);  // the two latents look different
 }
 
 }  // namespace

@@ -117,7 +117,9 @@ TEST(Decoder, RunsInDoublePrecision) {
   const auto golden = testing::load_golden("decoder");
   const auto params = decoder->latent_to_params(golden.at("latent"));  // a float latent is converted
   EXPECT_EQ(params.at("nerstf.mlp.0.weight").scalar_type(), torch::kFloat64);
-  const auto mesh = decoder->extract_mesh(params);
+  auto mesh_options = decoder->default_mesh_options();
+  mesh_options.sampling = StfGridSampling::kDense;  // every grid value, to compare with the golden grid
+  const auto mesh = decoder->extract_mesh(params, mesh_options);
   EXPECT_EQ(mesh.vertex_colors.scalar_type(), torch::kFloat64);
   EXPECT_TRUE(all_close(mesh.fields.unsqueeze(0), golden.at("stf.fields"), 1e-3, 0));
   NerfRenderOptions options;
@@ -146,6 +148,7 @@ TEST(Decoder, GradientsReachTheLatentThroughRendersAndMeshColours) {
   const auto image = decoder->render_views(params, cameras, options, constant);
   auto mesh_options = decoder->default_mesh_options();
   mesh_options.grid_size = 16;
+  mesh_options.sampling = StfGridSampling::kDense;  // raw_signed_distance: every grid point, differentiable
   const auto mesh = decoder->extract_mesh(params, mesh_options);
   ASSERT_TRUE(mesh.has_surface());
   (image.channels.mean() + mesh.vertex_colors.mean() + mesh.raw_signed_distance.mean()).backward();
