@@ -11,6 +11,39 @@
 #include "inference/weights/weights_unavailable.h"
 
 namespace shape::cli {
+namespace {
+
+// How to use a present copy that failed its checksum anyway: the override flags for that file.
+std::string use_anyway_flags(const std::string& filename, const std::filesystem::path& copy) {
+  const auto quoted = [](const std::filesystem::path& path) { return "'" + path.string() + "'"; };
+  if (filename == "text_cond.pt" || filename == "image_cond.pt") {
+    const auto config = shipped_config(filename == "text_cond.pt" ? "text300M.yaml" : "image300M.yaml");
+    return "--config " + quoted(config) + " --weights " + quoted(copy);
+  }
+  if (filename == "transmitter.pt") {
+    return "--decoder-config " + quoted(shipped_config("transmitter.yaml")) + " --decoder-weights " + quoted(copy);
+  }
+  if (filename == "ViT-L-14.pt") return "--clip-weights " + quoted(copy);
+  return "";
+}
+
+}  // namespace
+
+std::string rejected_copies_notice(const std::vector<MissingWeightsFile>& missing) {
+  std::string notice;
+  for (const auto& entry : missing) {
+    for (const auto& copy : entry.rejected_copies) {
+      notice += "\n" + entry.file.filename + " is present at " + copy.path.string() + " but cannot be used: " +
+                copy.reason + ".";
+      if (copy.reason.rfind("SHA-256", 0) == 0) {
+        notice += " It is damaged or a different file: download it again (shape-cli download, or the Models panel)";
+        const auto flags = use_anyway_flags(entry.file.filename, copy.path);
+        notice += flags.empty() ? "." : ", or use it anyway with " + flags + ".";
+      }
+    }
+  }
+  return notice;
+}
 
 const char* const kModelOptionsUsage = R"(  model options:
       --weights-dir DIR        official files you downloaded by hand (searched first)
@@ -115,7 +148,8 @@ ModelFileSet resolve_model_files(const ModelOptions& options, ConditioningMode m
       files.notice = std::to_string(missing.missing().size()) + " official Shap-E model file" +
                      (missing.missing().size() == 1 ? " is" : "s are") + " not available, so the built-in demo model "
                      "stands in: " + model_folder_label(demo_model_folder()) +
-                     ". For Shap-E itself, download the official weights (--download, or the Models panel).";
+                     ". For Shap-E itself, download the official weights (--download, or the Models panel)." +
+                     rejected_copies_notice(missing.missing());
     }
     if (terminal) std::fprintf(stderr, "\n");
   }

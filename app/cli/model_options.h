@@ -5,10 +5,12 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cli/arguments.h"
 #include "inference/pipeline/official_models.h"
 #include "inference/precision.h"
+#include "inference/weights/weights_unavailable.h"
 
 namespace shape::cli {
 
@@ -37,6 +39,11 @@ struct ModelOptions {
 
 // The usage lines for these options.
 extern const char* const kModelOptionsUsage;
+
+// For each official file found but not usable (e.g. its SHA-256 differs: damaged, or another file of
+// that name): a line naming the file, where it is, why, and what to do (download it again, or the
+// flags that use it anyway). Empty when no copy was rejected.
+std::string rejected_copies_notice(const std::vector<MissingWeightsFile>& missing);
 
 // The files to load for `mode`: custom files where given, then a model folder's, the official ones
 // otherwise. The decoder alone when `decoder_only`. When official text-model files are missing (and

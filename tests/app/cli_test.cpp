@@ -265,6 +265,22 @@ TEST_F(Cli, WithoutOfficialWeightsTheDemoModelStandsInAndSaysSo) {
   EXPECT_GT(fs::file_size(path("cube.glb")), 1000u);
 }
 
+// An official file that is present but fails its checksum is named, with what to do about it, not
+// lumped in with the missing ones.
+TEST_F(Cli, AnOfficialFileWithTheWrongChecksumIsNamedWithWhatToDo) {
+  fs::create_directories(path("weights"));
+  std::ofstream(path("weights/text_cond.pt")) << "not the official file";
+  const auto result = run_shell("SHAPE_STUDIO_CACHE=" + shell_quoted(path("cache")) + " " + cli() +
+                                " generate --prompt 'a red cube' --steps 2 --grid 16 --weights-dir " + path("weights") +
+                                " -o " + path("cube.glb"));
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  for (const std::string& expected : std::vector<std::string>{"demo model stands in", "text_cond.pt is present at " + path("weights/text_cond.pt") + " but cannot be used: SHA-256 is ",
+        "damaged or a different file: download it again",
+        "or use it anyway with --config '", "text300M.yaml' --weights '" + path("weights/text_cond.pt") + "'"}) {
+    EXPECT_NE(result.output.find(expected), std::string::npos) << expected << "\n" << result.output;
+  }
+}
+
 TEST_F(Cli, OverlongPromptIsCutWithANote) {
   std::string prompt;
   for (int i = 0; i < 100; ++i) prompt += "word" + std::to_string(i) + " ";
