@@ -145,6 +145,7 @@ ModelFileSet resolve_model_files(const ModelOptions& options, ConditioningMode m
         throw;
       }
       files = model_folder_files(demo_model_folder());
+      files.label = "demo model (not Shap-E)";
       files.notice = std::to_string(missing.missing().size()) + " official Shap-E model file" +
                      (missing.missing().size() == 1 ? " is" : "s are") + " not available, so the built-in demo model "
                      "stands in: " + model_folder_label(demo_model_folder()) +
@@ -153,7 +154,13 @@ ModelFileSet resolve_model_files(const ModelOptions& options, ConditioningMode m
     }
     if (terminal) std::fprintf(stderr, "\n");
   }
+  if (files.label.empty()) {
+    files.label = !options.model_dir.empty() ? "model: " + model_folder_label(options.model_dir)
+                  : mode == ConditioningMode::kText ? "Shap-E text300M"
+                                                    : "Shap-E image300M";
+  }
   if (!options.transformer_config.empty()) {
+    files.label = "custom model: " + options.transformer_weights.filename().string();
     files.generator.transformer_config = options.transformer_config;
     files.generator.transformer_weights = options.transformer_weights;
     files.recommended_guidance.reset();  // it was the replaced model's

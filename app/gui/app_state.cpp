@@ -157,6 +157,7 @@ bool apply_event(AppState& state, const WorkerEvent& event) {
       return false;
     case WorkerEventKind::ModelsReady: {
       state.models_in_use = event.message;
+      state.model_label = event.model_label;
       std::string ready = event.message + ": ready";
       if (event.recommended_guidance && !state.guidance_chosen) {
         if (!state.guidance_before_recommendation) state.guidance_before_recommendation = state.guidance;
@@ -168,10 +169,14 @@ bool apply_event(AppState& state, const WorkerEvent& event) {
         state.guidance = *state.guidance_before_recommendation;
         state.guidance_before_recommendation.reset();
       }
-      if (!state.generating && !state.status_is_error) state.set_status(ready);
+      // A job's own loading message gives way to this; an error from before a job stays.
+      if (state.generating || !state.status_is_error) state.set_status(ready);
       return false;
     }
     case WorkerEventKind::Step:
+      if (state.phase != "sampling" && !state.status_is_error) {
+        state.set_status("sampling: " + describe(state.sampler_choice()));
+      }
       state.phase = "sampling";
       state.step = event.step;
       state.total_steps = event.total_steps;
@@ -201,7 +206,12 @@ bool apply_event(AppState& state, const WorkerEvent& event) {
       state.has_result = true;
       state.phase = "meshing";
       state.step = state.total_steps;
-      if (!event.message.empty()) state.set_status("note: " + event.message);
+      if (!event.message.empty()) {
+        state.set_status("note: " + event.message);
+      } else if (!state.status_is_error) {
+        state.set_status(event.latents.size() > 1 ? "meshing " + std::to_string(event.latents.size()) + " samples..."
+                                                  : std::string("meshing..."));
+      }
       return false;
     case WorkerEventKind::MeshReady:
       if (event.sample < state.sample_meshes.size()) state.sample_meshes[event.sample] = event.mesh;
@@ -240,7 +250,7 @@ bool apply_event(AppState& state, const WorkerEvent& event) {
       }
       state.generating = false;
       state.phase.clear();
-      state.set_status(event.message, true);
+      state.set_status("failed: " + event.message, true);
       return true;
   }
   return false;
@@ -307,6 +317,18 @@ std::string progress_text(const AppState& state) {
     return text;
   }
   return state.phase;
+}
+
+StatusLine status_line(const AppState& state) {
+  if (state.generating) {
+    if (state.phase == "sampling") return {progress_text(state), StatusLine::Tone::kBusy};
+    if (state.phase == "meshing") return {"meshing...", StatusLine::Tone::kBusy};
+    return {state.phase.empty() ? std::string("starting...") : state.phase + "...", StatusLine::Tone::kBusy};
+  }
+  if (state.status.empty()) return {"idle", StatusLine::Tone::kIdle};
+  const std::string first_line = state.status.substr(0, state.status.find('\n'));
+  if (state.status_is_error) return {first_line, StatusLine::Tone::kError};
+  return {first_line, first_line.rfind("done", 0) == 0 ? StatusLine::Tone::kDone : StatusLine::Tone::kIdle};
 }
 
 }  // namespace shape::studio

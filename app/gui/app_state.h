@@ -84,6 +84,7 @@ struct AppState {
 
   // Messages.
   std::string models_in_use;  // what the worker last loaded, e.g. that the demo model stands in
+  std::string model_label;    // its short name, shown on the views ("demo model (not Shap-E)")
   std::string status;
   bool status_is_error = false;
   std::string export_message;
@@ -136,5 +137,14 @@ std::vector<uint8_t> to_rgba(const ImageU8& image);
 
 // "3/64  sigma 12.3  ETA 1m 05s" for the progress bar.
 std::string progress_text(const AppState& state);
+
+// The one line that says what is happening now: the running job's phase (loading, step k of n,
+// meshing), else how the last thing ended (done in T, failed: why, cancelled), else "idle".
+struct StatusLine {
+  enum class Tone { kIdle, kBusy, kDone, kError };
+  std::string text;
+  Tone tone = Tone::kIdle;
+};
+StatusLine status_line(const AppState& state);
 
 }  // namespace shape::studio

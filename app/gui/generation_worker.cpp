@@ -37,6 +37,7 @@ struct GenerationWorker::Models {
     std::filesystem::path decoder_weights;
     std::string notice;  // e.g. that the demo model stands in for missing weights
     std::optional<double> recommended_guidance;
+    std::string label;  // ModelFileSet::label
   };
   std::map<ConditioningMode, Loaded> modes;
   // The decoder of the latest generation: renders and exports of its latents use it.
@@ -241,7 +242,7 @@ void GenerationWorker::ensure_models(ConditioningMode mode, uint64_t job, bool r
                                " values but the decoder takes " + std::to_string(decoder->latent_size()));
     }
     loaded = {std::move(generator), std::move(decoder), files.decoder_weights, files.notice,
-              files.recommended_guidance};
+              files.recommended_guidance, files.label};
     report_ready = true;
   }
   models.decoder = loaded.decoder;
@@ -251,6 +252,7 @@ void GenerationWorker::ensure_models(ConditioningMode mode, uint64_t job, bool r
                                      precision_name(loaded.generator->precision()) +
                                      (loaded.notice.empty() ? "" : " (" + loaded.notice + ")"));
     ready.recommended_guidance = loaded.recommended_guidance;
+    ready.model_label = loaded.label;
     push(std::move(ready));
   }
 }

@@ -89,6 +89,7 @@ struct WorkerEvent {
   size_t sample = 0;
   Mesh mesh;
   std::optional<double> recommended_guidance;
+  std::string model_label;  // ModelsReady: ModelFileSet::label
 };
 
 const char* to_string(WorkerEventKind kind);

@@ -17,6 +17,9 @@ namespace {
 
 const ImVec4 kErrorColor{1.0f, 0.45f, 0.4f, 1.0f};
 const ImVec4 kOkColor{0.55f, 0.9f, 0.55f, 1.0f};
+const ImVec4 kBusyFill{0.16f, 0.36f, 0.62f, 1.0f};
+const ImVec4 kDoneFill{0.16f, 0.42f, 0.22f, 1.0f};
+const ImVec4 kFailedFill{0.58f, 0.16f, 0.14f, 1.0f};
 constexpr float kReferenceSize = 96.0f;
 constexpr float kThumbnailSize = 72.0f;
 constexpr int kThumbnailsPerRow = 4;
@@ -77,8 +80,19 @@ void prompt_section(AppState& state, PanelActions& actions, ImGuiImages& images)
   const float fraction = state.total_steps > 0
                              ? std::clamp(static_cast<float>(state.step) / static_cast<float>(state.total_steps), 0.0f, 1.0f)
                              : 0.0f;
-  const std::string text = state.generating ? progress_text(state) : std::string(state.has_result ? "ready" : "idle");
-  ImGui::ProgressBar(state.generating || state.has_result ? fraction : 0.0f, ImVec2(-1.0f, 0.0f), text.c_str());
+  // White text on a dark fill whose colour says busy, done or failed.
+  const StatusLine status = status_line(state);
+  const ImVec4 fill = status.tone == StatusLine::Tone::kError  ? kFailedFill
+                      : status.tone == StatusLine::Tone::kDone ? kDoneFill
+                                                               : kBusyFill;
+  const bool full = status.tone == StatusLine::Tone::kError || status.tone == StatusLine::Tone::kDone;
+  ImGui::PushStyleColor(ImGuiCol_PlotHistogram, fill);
+  ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 1.0f, 1.0f, 1.0f));
+  ImGui::ProgressBar(state.generating ? fraction : (full ? 1.0f : 0.0f), ImVec2(-1.0f, 0.0f), status.text.c_str());
+  ImGui::PopStyleColor(2);
+  if (ImGui::IsItemHovered() && status.text != state.status && !state.status.empty()) {
+    ImGui::SetTooltip("%s", state.status.c_str());
+  }
 }
 
 // "Official (heun, 64 steps)", or "Custom".
@@ -345,6 +359,39 @@ void export_section(AppState& state, PanelActions& actions) {
 }
 
 }  // namespace
+
+namespace {
+
+// A dark rounded tag with `text` at the top-left corner of `view`, `row` lines down.
+void view_tag(const render::ViewRect& view, int row, const std::string& text, ImU32 background) {
+  if (view.empty() || text.empty()) return;
+  ImDrawList* draw = ImGui::GetForegroundDrawList();
+  const ImVec2 size = ImGui::CalcTextSize(text.c_str());
+  const float pad = 4.0f, line = ImGui::GetTextLineHeight() + 2.0f * pad + 3.0f;
+  const ImVec2 at(view.x + 8.0f, view.y + 8.0f + static_cast<float>(row) * line);
+  draw->AddRectFilled(ImVec2(at.x - pad, at.y - pad), ImVec2(at.x + size.x + pad, at.y + size.y + pad), background, 4.0f);
+  draw->AddText(at, IM_COL32(255, 255, 255, 255), text.c_str());
+}
+
+}  // namespace
+
+void draw_view_labels(const AppState& state, const render::ViewLayout& layout) {
+  const ImU32 plain = IM_COL32(30, 30, 34, 200);
+  const bool demo = state.model_label.rfind("demo model", 0) == 0;
+  const ImU32 model_colour = demo ? IM_COL32(150, 90, 10, 230) : plain;
+  if (layout.show_image && (state.has_result || state.image_step >= 0)) {
+    const std::string what = state.image_step >= 0 && state.generating
+                                 ? "NeRF preview, step " + std::to_string(state.image_step + 1) + "/" +
+                                       std::to_string(state.total_steps)
+                                 : std::string("NeRF");
+    view_tag(layout.image, 0, what, plain);
+    view_tag(layout.image, 1, state.model_label, model_colour);
+  }
+  if (layout.show_mesh && !state.mesh.empty()) {
+    view_tag(layout.mesh, 0, "STF mesh, " + std::to_string(state.mesh.triangles.size()) + " triangles", plain);
+    if (!layout.show_image) view_tag(layout.mesh, 1, state.model_label, model_colour);
+  }
+}
 
 PanelActions draw_panels(AppState& state, float window_height, const ModelsView& models, ImGuiImages& images) {
   PanelActions actions;

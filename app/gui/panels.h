@@ -47,6 +47,10 @@ struct ModelsView {
   DownloadSnapshot download;
 };
 
+// Labels over the views: what each pane shows (NeRF preview of step k, NeRF, STF mesh) and which
+// model made it, the demo model marked as such. Call between ImGui::NewFrame() and ImGui::Render().
+void draw_view_labels(const AppState& state, const render::ViewLayout& layout);
+
 // Call between ImGui::NewFrame() and ImGui::Render().
 PanelActions draw_panels(AppState& state, float window_height, const ModelsView& models, ImGuiImages& images);
 

@@ -653,11 +653,13 @@ int Studio::run() {
                                 static_cast<float>(height)};
     const render::ViewLayout layout = render::layout_views(state_.view, area, kViewGap);
     const bool camera_moved = input_.update(camera_, layout, state_.mesh);
+    draw_view_labels(state_, layout);
     handle_actions(actions);
     update_nerf_camera(layout, camera_moved, now);
     if (options_.trace) trace_layout(actions, layout);
     const ImGuiIO& io = ImGui::GetIO();
     if (io.KeyCtrl && ImGui::IsKeyPressed(GLFW_KEY_Q, false)) {  // even while typing
+      if (options_.trace) trace_line("quit asked");
       glfwSetWindowShouldClose(window_, GLFW_TRUE);
     }
     save_settings_if_changed();

@@ -22,6 +22,9 @@ struct ModelFileSet {
   // For the user when these are not the files asked for, e.g. the built-in demo model standing in
   // for missing official weights. Empty otherwise.
   std::string notice;
+  // A short name for the model in use, shown beside its results: "Shap-E text300M", "demo model
+  // (not Shap-E)", "custom model: name.pt".
+  std::string label;
   // The guidance scale the model was made for (a model folder's sampling.yaml); empty: Shap-E's
   // defaults (15 for text, 3 for images) suit it.
   std::optional<double> recommended_guidance;
