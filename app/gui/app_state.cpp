@@ -1,5 +1,9 @@
 #include "gui/app_state.h"
 
+#include <memory>
+
+#include "inference/clip/bpe_tokenizer.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -9,10 +13,13 @@ namespace shape::studio {
 
 namespace {
 
-void copy_into(TextField& buffer, const std::string& text) {
-  const size_t n = std::min(text.size(), buffer.size() - 1);
+// False when `text` did not fit.
+template <size_t N>
+bool copy_into(std::array<char, N>& buffer, const std::string& text) {
+  const size_t n = std::min(text.size(), N - 1);
   std::copy_n(text.data(), n, buffer.data());
   buffer[n] = '\0';
+  return n == text.size();
 }
 
 std::string duration_text(double seconds) {
@@ -28,7 +35,11 @@ std::string duration_text(double seconds) {
 
 }  // namespace
 
-void AppState::set_prompt(const std::string& text) { copy_into(prompt, text); }
+bool AppState::set_prompt(const std::string& text) {
+  if (copy_into(prompt, text)) return true;
+  set_status("the prompt was cut to its first " + std::to_string(prompt.size() - 1) + " characters", true);
+  return false;
+}
 void AppState::set_export_path(const std::string& text) { copy_into(export_path, text); }
 
 void AppState::set_model_fields(const CustomModelPaths& paths) {
@@ -66,7 +77,7 @@ StudioSettings settings_from_state(const AppState& state) {
   settings.sampler = sampler_name(state.sampler);
   settings.steps = state.steps;
   settings.precision = precision_request_name(state.precision);
-  settings.guidance = state.guidance_before_recommendation.value_or(state.guidance);
+  settings.guidance = state.text_guidance.value_or(state.guidance_before_recommendation.value_or(state.guidance));
   settings.grid_size = state.grid_size;
   settings.preview_size = state.preview_size;
   settings.preview_every = std::clamp(state.preview_every, 1, kMaxPreviewEvery);
@@ -132,7 +143,10 @@ void remember_prompt(AppState& state) {
 void remove_reference_image(AppState& state) {
   state.image_condition.reset();
   state.image_name.clear();
-  state.guidance = 15.0f;  // shap-e's text guidance
+  // The text guidance from before the image (see handle_drop), else Shap-E's.
+  state.guidance = state.text_guidance.value_or(15.0f);
+  state.text_guidance.reset();
+  state.guidance_before_recommendation.reset();
   state.reference_changed = true;
 }
 
@@ -329,6 +343,31 @@ StatusLine status_line(const AppState& state) {
   const std::string first_line = state.status.substr(0, state.status.find('\n'));
   if (state.status_is_error) return {first_line, StatusLine::Tone::kError};
   return {first_line, first_line.rfind("done", 0) == 0 ? StatusLine::Tone::kDone : StatusLine::Tone::kIdle};
+}
+
+std::string clip_reading_notice(const std::string& prompt) {
+  // Loaded once, on the GUI thread, at the first prompt that could be too long.
+  static std::unique_ptr<ClipTokenizer> tokenizer;
+  static bool unavailable = false;
+  if (prompt.size() < 77 || unavailable) return "";  // no token is shorter than a character
+  if (!tokenizer) {
+    try {
+      tokenizer = std::make_unique<ClipTokenizer>();
+    } catch (const std::exception&) {
+      unavailable = true;
+      return "";
+    }
+  }
+  const auto tokens = tokenizer->tokenize(prompt);
+  if (!tokens.truncated()) return "";
+  // The words read: the ids between the start token and the end token that replaced the rest.
+  std::vector<int32_t> read(tokens.ids.begin() + 1, tokens.ids.end() - 1);
+  std::string read_text = tokenizer->decode(read);
+  while (!read_text.empty() && read_text.back() == ' ') read_text.pop_back();
+  const size_t tail = read_text.size() > 40 ? read_text.rfind(' ', read_text.size() - 40) : std::string::npos;
+  const std::string last_words = tail == std::string::npos ? read_text : "..." + read_text.substr(tail + 1);
+  return "CLIP reads " + std::to_string(ClipTokenizer::kContextLength) + " tokens; this prompt has " +
+         std::to_string(tokens.untruncated_length) + ". It stops after \"" + last_words + "\"";
 }
 
 }  // namespace shape::studio

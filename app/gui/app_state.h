@@ -21,10 +21,14 @@ namespace shape::studio {
 inline constexpr const char* kExportFormats[] = {"glb", "gltf", "ply", "obj"};
 
 using TextField = std::array<char, 1024>;  // ImGui edits text in place
+// CLIP reads 77 tokens (about 300 characters of English); the field holds far more so that a pasted
+// prompt is never cut without a word.
+using PromptField = std::array<char, 4096>;
 
 struct AppState {
   // Inputs.
-  TextField prompt{};
+  PromptField prompt{};
+  std::string prompt_notice;  // what CLIP will not read of the prompt (clip_reading_notice)
   std::optional<ImageU8> image_condition;  // a dropped picture: generation uses the image model
   std::string image_name;
   int seed = 0;
@@ -39,6 +43,9 @@ struct AppState {
   // The guidance a recommendation replaced: what is saved, and what returns with a model that
   // recommends nothing.
   std::optional<float> guidance_before_recommendation;
+  // While an image is the condition (Shap-E's image guidance, 3, in use): the text guidance, saved
+  // in its place and restored when the image is removed.
+  std::optional<float> text_guidance;
   PrecisionRequest precision = PrecisionRequest::kAuto;  // the diffusion transformer's arithmetic
   std::string device = "cpu";  // where the models run (--device)
   int grid_size = 128;
@@ -98,7 +105,8 @@ struct AppState {
   bool reference_changed = false;          // the dropped image was set or removed
 
   std::string prompt_text() const { return prompt.data(); }
-  void set_prompt(const std::string& text);
+  // False when `text` was cut to fit the field (the status says so).
+  bool set_prompt(const std::string& text);
   void set_export_path(const std::string& text);
   void set_model_fields(const CustomModelPaths& paths);
   CustomModelPaths model_fields_paths() const;
@@ -134,6 +142,10 @@ void remove_reference_image(AppState& state);
 
 // RGB, gray or RGBA pixels → RGBA8 for the image display.
 std::vector<uint8_t> to_rgba(const ImageU8& image);
+
+// Empty when CLIP reads all of `prompt`; else how many tokens it has and where CLIP stops reading
+// (it reads the first 77, start and end tokens included). Empty too when the vocabulary is missing.
+std::string clip_reading_notice(const std::string& prompt);
 
 // "3/64  sigma 12.3  ETA 1m 05s" for the progress bar.
 std::string progress_text(const AppState& state);

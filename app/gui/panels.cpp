@@ -17,6 +17,7 @@ namespace {
 
 const ImVec4 kErrorColor{1.0f, 0.45f, 0.4f, 1.0f};
 const ImVec4 kOkColor{0.55f, 0.9f, 0.55f, 1.0f};
+const ImVec4 kNoticeColor{1.0f, 0.78f, 0.35f, 1.0f};
 const ImVec4 kBusyFill{0.16f, 0.36f, 0.62f, 1.0f};
 const ImVec4 kDoneFill{0.16f, 0.42f, 0.22f, 1.0f};
 const ImVec4 kFailedFill{0.58f, 0.16f, 0.14f, 1.0f};
@@ -52,6 +53,7 @@ void prompt_section(AppState& state, PanelActions& actions, ImGuiImages& images)
     if (ImGui::InputText("##prompt", state.prompt.data(), state.prompt.size(), ImGuiInputTextFlags_EnterReturnsTrue)) {
       actions.generate = !state.generating;
     }
+    if (ImGui::IsItemEdited()) state.prompt_notice = clip_reading_notice(state.prompt_text());
     actions.prompt_field = last_item_rect();
     ImGui::SameLine();
     ImGui::SetNextItemWidth(70.0f);
@@ -61,12 +63,18 @@ void prompt_section(AppState& state, PanelActions& actions, ImGuiImages& images)
         ImGui::PushID(static_cast<int>(i));
         if (ImGui::Selectable(state.history[i].c_str(), state.history[i] == state.prompt_text())) {
           state.set_prompt(state.history[i]);
+          state.prompt_notice = clip_reading_notice(state.prompt_text());
         }
         ImGui::PopID();
       }
       ImGui::EndCombo();
     }
     ImGui::EndDisabled();
+    if (!state.prompt_notice.empty()) {
+      ImGui::PushStyleColor(ImGuiCol_Text, kNoticeColor);
+      ImGui::TextWrapped("%s", state.prompt_notice.c_str());
+      ImGui::PopStyleColor();
+    }
     ImGui::TextDisabled("or drop a PNG/JPEG image on the window");
   }
   ImGui::BeginDisabled(state.generating);

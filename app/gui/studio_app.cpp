@@ -134,7 +134,10 @@ class Studio {
   void apply_model_fields();
   void follow_training_run();
   void start_generation();
+  // The Export panel's path and format; --export passes its own, leaving the panel's (and the saved
+  // settings) as the user left them.
   void start_export();
+  void start_export(std::filesystem::path path, MeshFormat format);
   void apply_worker_events();
   void upload_results();
   void handle_actions(const PanelActions& actions);
@@ -290,6 +293,7 @@ void Studio::init_state() {
   load_saved_settings();
   refresh_models();
   state_.set_prompt(options_.prompt);
+  state_.prompt_notice = clip_reading_notice(state_.prompt_text());
   if (state_.export_path[0] == '\0') state_.set_export_path("shape.glb");
   if (options_.seed) state_.seed = static_cast<int>(std::min<uint64_t>(*options_.seed, 0x7fffffff));
   if (options_.sampler.custom()) {
@@ -344,8 +348,13 @@ void Studio::handle_drop(const std::filesystem::path& path) {
     state_.image_condition = std::move(image);
     state_.reference_changed = true;
     state_.image_name = path.filename().string();
-    state_.guidance = 3.0f;  // shap-e's image guidance
+    // Shap-E's image guidance, for this image only: the text guidance is what is saved and what
+    // comes back when the image is removed.
+    if (!state_.text_guidance) {
+      state_.text_guidance = state_.guidance_before_recommendation.value_or(state_.guidance);
+    }
     state_.guidance_before_recommendation.reset();
+    state_.guidance = 3.0f;
     state_.set_status("image condition: " + state_.image_name + " (uses the image300M model)");
   } catch (const std::exception& error) {
     state_.set_status(error.what(), true);
@@ -367,6 +376,19 @@ void Studio::start_generation() {
 }
 
 void Studio::start_export() {
+  try {
+    // The format combo wins; a path without the matching extension gets it appended.
+    const auto format = mesh_format_from_path(std::string("x.") + kExportFormats[state_.export_format]);
+    std::filesystem::path path = state_.export_path.data();
+    if (path.extension() != file_extension(format)) path += file_extension(format);
+    start_export(std::move(path), format);
+  } catch (const std::exception& error) {
+    state_.export_message = error.what();
+    state_.export_failed = true;
+  }
+}
+
+void Studio::start_export(std::filesystem::path path, MeshFormat format) {
   if (state_.latents.empty()) {
     state_.export_message = "nothing to export yet";
     state_.export_failed = true;
@@ -375,18 +397,8 @@ void Studio::start_export() {
   ExportRequest request;
   request.latent = state_.latents[std::min(state_.shown_sample, state_.latents.size() - 1)];
   request.grid_size = state_.export_grid;
-  request.path = state_.export_path.data();
-  try {
-    // The format combo wins; a path without the matching extension gets it appended.
-    request.options.format = mesh_format_from_path(std::string("x.") + kExportFormats[state_.export_format]);
-    if (request.path.extension() != file_extension(request.options.format)) {
-      request.path += file_extension(request.options.format);
-    }
-  } catch (const std::exception& error) {
-    state_.export_message = error.what();
-    state_.export_failed = true;
-    return;
-  }
+  request.path = std::move(path);
+  request.options.format = format;
   request.options.target_triangles = static_cast<size_t>(state_.simplify_triangles);
   state_.export_message = "exporting " + request.path.string() + "...";
   state_.export_failed = false;
@@ -418,10 +430,7 @@ void Studio::apply_worker_events() {
       if (!options_.export_path.empty() && event.kind == WorkerEventKind::Finished) {
         // --export: the format comes from the path's extension.
         try {
-          const auto format = mesh_format_from_path(options_.export_path);
-          state_.set_export_path(options_.export_path.string());
-          state_.export_format = static_cast<int>(format);
-          start_export();
+          start_export(options_.export_path, mesh_format_from_path(options_.export_path));
           export_pending_ = true;
         } catch (const std::exception& error) {
           state_.set_status(error.what(), true);

@@ -70,5 +70,25 @@ TEST(AppStateStatus, AFailedOrCancelledJobSaysSo) {
   EXPECT_EQ(status_line(state).tone, StatusLine::Tone::kIdle);
 }
 
+// A prompt longer than CLIP reads is flagged with where reading stops; one longer than the field is
+// cut with a word, never silently.
+TEST(AppStatePrompt, LongPromptsAreFlaggedAndCutWithAWord) {
+  EXPECT_EQ(clip_reading_notice("a red cube"), "");
+  std::string words;
+  for (int i = 0; i < 30; ++i) words += "alpha beta gamma delta ";  // one token each
+  const std::string notice = clip_reading_notice(words);
+  EXPECT_NE(notice.find("CLIP reads 77 tokens; this prompt has 122."), std::string::npos) << notice;
+  // 75 words are read: 18 times the four, then three more.
+  EXPECT_NE(notice.find("gamma delta alpha beta gamma\""), std::string::npos) << notice;
+
+  AppState state;
+  EXPECT_TRUE(state.set_prompt(words));
+  EXPECT_EQ(state.prompt_text(), words);
+  EXPECT_FALSE(state.set_prompt(std::string(5000, 'a')));
+  EXPECT_EQ(state.prompt_text().size(), state.prompt.size() - 1);
+  EXPECT_TRUE(state.status_is_error);
+  EXPECT_NE(state.status.find("the prompt was cut to its first 4095 characters"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace shape::studio

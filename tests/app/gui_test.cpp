@@ -333,6 +333,27 @@ TEST_F(Gui, SettingsAndPromptHistoryPersistAcrossRuns) {
   EXPECT_EQ(load.settings.history, (std::vector<std::string>{"a blue lamp", "a red chair"}));
 }
 
+// The test hooks --drop and --export, and the image job's guidance, leave the user's saved export
+// path, format and (text) guidance as they were.
+TEST_F(Gui, TestHooksAndImageJobsKeepTheSavedSettings) {
+  fs::create_directories(path("config"));
+  std::ofstream(path("config/settings.ini")) << "export_path=mine.obj\nexport_format=obj\nguidance=7\n";
+  ImageU8 picture;
+  picture.width = picture.height = 32;
+  picture.channels = 3;
+  picture.pixels.assign(32 * 32 * 3, 200);
+  write_png_file(picture, path("ref.png"));
+  const auto result = run_studio("--drop " + path("ref.png") + " --generate --exit-after-job --steps 2 --grid 24 --export " +
+                                 path("hook.glb") + golden_image_models());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_TRUE(fs::exists(path("hook.glb")));
+  const auto load = studio::load_settings(path("config/settings.ini"));
+  ASSERT_TRUE(load.loaded) << load.error;
+  EXPECT_EQ(load.settings.export_path, "mine.obj");
+  EXPECT_EQ(load.settings.export_format, "obj");
+  EXPECT_FLOAT_EQ(load.settings.guidance, 7.0f);
+}
+
 TEST_F(Gui, SavedCustomModelFilesThatAreGoneAreNamedNotFatal) {
   fs::create_directories(path("config"));
   std::ofstream(path("config/settings.ini")) << "transformer_config=/nonexistent/model.yaml\n"
