@@ -19,6 +19,17 @@ void OrbitCamera::reset() {
   set_angles(settings_.yaw, settings_.pitch);
 }
 
+void OrbitCamera::frame(const glm::vec3& center, float radius, float aspect, float margin) {
+  const float half_fov_y = 0.5f * fov_y_;
+  const float half_fov_x = std::atan(std::tan(half_fov_y) * std::max(aspect, 1e-3f));
+  const float half_fov = std::min(half_fov_y, half_fov_x);
+  settings_.target = center;
+  settings_.distance = std::clamp(margin * std::max(radius, 1e-3f) / std::sin(half_fov), settings_.min_distance,
+                                  settings_.max_distance);
+  target_ = center;
+  set_distance(settings_.distance);
+}
+
 void OrbitCamera::set_distance(float distance) {
   distance_ = std::clamp(distance, settings_.min_distance, settings_.max_distance);
 }

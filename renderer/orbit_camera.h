@@ -43,8 +43,12 @@ class OrbitCamera {
   void dolly(float wheel_steps);
   // Looks at a new point (e.g. the surface point under a double-click), keeping angles and distance.
   void refocus(const glm::vec3& target);
-  // Back to the settings the camera was made with.
+  // Back to the settings the camera was made with, or to the last frame() (the home view).
   void reset();
+  // Fits a sphere into views of `aspect` (width / height) with `margin` to spare (1.15: 15% of the
+  // radius on each side of the narrower field of view): it becomes the target and sets the distance,
+  // and reset() returns there. The angles stay as the user left them.
+  void frame(const glm::vec3& center, float radius, float aspect, float margin = 1.15f);
 
   void set_target(const glm::vec3& target) { target_ = target; }
   void set_distance(float distance);

@@ -386,7 +386,7 @@ void view_tag(const render::ViewRect& view, int row, const std::string& text, Im
 void draw_view_labels(const AppState& state, const render::ViewLayout& layout) {
   const ImU32 plain = IM_COL32(30, 30, 34, 200);
   const bool demo = state.model_label.rfind("demo model", 0) == 0;
-  const ImU32 model_colour = demo ? IM_COL32(150, 90, 10, 230) : plain;
+  const ImU32 model_colour = demo ? IM_COL32(176, 128, 24, 235) : plain;
   if (layout.show_image && (state.has_result || state.image_step >= 0)) {
     const std::string what = state.image_step >= 0 && state.generating
                                  ? "NeRF preview, step " + std::to_string(state.image_step + 1) + "/" +

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdio>
 #include <deque>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <set>
@@ -191,6 +192,12 @@ class Studio {
   int settle_frames_ = 0;
   bool screenshot_taken_ = false;
   render::ViewRect last_image_view_;
+  // A sphere the views are to frame at the next frame (its layout gives the panes' aspect).
+  struct Framing {
+    glm::vec3 centre{0.0f};
+    float radius = 1.0f;
+  };
+  std::optional<Framing> pending_framing_;
 };
 
 void Studio::load_saved_settings() {
@@ -367,6 +374,9 @@ void Studio::start_generation() {
   state_.shown_sample = 0;
   state_.sample_meshes.clear();
   progressive_.cancel();
+  // Shap-E's objects lie within about a unit of the origin: the previews frame that sphere until the
+  // mesh gives the object's own bounds.
+  pending_framing_ = Framing{};
   state_.job = worker_.generate(make_request(state_));
   state_.generating = true;
   state_.phase = "starting";
@@ -488,6 +498,14 @@ void Studio::upload_results() {
   }
   state_.thumbnails_changed.clear();
   if (state_.mesh_changed) {
+    if (!state_.mesh.empty()) {
+      glm::vec3 low(std::numeric_limits<float>::max()), high(std::numeric_limits<float>::lowest());
+      for (const auto& p : state_.mesh.positions) {
+        low = glm::min(low, glm::vec3(p[0], p[1], p[2]));
+        high = glm::max(high, glm::vec3(p[0], p[1], p[2]));
+      }
+      pending_framing_ = Framing{0.5f * (low + high), 0.5f * glm::length(high - low)};
+    }
     meshes_.upload(state_.mesh);
     state_.mesh_changed = false;
   }
@@ -661,7 +679,17 @@ int Studio::run() {
     const render::ViewRect area{kPanelWidth, 0.0f, std::max(0.0f, static_cast<float>(width) - kPanelWidth),
                                 static_cast<float>(height)};
     const render::ViewLayout layout = render::layout_views(state_.view, area, kViewGap);
-    const bool camera_moved = input_.update(camera_, layout, state_.mesh);
+    bool camera_moved = input_.update(camera_, layout, state_.mesh);
+    if (pending_framing_) {
+      // The narrower of the panes shown decides: the object fits both.
+      float aspect = std::numeric_limits<float>::max();
+      if (layout.show_image && !layout.image.empty()) aspect = layout.image.aspect();
+      if (layout.show_mesh && !layout.mesh.empty()) aspect = std::min(aspect, layout.mesh.aspect());
+      if (aspect == std::numeric_limits<float>::max()) aspect = 1.0f;
+      camera_.frame(pending_framing_->centre, pending_framing_->radius, aspect);
+      pending_framing_.reset();
+      camera_moved = true;
+    }
     draw_view_labels(state_, layout);
     handle_actions(actions);
     update_nerf_camera(layout, camera_moved, now);

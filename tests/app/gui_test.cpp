@@ -163,6 +163,32 @@ double fraction_red(const ImageU8& shot, const Rect& rect) {
   return total ? static_cast<double>(red) / static_cast<double>(total) : 0.0;
 }
 
+// The box around the clearly red pixels of `rect`, in `rect`'s pixels; empty when there are none.
+Rect red_bounds(const ImageU8& shot, const Rect& rect) {
+  int left = rect.width, top = rect.height, right = -1, bottom = -1;
+  for (int y = rect.y; y < rect.y + rect.height && y < shot.height; ++y) {
+    for (int x = rect.x; x < rect.x + rect.width && x < shot.width; ++x) {
+      const int r = shot.at(y, x, 0), g = shot.at(y, x, 1), b = shot.at(y, x, 2);
+      if (!(r > 90 && r > g + 50 && r > b + 50)) continue;
+      left = std::min(left, x - rect.x), right = std::max(right, x - rect.x);
+      top = std::min(top, y - rect.y), bottom = std::max(bottom, y - rect.y);
+    }
+  }
+  return right < 0 ? Rect{} : Rect{left, top, right - left + 1, bottom - top + 1};
+}
+
+// The object fits its pane: a margin of at least `margin` of the pane's width (height) on each side.
+void expect_fits(const Rect& object, const Rect& pane, double margin) {
+  ASSERT_GT(object.width, 0) << "nothing red in the pane";
+  EXPECT_GE(object.x, margin * pane.width);
+  EXPECT_GE(object.y, margin * pane.height);
+  EXPECT_LE(object.x + object.width, (1.0 - margin) * pane.width);
+  EXPECT_LE(object.y + object.height, (1.0 - margin) * pane.height);
+  // Framed, not lost in the pane: the object spans at least half of the narrower direction.
+  EXPECT_GE(std::max(static_cast<double>(object.width) / pane.width, static_cast<double>(object.height) / pane.height),
+            0.5);
+}
+
 // With no downloads at all, the built-in demo model stands in: "a red cube" forms in the live preview
 // and ends as a red mesh, and the window says which model made it. (No --guidance: the demo model's
 // recommended guidance replaces Shap-E's 15 by itself.)
@@ -183,6 +209,9 @@ TEST_F(Gui, DemoModelFormsARedCubeWithNoDownloads) {
   const ImageU8 end = load_image_file(path("end.png"));
   EXPECT_GT(fraction_red(end, image_view), 0.03);
   EXPECT_GT(fraction_red(end, mesh_view), 0.03);
+  // Both panes frame the whole cube with a margin (it used to overflow them left and right).
+  expect_fits(red_bounds(end, image_view), image_view, 0.03);
+  expect_fits(red_bounds(end, mesh_view), mesh_view, 0.03);
 }
 
 // A user session through the X server: type a prompt and press Enter, orbit by dragging, pick a

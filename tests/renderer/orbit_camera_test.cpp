@@ -137,6 +137,34 @@ TEST(OrbitCamera, ResetRestoresTheInitialView) {
   EXPECT_FLOAT_EQ(camera.fov_y(), settings.fov_y);
 }
 
+// A framed sphere fits the narrower field of view of a tall view with the margin to spare, whatever
+// the angles, which frame() keeps; reset() comes back to the framed view.
+TEST(OrbitCamera, FrameFitsASphereIntoTheNarrowerFieldOfView) {
+  OrbitCamera camera;
+  camera.orbit(80.0f, -40.0f, 500.0f);
+  const float yaw = camera.yaw(), pitch = camera.pitch();
+  const glm::vec3 centre{0.2f, -0.1f, 0.3f};
+  const float radius = 0.8f, aspect = 0.585f;  // a split pane of a 1280x800 window
+  camera.frame(centre, radius, aspect);
+  EXPECT_FLOAT_EQ(camera.yaw(), yaw);
+  EXPECT_FLOAT_EQ(camera.pitch(), pitch);
+  expect_near(camera.target(), centre);
+  float widest = 0.0f;
+  for (const glm::vec3 offset : {camera.right(), -camera.right(), camera.up(), -camera.up(), glm::vec3(0, 0, 1),
+                                 glm::vec3(0, 0, -1), glm::vec3(1, 0, 0), glm::vec3(-1, 0, 0)}) {
+    const glm::vec4 clip = camera.view_projection(aspect) * glm::vec4(centre + radius * offset, 1.0f);
+    const float x = clip.x / clip.w, y = clip.y / clip.w;
+    EXPECT_LT(std::abs(x), 0.95f);
+    EXPECT_LT(std::abs(y), 0.95f);
+    widest = std::max(widest, std::abs(x));
+  }
+  EXPECT_GT(widest, 0.8f);  // fitted, not merely inside: the sphere's width is ~1/1.15 of the view's
+  camera.orbit(50.0f, 20.0f, 500.0f);
+  camera.dolly(2.0f);
+  camera.reset();
+  expect_near(camera.target(), centre);
+}
+
 TEST(OrbitCamera, ProjectionUsesVulkanClipConventions) {
   OrbitCamera camera;
   const float aspect = 1.5f;
