@@ -84,6 +84,7 @@ GenerationWorker::~GenerationWorker() {
     pending_load_.reset();
   }
   cancel_ = true;
+  render_cancel_ = true;
   wake_.notify_all();
   thread_.join();
 }
@@ -93,6 +94,7 @@ uint64_t GenerationWorker::generate(GenerationRequest request) {
   const uint64_t job = next_job_++;
   pending_generation_.emplace(job, std::move(request));
   if (generation_running_) cancel_ = true;  // the newer request wins
+  render_cancel_ = true;                    // and a re-render of the old result gives way
   wake_.notify_all();
   return job;
 }
@@ -111,6 +113,7 @@ void GenerationWorker::set_preview_camera(const Camera& camera) {
 void GenerationWorker::render(const Latent& latent, const Camera& camera, const RenderSettings& settings) {
   std::lock_guard<std::mutex> lock(mutex_);
   pending_render_ = RenderRequest{latent, camera, settings};
+  render_cancel_ = true;  // a render still running for an older view stops at its next ray batch
   wake_.notify_all();
 }
 
@@ -207,6 +210,8 @@ void GenerationWorker::run() {
     } else {
       RenderRequest request = std::move(*pending_render_);
       pending_render_.reset();
+      render_cancel_ = false;  // under the lock: a render() from now on stops this one
+      request.settings.cancel = &render_cancel_;
       lock.unlock();
       run_render(request);
       lock.lock();
@@ -372,6 +377,8 @@ void GenerationWorker::run_render(const RenderRequest& request) {
     WorkerEvent event = event_of(WorkerEventKind::Rendered, 0);
     event.image = models_->decoder->render_nerf(request.latent, request.camera, request.settings);
     push(std::move(event));
+  } catch (const RenderCancelled&) {
+    // A newer view, a generation or shutdown took over: nothing to show.
   } catch (const std::exception& error) {
     push(event_of(WorkerEventKind::Failed, 0, std::string("render failed: ") + error.what()));
   }

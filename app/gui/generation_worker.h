@@ -110,7 +110,8 @@ class GenerationWorker {
   // and aspect). Read at every step, so orbiting during a generation moves the preview.
   void set_preview_camera(const Camera& camera);
   // NeRF-renders `latent` from `camera` at camera.width × camera.height once no generation runs;
-  // a newer request replaces one not yet started.
+  // a newer request replaces one not yet started and stops one running (at its next ray batch, with
+  // no event), as does a new generation.
   void render(const Latent& latent, const Camera& camera, const RenderSettings& settings = {});
   // Loads models through `resolver` from now on: the loaded ones are dropped before the next job
   // (custom files chosen in the GUI).
@@ -167,6 +168,7 @@ class GenerationWorker {
   Precision precision_ = Precision::kFloat32;
   bool working_ = false;      // the worker is inside a job
   bool generation_running_ = false;
+  std::atomic<bool> render_cancel_{false};  // stops the running render() (set by newer requests)
   Camera camera_;
   std::vector<WorkerEvent> events_;
   std::atomic<bool> cancel_{false};

@@ -17,4 +17,9 @@ std::optional<int> ProgressiveRender::settled(double now) {
   return full_height_;
 }
 
+std::optional<int> ProgressiveRender::refined(int rendered_height, int pane_height) {
+  if (rendered_height <= 0 || rendered_height >= pane_height) return std::nullopt;
+  return std::min(2 * rendered_height, pane_height);
+}
+
 }  // namespace shape::studio

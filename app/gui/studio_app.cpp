@@ -144,6 +144,7 @@ class Studio {
   void handle_actions(const PanelActions& actions);
   void apply_precision();
   void update_nerf_camera(const render::ViewLayout& layout, bool camera_moved, double now);
+  void refine_nerf_view(const WorkerEvent& event);
   void request_render(int height);
   void draw_frame(const render::ViewLayout& layout, const std::filesystem::path& screenshot);
   void trace_layout(const PanelActions& actions, const render::ViewLayout& layout);
@@ -430,6 +431,7 @@ void Studio::apply_worker_events() {
     }
     const bool job_ended = apply_event(state_, event);
     if (job_ended && event.kind != WorkerEventKind::Finished) job_failed_ = true;
+    refine_nerf_view(event);
     if (event.job == 0 && (event.kind == WorkerEventKind::Exported || event.kind == WorkerEventKind::Failed) &&
         export_pending_) {
       export_pending_ = false;
@@ -575,6 +577,18 @@ void Studio::update_nerf_camera(const render::ViewLayout& layout, bool camera_mo
     }
   }
   if (const auto height = progressive_.settled(now)) request_render(*height);
+}
+
+// A still view sharpens: after the last preview of a generation, and after each render of the view
+// at rest, the next render has twice the rows, up to the pane's pixel height.
+void Studio::refine_nerf_view(const WorkerEvent& event) {
+  if (state_.generating || progressive_.pending() || last_image_view_.empty()) return;
+  int rendered = 0;
+  if (event.kind == WorkerEventKind::Rendered) rendered = event.image.height;
+  if (event.kind == WorkerEventKind::Finished) rendered = std::clamp(state_.preview_size, 16, 1024);
+  if (const auto next = ProgressiveRender::refined(rendered, static_cast<int>(last_image_view_.height))) {
+    request_render(*next);
+  }
 }
 
 void Studio::request_render(int height) {

@@ -318,6 +318,7 @@ NerfRenderResult render_rays(NerstfMlpImpl& mlp, const MetaParameters& params, c
 
   std::vector<NerfRenderResult> parts;
   for (int64_t start = 0; start < total; start += options.ray_batch_size) {
+    if (options.cancel && options.cancel->load()) throw RenderCancelled();
     const int64_t count = std::min(options.ray_batch_size, total - start);
     parts.push_back(render_ray_batch(mlp, params, background, all_rays.narrow(1, start, count), sampling, options,
                                      randomness));

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "inference/decoder/meta_parameters.h"
 #include "inference/decoder/nerstf_mlp.h"
 #include "inference/decoder/occupancy_grid.h"
+#include "inference/decoder/render_cancelled.h"
 
 namespace shape {
 
@@ -81,6 +83,9 @@ struct NerfRenderOptions {
   // shap-e's; what changes is bounded by the light the skipped samples would have absorbed.
   const OccupancyGrid* occupancy = nullptr;  // for the latents of the params rendered
   double termination_transmittance = 0.0;
+  // Checked between ray batches: once true, the render stops with RenderCancelled (a viewer drops
+  // a large render the user no longer wants).
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 // Per ray (render_rays: [batch, rays, k]; render_views: [batch, views, height, width, k]).

@@ -90,6 +90,7 @@ ImageU8 LatentDecoder::render_nerf(const Latent& latent, const Camera& camera, c
   options.ray_batch_size = settings.ray_batch_size;
   options.n_coarse_samples = settings.coarse_samples;
   options.n_fine_samples = settings.fine_samples;
+  options.cancel = settings.cancel;
   if (settings.skip_empty_space) {
     options.occupancy = &impl_->occupancy(latent);
     options.termination_transmittance = kFastPathTermination;

@@ -1,6 +1,7 @@
 // Latent -> STF mesh or NeRF image (the transmitter's decoder half) behind a torch-free interface.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -8,6 +9,7 @@
 
 #include "inference/clip/image_u8.h"
 #include "inference/decoder/camera.h"
+#include "inference/decoder/render_cancelled.h"
 #include "inference/mesh/mesh.h"
 #include "inference/pipeline/latent.h"
 #include "inference/precision.h"
@@ -31,7 +33,10 @@ struct RenderSettings {
   // The renderer's fast path (decoder/nerf_renderer.h): no MLP queries in empty space, nor where
   // almost no light is left. For previews; off renders exactly as shap-e.
   bool skip_empty_space = false;
+  // Checked between ray batches: once true, render_nerf throws RenderCancelled.
+  const std::atomic<bool>* cancel = nullptr;
 };
+
 
 class LatentDecoder {
  public:

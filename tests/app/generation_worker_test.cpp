@@ -113,6 +113,30 @@ TEST(GenerationWorker, PreviewFollowsTheCurrentCameraAndRenderAnswersWhenIdle) {
   EXPECT_EQ(events.back().image.height, 20);
 }
 
+// A render the user no longer wants (a big refinement, then the camera moves) stops at its next ray
+// batch: the newer request answers soon and the old one never does.
+TEST(GenerationWorker, ANewerRenderStopsTheOneRunning) {
+  GenerationWorker worker(golden_resolver());
+  worker.generate(text_request("a lamp", 1));
+  auto events = collect_until(worker, WorkerEventKind::Finished);
+  const WorkerEvent* samples = nullptr;
+  for (const auto& event : events) if (event.kind == WorkerEventKind::SamplesReady) samples = &event;
+  ASSERT_NE(samples, nullptr) << kinds(events);
+  const Latent latent = samples->latents[0];
+  RenderSettings settings;
+  settings.ray_batch_size = 256;
+  // Minutes of work at full samples: it must not run to its end.
+  worker.render(latent, look_at_camera({0, -4, 2}, {0, 0, 0}, {0, 0, 1}, 0.7f, 1500, 1500), settings);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // it is running
+  const auto asked = std::chrono::steady_clock::now();
+  worker.render(latent, look_at_camera({0, -4, 2}, {0, 0, 0}, {0, 0, 1}, 0.7f, 24, 20), settings);
+  events = collect_until(worker, WorkerEventKind::Rendered);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().image.width, 24) << "the big render answered first";
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count(), 20.0);
+  for (const auto& event : events) EXPECT_NE(event.kind, WorkerEventKind::Failed) << event.message;
+}
+
 TEST(GenerationWorker, PreviewsEveryNthStepWithCappedSamplesAndThumbnailsForABatch) {
   GenerationWorker worker(golden_resolver());
   GenerationRequest request = text_request("a lamp", 5);

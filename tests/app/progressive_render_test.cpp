@@ -1,4 +1,6 @@
 // Orbit re-renders: small while the camera moves, full size once when it rests.
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "gui/progressive_render.h"
@@ -29,6 +31,18 @@ TEST(ProgressiveRender, CancelDropsThePendingFullRender) {
   progressive.moved(0.0, 64);
   progressive.cancel();
   EXPECT_FALSE(progressive.settled(5.0).has_value());
+}
+
+// At rest the view sharpens by doubling its rows up to the pane's pixel height, then stops.
+TEST(ProgressiveRender, RefinesUpToThePanesPixelHeight) {
+  std::vector<int> heights;
+  for (auto height = std::optional<int>(64); height; height = ProgressiveRender::refined(*height, 700)) {
+    heights.push_back(*height);
+  }
+  EXPECT_EQ(heights, (std::vector<int>{64, 128, 256, 512, 700}));
+  EXPECT_FALSE(ProgressiveRender::refined(700, 700));
+  EXPECT_FALSE(ProgressiveRender::refined(800, 700));  // a pane made smaller
+  EXPECT_FALSE(ProgressiveRender::refined(0, 700));
 }
 
 }  // namespace
