@@ -29,7 +29,10 @@ struct OutputOptions {
   int64_t grid_size = 128;
   bool dense_grid = false;
   bool weld = true;
-  size_t target_triangles = 0;
+  size_t target_triangles = kDefaultExportTriangles;
+  UpAxis up = UpAxis::kY;
+  MeshOrigin origin = MeshOrigin::kBottom;
+  double scale_metres = 0.0;
   std::filesystem::path render;  // PNG strip of NeRF views
   int64_t render_size = 128;
   int64_t render_views = 8;
@@ -52,7 +55,24 @@ struct OutputOptions {
     } else if (option == "--no-weld") {
       weld = false;
     } else if (option == "--simplify") {
-      target_triangles = static_cast<size_t>(parse_count(option, reader.value_of(option)));
+      const auto& value = reader.value_of(option);
+      try {
+        target_triangles = value == "0" ? 0 : static_cast<size_t>(parse_count(option, value));
+      } catch (const UsageError&) {
+        throw UsageError{"--simplify takes a triangle count (0 keeps them all), got '" + value + "'"};
+      }
+    } else if (option == "--up") {
+      const auto& value = reader.value_of(option);
+      if (value != "y" && value != "z") throw UsageError{"--up takes y or z, got '" + value + "'"};
+      up = value == "y" ? UpAxis::kY : UpAxis::kZ;
+    } else if (option == "--origin") {
+      const auto& value = reader.value_of(option);
+      if (value != "bottom" && value != "center") throw UsageError{"--origin takes bottom or center, got '" + value + "'"};
+      origin = value == "bottom" ? MeshOrigin::kBottom : MeshOrigin::kCenter;
+    } else if (option == "--scale") {
+      const auto& value = reader.value_of(option);
+      scale_metres = parse_number(option, value);
+      if (!(scale_metres > 0.0)) throw UsageError{"--scale takes a positive size in metres, got '" + value + "'"};
     } else if (option == "--render") {
       render = reader.value_of(option);
     } else if (option == "--render-size") {
@@ -71,6 +91,12 @@ struct OutputOptions {
     options.format = format ? *format : mesh_format_from_path(output);
     options.weld = weld;
     options.target_triangles = target_triangles;
+    options.up = up;
+    options.origin = origin;
+    options.scale_metres = scale_metres;
+    if (up == UpAxis::kZ && (options.format == MeshFormat::kGlb || options.format == MeshFormat::kGltf)) {
+      throw UsageError{"--up z is for PLY and OBJ: glTF is always Y-up"};
+    }
     return options;
   }
 
@@ -83,13 +109,19 @@ struct OutputOptions {
   }
 };
 
+static_assert(kDefaultExportTriangles == 30000, "kOutputUsage names the default --simplify");
 constexpr const char* kOutputUsage = R"(  output options:
       -o, --output PATH        mesh file (default shape.glb; with --batch N: shape_0.glb ...)
       --format glb|gltf|ply|obj   (default: from the extension)
       --grid N                 STF grid size (default 128, 8..512)
       --dense-grid             query every grid point, as shap-e (the same mesh, slower)
       --no-weld                keep marching cubes' duplicate vertices
-      --simplify N             simplify to about N triangles
+      --simplify N             simplify to about N triangles (default 30000; 0 keeps them all)
+      --up y|z                 up axis of PLY and OBJ files (default y, as glTF and most viewers;
+                               z: Shap-E's own frame)
+      --origin bottom|center   bottom (default): stands on the ground, lowest point at up = 0 and
+                               centred across; center: bounding-box centre at the origin
+      --scale METRES           the largest side of the bounding box (default: Shap-E's units, about 2)
       --render PATH.png        a strip of NeRF views around the object
       --render-size N          pixels per view (default 128)
       --render-views N         views in the strip (default 8, at most 20)
@@ -137,8 +169,8 @@ void write_outputs(const LatentDecoder& decoder, const std::vector<Latent>& late
     if (mesh.empty()) {
       std::fprintf(stderr, "warning: sample %zu has no surface (its SDF never crosses zero); no mesh written\n", i);
     } else {
-      export_mesh(mesh, path, export_options);
-      std::printf("wrote %s (%zu triangles)\n", path.c_str(), mesh.triangles.size());
+      const auto summary = export_mesh(mesh, path, export_options);
+      std::printf("%s\n", describe_export(path, summary).c_str());
     }
     if (!options.render.empty()) {
       const auto render_path = options.numbered(options.render, i, latents.size());

@@ -58,7 +58,7 @@ struct AppState {
   TextField export_path{};
   int export_format = 0;  // index into kExportFormats
   int export_grid = 128;
-  int simplify_triangles = 0;  // 0 keeps them all
+  int simplify_triangles = static_cast<int>(kDefaultExportTriangles);  // 0 keeps them all
   int samples = 1;             // 1..8 samples per generation
   std::vector<std::string> history;  // previous prompts, most recent first
   CustomModelPaths models;           // the files in use (applied from the fields below)

@@ -363,9 +363,8 @@ void GenerationWorker::run_export(const ExportRequest& request) {
   try {
     if (!models_->decoder) throw std::runtime_error("no decoder loaded: generate something first");
     const Mesh mesh = models_->decoder->decode_mesh(request.latent, {request.grid_size});
-    shape::export_mesh(mesh, request.path, request.options);
-    push(event_of(WorkerEventKind::Exported, 0,
-                  "wrote " + request.path.string() + " (" + std::to_string(mesh.triangles.size()) + " triangles)"));
+    const auto summary = shape::export_mesh(mesh, request.path, request.options);
+    push(event_of(WorkerEventKind::Exported, 0, describe_export(request.path, summary)));
   } catch (const std::exception& error) {
     push(event_of(WorkerEventKind::Failed, 0, std::string("export failed: ") + error.what()));
   }

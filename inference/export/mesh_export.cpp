@@ -1,8 +1,10 @@
 #include "inference/export/mesh_export.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -29,7 +31,42 @@ void normalize_normals(Mesh& mesh) {
   }
 }
 
+// Moves (origin) and scales the positions in Shap-E's Z-up frame, where "up" is z; normals keep
+// their directions under a translation and a uniform positive scale.
+void place(Mesh& mesh, const MeshExportOptions& options, const std::filesystem::path& path) {
+  std::array<float, 3> low{INFINITY, INFINITY, INFINITY}, high{-INFINITY, -INFINITY, -INFINITY};
+  for (const auto& p : mesh.positions) {
+    for (int a = 0; a < 3; ++a) {
+      low[a] = std::min(low[a], p[a]);
+      high[a] = std::max(high[a], p[a]);
+    }
+  }
+  std::array<float, 3> shift{0.0f, 0.0f, 0.0f};
+  if (options.origin != MeshOrigin::kKeep) {
+    for (int a = 0; a < 3; ++a) shift[a] = -(low[a] + 0.5f * (high[a] - low[a]));
+    if (options.origin == MeshOrigin::kBottom) shift[2] = -low[2];
+  }
+  float factor = 1.0f;
+  if (options.scale_metres != 0.0) {
+    const float extent = std::max({high[0] - low[0], high[1] - low[1], high[2] - low[2]});
+    if (!(extent > 0.0f)) {
+      throw ExportError("cannot export to " + quoted(path) + ": cannot scale a mesh whose bounding box has no extent");
+    }
+    factor = static_cast<float>(options.scale_metres / extent);
+  }
+  for (auto& p : mesh.positions) {
+    for (int a = 0; a < 3; ++a) p[a] = (p[a] + shift[a]) * factor;
+  }
+}
+
 Mesh prepared_for_export(const Mesh& mesh, const MeshExportOptions& options, const std::filesystem::path& path) {
+  if (!(options.scale_metres >= 0.0) || !std::isfinite(options.scale_metres)) {
+    throw ExportError("cannot export to " + quoted(path) + ": the scale must be a positive number of metres (0 keeps "
+                      "Shap-E's units), got " + std::to_string(options.scale_metres));
+  }
+  if (options.up == UpAxis::kZ && (options.format == MeshFormat::kGlb || options.format == MeshFormat::kGltf)) {
+    throw ExportError("cannot export to " + quoted(path) + ": glTF is Y-up by its specification (Z-up is for PLY and OBJ)");
+  }
   if (mesh.empty()) throw ExportError("cannot export to " + quoted(path) + ": the mesh has no triangles");
   try {
     check_mesh(mesh);
@@ -47,6 +84,7 @@ Mesh prepared_for_export(const Mesh& mesh, const MeshExportOptions& options, con
   } else {
     normalize_normals(prepared);
   }
+  place(prepared, options, path);
   return prepared;
 }
 
@@ -60,7 +98,7 @@ std::string companion_file_name(const std::filesystem::path& path, const char* e
   return (stem.empty() ? std::string("mesh") : stem) + extension;
 }
 
-std::vector<FileContents> encode(const Mesh& mesh, const std::filesystem::path& path, MeshFormat format) {
+std::vector<FileContents> encode(const Mesh& mesh, const std::filesystem::path& path, MeshFormat format, UpAxis up) {
   const std::filesystem::path directory = path.parent_path();
   switch (format) {
     case MeshFormat::kGlb:
@@ -71,10 +109,10 @@ std::vector<FileContents> encode(const Mesh& mesh, const std::filesystem::path& 
       return {{directory / bin_name, std::move(gltf.bin)}, {path, std::move(gltf.json)}};
     }
     case MeshFormat::kPly:
-      return {{path, encode_ply(mesh)}};
+      return {{path, encode_ply(mesh, up)}};
     case MeshFormat::kObj: {
       const std::string mtl_name = companion_file_name(path, ".mtl");
-      ObjFiles obj = encode_obj(mesh, mtl_name);
+      ObjFiles obj = encode_obj(mesh, mtl_name, up);
       return {{directory / mtl_name, std::move(obj.mtl)}, {path, std::move(obj.obj)}};
     }
   }
@@ -105,11 +143,26 @@ const char* file_extension(MeshFormat format) {
   return "";
 }
 
-void export_mesh(const Mesh& mesh, const std::filesystem::path& path, const MeshExportOptions& options) {
+std::string describe_export(const std::filesystem::path& path, const ExportSummary& summary) {
+  std::string count = std::to_string(summary.triangles);
+  for (int i = static_cast<int>(count.size()) - 3; i > 0; i -= 3) count.insert(static_cast<size_t>(i), ",");
+  char size[32];
+  const double bytes = static_cast<double>(summary.bytes);
+  if (bytes < 1e3) {
+    std::snprintf(size, sizeof size, "%ju bytes", summary.bytes);
+  } else if (bytes < 1e6) {
+    std::snprintf(size, sizeof size, "%.1f kB", bytes / 1e3);
+  } else {
+    std::snprintf(size, sizeof size, "%.1f MB", bytes / 1e6);
+  }
+  return "wrote " + path.string() + ": " + count + (summary.triangles == 1 ? " triangle, " : " triangles, ") + size;
+}
+
+ExportSummary export_mesh(const Mesh& mesh, const std::filesystem::path& path, const MeshExportOptions& options) {
   const Mesh prepared = prepared_for_export(mesh, options, path);
   std::vector<FileContents> files;
   try {
-    files = encode(prepared, path, options.format);
+    files = encode(prepared, path, options.format, options.up);
   } catch (const ExportError&) {
     throw;
   } catch (const std::exception& e) {
@@ -117,6 +170,11 @@ void export_mesh(const Mesh& mesh, const std::filesystem::path& path, const Mesh
   }
   // Companion files first, so the main file never names one that is not there yet.
   write_files_atomically(files);
+  ExportSummary summary;
+  summary.triangles = prepared.triangles.size();
+  summary.vertices = prepared.positions.size();
+  for (const auto& file : files) summary.bytes += file.bytes.size();
+  return summary;
 }
 
 }  // namespace shape

@@ -14,13 +14,16 @@ namespace shape {
 // By extension: .glb, .gltf, .ply or .obj.
 Mesh read_mesh(const std::filesystem::path& path);
 
-// ASCII, binary little- and big-endian PLY. Reads x y z, optional nx ny nz and red green blue (uchar
-// bytes are divided by 255 and taken as linear, the inverse of the writer; float colours are taken
-// as they are) and polygon faces (fan-triangulated). The frame is kept (Z-up).
+// ASCII, binary little- and big-endian PLY. Reads x y z, optional nx ny nz and red green blue
+// (integer bytes are divided by their maximum; float colours are taken as they are) and polygon
+// faces (fan-triangulated). A file is taken as Shap-E writes it (Z-up, linear colours) unless its
+// header has Shape Studio's `comment up_axis Y` (converted from Y-up) and `comment color_encoding
+// sRGB` (colours decoded from sRGB) lines.
 Mesh read_ply(const std::filesystem::path& path);
 
 // Reads v (with optional r g b, decoded from sRGB), vn and f (any of a, a/b, a//c, a/b/c, negative
-// indices, polygons fan-triangulated) and converts from Y-up. A normal is taken per vertex from the
+// indices, polygons fan-triangulated) and converts from Y-up (unless a `# up_axis Z` comment before
+// the vertices says the file is Z-up). A normal is taken per vertex from the
 // faces that reference it.
 Mesh read_obj(const std::filesystem::path& path);
 

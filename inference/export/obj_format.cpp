@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "inference/export/axis_convention.h"
+#include "inference/export/color_encoding.h"
 #include "inference/export/file_io.h"
 #include "inference/export/mesh_import.h"
 #include "inference/mesh/mesh_ops.h"
@@ -16,16 +17,6 @@ namespace shape {
 namespace {
 
 constexpr const char* kMaterialName = "shape_studio_vertex_colors";
-
-float linear_to_srgb(float c) {
-  c = std::fmin(std::fmax(c, 0.0f), 1.0f);
-  return c <= 0.0031308f ? 12.92f * c : 1.055f * std::pow(c, 1.0f / 2.4f) - 0.055f;
-}
-
-float srgb_to_linear(float c) {
-  c = std::fmin(std::fmax(c, 0.0f), 1.0f);
-  return c <= 0.04045f ? c / 12.92f : std::pow((c + 0.055f) / 1.055f, 2.4f);
-}
 
 // Shortest text that reads back as the same float, independent of the C locale.
 void append_number(std::string& out, float value) {
@@ -110,8 +101,10 @@ uint32_t resolve_index(long index, size_t count, const ObjLineReader& line) {
 
 }  // namespace
 
-ObjFiles encode_obj(const Mesh& mesh, const std::string& mtl_file_name) {
+ObjFiles encode_obj(const Mesh& mesh, const std::string& mtl_file_name, UpAxis up) {
   const bool has_normals = !mesh.normals.empty(), has_colors = !mesh.colors.empty();
+  const bool y_up = up == UpAxis::kY;
+  const auto oriented = [y_up](const std::array<float, 3>& v) { return y_up ? z_up_to_y_up(v) : v; };
   ObjFiles files;
   files.mtl =
       "# Shape Studio: the surface colour comes from the vertex colours of the OBJ\n"
@@ -120,10 +113,12 @@ ObjFiles encode_obj(const Mesh& mesh, const std::string& mtl_file_name) {
 
   std::string& out = files.obj;
   out.reserve(mesh.positions.size() * (has_colors ? 80 : 45) + mesh.triangles.size() * 40);
-  out += "# Shape Studio mesh: Y-up, metres; vertex colours (v x y z r g b) are sRGB\n";
+  out += std::string("# Shape Studio mesh: ") + (y_up ? "+Y up (Shap-E's +Z)" : "+Z up, as Shap-E") +
+         "; vertex colours (v x y z r g b) are sRGB, an extension that not every reader supports\n";
+  if (!y_up) out += "# up_axis Z\n";  // read_obj keeps such a file's frame
   out += "mtllib " + mtl_file_name + "\no shape\nusemtl " + kMaterialName + "\n";
   for (size_t v = 0; v < mesh.positions.size(); ++v) {
-    append_vector(out, "v", z_up_to_y_up(mesh.positions[v]));
+    append_vector(out, "v", oriented(mesh.positions[v]));
     if (has_colors) {
       for (float c : mesh.colors[v]) append_number(out, linear_to_srgb(c));
     }
@@ -131,10 +126,11 @@ ObjFiles encode_obj(const Mesh& mesh, const std::string& mtl_file_name) {
   }
   if (has_normals) {
     for (const auto& n : mesh.normals) {
-      append_vector(out, "vn", z_up_to_y_up(n));
+      append_vector(out, "vn", oriented(n));
       out.push_back('\n');
     }
   }
+  out += "s 1\n";  // one smoothing group: shade smooth (with the vn normals where given)
   for (const auto& triangle : mesh.triangles) {
     out += "f";
     for (uint32_t index : triangle) {
@@ -153,6 +149,8 @@ Mesh read_obj(const std::filesystem::path& path) {
   std::vector<std::array<float, 3>> file_normals;
   std::vector<int64_t> vertex_normal;  // per vertex, the file normal its corners name (-1: none)
   bool any_color = false;
+  bool z_up = false;  // a `# up_axis Z` comment (before the vertices): the file is in Shap-E's frame
+  const auto to_z_up = [&z_up](const std::array<float, 3>& v) { return z_up ? v : y_up_to_z_up(v); };
 
   size_t line_number = 0;
   for (size_t begin = 0; begin < text.size();) {
@@ -162,11 +160,16 @@ Mesh read_obj(const std::filesystem::path& path) {
     begin = end + 1;
 
     const std::string_view keyword = line.word();
-    if (keyword == "v") {
+    if (keyword == "#") {
+      if (line.word() == "up_axis") {
+        const std::string_view axis = line.word();
+        z_up = axis == "Z" || axis == "z";
+      }
+    } else if (keyword == "v") {
       float values[6];
       const size_t count = line.numbers(values, 6);
       if (count < 3) line.fail("a vertex needs x y z");
-      mesh.positions.push_back(y_up_to_z_up({values[0], values[1], values[2]}));
+      mesh.positions.push_back(to_z_up({values[0], values[1], values[2]}));
       const bool has_color = count == 6;
       any_color = any_color || has_color;
       mesh.colors.push_back(has_color ? std::array<float, 3>{srgb_to_linear(values[3]), srgb_to_linear(values[4]),
@@ -176,7 +179,7 @@ Mesh read_obj(const std::filesystem::path& path) {
     } else if (keyword == "vn") {
       float values[3];
       if (line.numbers(values, 3) != 3) line.fail("a normal needs 3 numbers");
-      file_normals.push_back(y_up_to_z_up({values[0], values[1], values[2]}));
+      file_normals.push_back(to_z_up({values[0], values[1], values[2]}));
     } else if (keyword == "f") {
       std::vector<uint32_t> corners;
       for (std::string_view corner = line.word(); !corner.empty(); corner = line.word()) {

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "inference/export/mesh_export.h"
 #include "inference/mesh/mesh.h"
 
 namespace shape {
@@ -13,7 +14,7 @@ struct ObjFiles {
 };
 
 // `mtl_file_name` is what the OBJ's mtllib line names (the MTL's file name in the same directory).
-// `mesh` must be valid (check_mesh).
-ObjFiles encode_obj(const Mesh& mesh, const std::string& mtl_file_name);
+// `mesh` must be valid (check_mesh). Shap-E's +Z is written as +Y (UpAxis::kY) or kept (kZ).
+ObjFiles encode_obj(const Mesh& mesh, const std::string& mtl_file_name, UpAxis up = UpAxis::kY);
 
 }  // namespace shape

@@ -10,6 +10,8 @@
 #include <sstream>
 #include <vector>
 
+#include "inference/export/axis_convention.h"
+#include "inference/export/color_encoding.h"
 #include "inference/export/file_io.h"
 #include "inference/export/mesh_import.h"
 
@@ -47,6 +49,10 @@ struct PlyElement {
 struct PlyHeader {
   PlyEncoding encoding = PlyEncoding::kAscii;
   std::vector<PlyElement> elements;
+  // From Shape Studio's `comment up_axis Y` and `comment color_encoding sRGB` lines; without them a
+  // file is taken as Shap-E writes it: Z-up, linear colour bytes.
+  bool y_up = false;
+  bool srgb_colors = false;
 };
 
 std::optional<PlyType> parse_type(const std::string& name) {
@@ -147,7 +153,12 @@ class PlyParser {
         words >> property.name;
         if (!words) fail("bad property line '" + line + "'");
         header_.elements.back().properties.push_back(std::move(property));
-      } else if (keyword != "comment" && keyword != "obj_info" && !keyword.empty()) {
+      } else if (keyword == "comment") {
+        std::string key, value;
+        words >> key >> value;
+        if (key == "up_axis") header_.y_up = value == "Y" || value == "y";
+        if (key == "color_encoding") header_.srgb_colors = value == "sRGB" || value == "srgb";
+      } else if (keyword != "obj_info" && !keyword.empty()) {
         fail("unknown header line '" + line + "'");
       }
     }
@@ -297,18 +308,23 @@ void skip_element(PlyParser& parser, const PlyElement& element) {
 
 }  // namespace
 
-unsigned char ply_color_byte(float channel) {
-  const float scaled = std::nearbyint(channel * 255.499f);  // round half to even, like numpy
-  if (!(scaled > 0.0f)) return 0;
+unsigned char ply_color_byte(float linear_channel) {
+  if (!(linear_channel > 0.0f)) return 0;  // NaN too
+  const float scaled = std::round(linear_to_srgb(linear_channel) * 255.0f);
   return scaled >= 255.0f ? 255 : static_cast<unsigned char>(scaled);
 }
 
-std::string encode_ply(const Mesh& mesh) {
+std::string encode_ply(const Mesh& mesh, UpAxis up) {
   const bool has_normals = !mesh.normals.empty(), has_colors = !mesh.colors.empty();
+  const bool y_up = up == UpAxis::kY;
+  const auto oriented = [y_up](const std::array<float, 3>& v) { return y_up ? z_up_to_y_up(v) : v; };
   std::string out =
       "ply\n"
       "format binary_little_endian 1.0\n"
-      "comment Shape Studio mesh: Z-up like Shap-E; red green blue = round(linear colour * 255.499)\n"
+      "comment Shape Studio mesh: " + std::string(y_up ? "+Y up (Shap-E's +Z)" : "+Z up, as Shap-E's own files") +
+      "; red green blue are sRGB-encoded bytes, round(srgb(linear colour) * 255)\n"
+      "comment up_axis " + (y_up ? "Y" : "Z") + "\n"
+      "comment color_encoding sRGB\n"
       "element vertex " + std::to_string(mesh.positions.size()) + "\n"
       "property float x\nproperty float y\nproperty float z\n";
   if (has_normals) out += "property float nx\nproperty float ny\nproperty float nz\n";
@@ -319,9 +335,9 @@ std::string encode_ply(const Mesh& mesh) {
   const size_t vertex_bytes = 12 + (has_normals ? 12 : 0) + (has_colors ? 3 : 0);
   out.reserve(out.size() + mesh.positions.size() * vertex_bytes + mesh.triangles.size() * 13);
   for (size_t v = 0; v < mesh.positions.size(); ++v) {
-    for (float c : mesh.positions[v]) append_f32_le(out, c);
+    for (float c : oriented(mesh.positions[v])) append_f32_le(out, c);
     if (has_normals) {
-      for (float c : mesh.normals[v]) append_f32_le(out, c);
+      for (float c : oriented(mesh.normals[v])) append_f32_le(out, c);
     }
     if (has_colors) {
       for (float c : mesh.colors[v]) out.push_back(static_cast<char>(ply_color_byte(c)));
@@ -350,6 +366,15 @@ Mesh read_ply(const std::filesystem::path& path) {
     }
   }
   if (!have_vertices) parser.fail("no vertex element");
+  if (parser.header().y_up) {
+    for (auto& p : mesh.positions) p = y_up_to_z_up(p);
+    for (auto& n : mesh.normals) n = y_up_to_z_up(n);
+  }
+  if (parser.header().srgb_colors) {
+    for (auto& color : mesh.colors) {
+      for (float& c : color) c = srgb_to_linear(c);
+    }
+  }
   return mesh;
 }
 

@@ -1,5 +1,8 @@
 // shape-cli end to end with the golden small models: what a user types, what they get back.
 #include <cstdio>
+#include <algorithm>
+#include <array>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -129,6 +132,48 @@ TEST_F(Cli, DecodeSavedLatents) {
   EXPECT_EQ(read_gltf(path("a.glb")).triangles, read_gltf(path("b.glb")).triangles);
 }
 
+// The export options on generate and decode: Y-up, standing on the ground and simplified to the
+// default budget unless told otherwise, and a line saying what was written.
+TEST_F(Cli, ExportOptionsOrientPlaceScaleAndSimplify) {
+  auto result = run_shell(cli() + " generate --prompt 'a shark' --steps 2 --grid 24 --precision fp32 --format ply -o " +
+                          path("a.ply") + " --save-latent " + path("a.pt") + golden_text_models());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  Mesh mesh = read_mesh(path("a.ply"));  // back in Shap-E's frame: the ground is z = 0
+  float low_z = INFINITY;
+  for (const auto& p : mesh.positions) low_z = std::min(low_z, p[2]);
+  EXPECT_EQ(low_z, 0.0f);
+  std::ifstream ply(path("a.ply"), std::ios::binary);
+  std::string header;
+  std::getline(ply, header, '\0');
+  EXPECT_NE(header.find("comment up_axis Y"), std::string::npos);
+  std::string count = std::to_string(mesh.triangles.size());
+  for (int i = static_cast<int>(count.size()) - 3; i > 0; i -= 3) count.insert(static_cast<size_t>(i), ",");
+  EXPECT_NE(result.output.find("wrote " + path("a.ply") + ": " + count + " triangles, "),
+            std::string::npos)
+      << result.output;
+
+  const std::string decode = cli() + " decode --latent " + path("a.pt") + " --grid 24 --precision fp32 --decoder-config " +
+                             golden("e2e.decoder.yaml") + " --decoder-weights " + golden("decoder.weights.pt");
+  result = run_shell(decode + " --up z --origin center --scale 3 --simplify 40 -o " + path("b.obj"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  mesh = read_mesh(path("b.obj"));
+  std::array<float, 3> low{INFINITY, INFINITY, INFINITY}, high{-INFINITY, -INFINITY, -INFINITY};
+  for (const auto& p : mesh.positions) {
+    for (size_t a = 0; a < 3; ++a) low[a] = std::min(low[a], p[a]), high[a] = std::max(high[a], p[a]);
+  }
+  EXPECT_NEAR(std::max({high[0] - low[0], high[1] - low[1], high[2] - low[2]}), 3.0f, 1e-5);
+  for (size_t a = 0; a < 3; ++a) EXPECT_NEAR(high[a] + low[a], 0.0f, 1e-5) << a;
+  EXPECT_LE(mesh.triangles.size(), 40u);
+  EXPECT_NE(result.output.find("wrote " + path("b.obj") + ": " + std::to_string(mesh.triangles.size()) + " triangles"),
+            std::string::npos)
+      << result.output;
+
+  result = run_shell(decode + " --simplify 0 -o " + path("all.glb"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_GT(read_gltf(path("all.glb")).triangles.size(), 40u);
+  EXPECT_TRUE(passes_gltf_validator(path("all.glb")));
+}
+
 // Every golden samplers case through the CLI. The golden x_T is randn(2, 4096) * 160 after seed 4242,
 // for ["a red chair", "a shark swimming in the ocean"]: --batch 2 of "a red chair" draws the same
 // [2, 4096], and its row 0 follows the golden row 0's trajectory (rows never mix).
@@ -205,6 +250,13 @@ TEST_F(Cli, BadInputGetsOneClearLineAndNoCrash) {
       {"generate --prompt x --image y", 2, "exactly one of --prompt and --image"},
       {"generate --prompt x --steps zero", 2, "--steps needs a positive integer"},
       {"generate --prompt x --format stl", 2, "--format takes glb, gltf, ply or obj"},
+      {"generate --prompt x --origin middle", 2, "--origin takes bottom or center, got 'middle'"},
+      {"generate --prompt x --scale -1", 2, "--scale takes a positive size in metres, got '-1'"},
+      {"generate --prompt x --scale 0", 2, "--scale takes a positive size in metres, got '0'"},
+      {"generate --prompt x --up w", 2, "--up takes y or z, got 'w'"},
+      {"generate --prompt x --up z -o " + path("x.glb"), 2, "--up z is for PLY and OBJ: glTF is always Y-up"},
+      {"decode --latent a.pt --origin top", 2, "--origin takes bottom or center, got 'top'"},
+      {"decode --latent a.pt --simplify -5", 2, "--simplify takes a triangle count (0 keeps them all), got '-5'"},
       {"generate --prompt x --frobnicate 1", 2, "unknown generate option '--frobnicate'"},
       {"frobnicate", 2, "unknown command"},
       {"generate --prompt x -o " + path("missing_dir/x.glb"), 1, "does not exist"},

@@ -31,7 +31,9 @@ namespace {
 namespace fs = std::filesystem;
 using testing::max_difference;
 
-constexpr double kColorTolerance = 1.0 / 255.0;
+// PLY's sRGB bytes round to half a step, which at the bright end is up to 1.14 / 255 in linear
+// (the slope of sRGB -> linear reaches 2.27 there).
+constexpr double kColorTolerance = 1.2 / 255.0;
 
 std::string read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -108,10 +110,14 @@ class MeshExport : public ::testing::Test {
     fs::remove_all(dir_, ignored);
   }
 
-  static MeshExportOptions exact(MeshFormat format) {
+  // Shap-E's coordinates and every triangle, so that files read back compare one to one.
+  static MeshExportOptions exact(MeshFormat format, UpAxis up = UpAxis::kY) {
     MeshExportOptions options;
     options.format = format;
-    options.weld = false;  // keep the vertex order so files compare one to one
+    options.weld = false;  // keep the vertex order
+    options.target_triangles = 0;
+    options.origin = MeshOrigin::kKeep;
+    options.up = up;
     return options;
   }
 
@@ -253,32 +259,49 @@ TEST_F(MeshExport, FullSizeDecoderRandomLatentMeshExportsInEveryFormat) {
   EXPECT_TRUE(passes_gltf_validator(dir_ / "random.glb"));
 }
 
-TEST_F(MeshExport, PlyRoundTripsWithShapEColourBytes) {
+float srgb_of(float linear) {
+  return linear <= 0.0031308f ? 12.92f * linear : 1.055f * std::pow(linear, 1.0f / 2.4f) - 0.055f;
+}
+
+TEST_F(MeshExport, PlyRoundTripsWithSrgbColourBytes) {
   const fs::path path = dir_ / "sphere.ply";
   export_mesh(sphere_, path, exact(MeshFormat::kPly));
   const std::string bytes = read_text(path);
   ASSERT_EQ(bytes.rfind("ply\nformat binary_little_endian 1.0\n", 0), 0u);
+  EXPECT_NE(bytes.find("\ncomment up_axis Y\ncomment color_encoding sRGB\n"), std::string::npos);
   const size_t body = bytes.find("end_header\n") + 11;
-  // The first vertex: x y z nx ny nz as little-endian floats, then the red green blue bytes.
-  float first_x;
-  std::memcpy(&first_x, bytes.data() + body, 4);
-  EXPECT_EQ(first_x, sphere_.positions[0][0]);
+  // The first vertex: x y z nx ny nz as little-endian floats (Y-up), then the red green blue bytes.
+  float first[3];
+  std::memcpy(first, bytes.data() + body, 12);
+  EXPECT_EQ((std::array<float, 3>{first[0], first[1], first[2]}), z_up_to_y_up(sphere_.positions[0]));
   for (int k = 0; k < 3; ++k) {
     EXPECT_EQ(static_cast<unsigned char>(bytes[body + 24 + static_cast<size_t>(k)]),
-              static_cast<unsigned char>(std::nearbyint(sphere_.colors[0][static_cast<size_t>(k)] * 255.499f)));
+              static_cast<unsigned char>(std::lround(srgb_of(sphere_.colors[0][static_cast<size_t>(k)]) * 255.0f)));
   }
   expect_same_mesh(read_ply(path), sphere_, kColorTolerance);
 }
 
-TEST_F(MeshExport, PlyColourBytesMatchShapEsWritePly) {
-  // numpy: (rgb * 255.499).round().astype(int), with round-half-to-even.
+TEST_F(MeshExport, PlyColourBytesAreSrgbEncoded) {
   EXPECT_EQ(ply_color_byte(0.0f), 0);
   EXPECT_EQ(ply_color_byte(1.0f), 255);
-  EXPECT_EQ(ply_color_byte(0.5f), 128);  // 127.7495
-  EXPECT_EQ(ply_color_byte(2.5f / 255.499f), 2);
+  EXPECT_EQ(ply_color_byte(0.5f), 188);  // sRGB 0.7354 (Shap-E's linear byte was 128)
+  EXPECT_EQ(ply_color_byte(0.2f), 124);  // sRGB 0.4845
+  EXPECT_EQ(ply_color_byte(0.001f), 3);  // the linear segment: 12.92 * 0.001
   EXPECT_EQ(ply_color_byte(-0.2f), 0);
   EXPECT_EQ(ply_color_byte(1.3f), 255);
   EXPECT_EQ(ply_color_byte(NAN), 0);
+
+  // A known linear colour in a file: the bytes a viewer shows as that colour.
+  Mesh mesh = testing::cube_soup();
+  mesh.colors.assign(mesh.positions.size(), {0.5f, 0.2f, 1.0f});
+  const fs::path path = dir_ / "cube.ply";
+  export_mesh(mesh, path, MeshExportOptions{MeshFormat::kPly});
+  const std::string bytes = read_text(path);
+  const size_t body = bytes.find("end_header\n") + 11;
+  EXPECT_EQ(static_cast<unsigned char>(bytes[body + 24]), 188);
+  EXPECT_EQ(static_cast<unsigned char>(bytes[body + 25]), 124);
+  EXPECT_EQ(static_cast<unsigned char>(bytes[body + 26]), 255);
+  EXPECT_NEAR(read_ply(path).colors[0][0], 0.5f, 0.003f);  // decoded back to linear
 }
 
 TEST_F(MeshExport, PlyReaderAcceptsAsciiFiles) {
@@ -302,6 +325,8 @@ TEST_F(MeshExport, ObjRoundTripsWithMaterialAndSrgbColours) {
   const std::string text = read_text(path);
   EXPECT_NE(text.find("\nmtllib sphere.mtl\n"), std::string::npos);
   EXPECT_NE(text.find("\nf 1//1 "), std::string::npos);
+  EXPECT_NE(text.find("\nvn "), std::string::npos);
+  EXPECT_NE(text.find("\ns 1\nf "), std::string::npos);  // one smoothing group, before the faces
   EXPECT_NE(read_text(dir_ / "sphere.mtl").find("newmtl "), std::string::npos);
 
   // The first vertex line carries y-up coordinates and the sRGB-encoded colour.
@@ -311,9 +336,7 @@ TEST_F(MeshExport, ObjRoundTripsWithMaterialAndSrgbColours) {
   const auto y_up = z_up_to_y_up(sphere_.positions[0]);
   EXPECT_EQ(values[1], y_up[1]);
   EXPECT_EQ(values[2], y_up[2]);
-  const float linear = sphere_.colors[0][0];
-  const float srgb = linear <= 0.0031308f ? 12.92f * linear : 1.055f * std::pow(linear, 1.0f / 2.4f) - 0.055f;
-  EXPECT_NEAR(values[3], srgb, 1e-6);
+  EXPECT_NEAR(values[3], srgb_of(sphere_.colors[0][0]), 1e-6);
 
   expect_same_mesh(read_obj(path), sphere_, kColorTolerance);
 }
@@ -452,6 +475,184 @@ TEST_F(MeshExport, ExportReplacesAnExistingFile) {
   export_mesh(sphere_, path, exact(MeshFormat::kPly));
   EXPECT_EQ(read_ply(path).triangles.size(), sphere_.triangles.size());
   EXPECT_EQ(directory_entries(), std::vector<std::string>{"mesh.ply"});
+}
+
+
+// The bounding box of the positions as the file stores them (its own frame, before a reader converts).
+struct Box {
+  std::array<float, 3> low{INFINITY, INFINITY, INFINITY}, high{-INFINITY, -INFINITY, -INFINITY};
+  void add(const std::array<float, 3>& p) {
+    for (size_t a = 0; a < 3; ++a) low[a] = std::min(low[a], p[a]), high[a] = std::max(high[a], p[a]);
+  }
+  float side(size_t a) const { return high[a] - low[a]; }
+  float centre(size_t a) const { return 0.5f * (high[a] + low[a]); }
+};
+
+Box file_bounds(const fs::path& path) {
+  Box box;
+  const std::string text = read_text(path);
+  const std::string extension = path.extension().string();
+  if (extension == ".glb" || extension == ".gltf") {
+    tinygltf::TinyGLTF loader;
+    tinygltf::Model model;
+    std::string error, warning;
+    const bool loaded = extension == ".glb" ? loader.LoadBinaryFromFile(&model, &error, &warning, path.string())
+                                            : loader.LoadASCIIFromFile(&model, &error, &warning, path.string());
+    EXPECT_TRUE(loaded) << error;
+    if (!loaded) return box;
+    const auto& position = model.accessors.at(static_cast<size_t>(model.meshes[0].primitives[0].attributes.at("POSITION")));
+    for (size_t a = 0; a < 3; ++a) {
+      box.low[a] = static_cast<float>(position.minValues.at(a));
+      box.high[a] = static_cast<float>(position.maxValues.at(a));
+    }
+  } else if (extension == ".ply") {  // Shape Studio's own layout: float x y z [nx ny nz] [uchar red green blue]
+    const size_t count_at = text.find("element vertex ") + 15;
+    const size_t count = std::stoul(text.substr(count_at));
+    const size_t stride = 12 + (text.find("property float nx") != std::string::npos ? 12 : 0) +
+                          (text.find("property uchar red") != std::string::npos ? 3 : 0);
+    const size_t body = text.find("end_header\n") + 11;
+    for (size_t v = 0; v < count; ++v) {
+      std::array<float, 3> p;
+      std::memcpy(p.data(), text.data() + body + v * stride, 12);
+      box.add(p);
+    }
+  } else {  // .obj
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.rfind("v ", 0) != 0) continue;
+      std::istringstream values(line.substr(2));
+      std::array<float, 3> p;
+      values >> p[0] >> p[1] >> p[2];
+      box.add(p);
+    }
+  }
+  return box;
+}
+
+// A mesh three times as tall (Shap-E's z) as it is wide, off the origin in every axis.
+Mesh tall_mesh() {
+  Mesh mesh = testing::colored_sphere(24);
+  for (auto& p : mesh.positions) p = {p[0] + 0.5f, p[1] - 0.3f, 3.0f * p[2] + 0.2f};
+  mesh.normals.clear();
+  return mesh;
+}
+
+constexpr MeshFormat kAllFormats[] = {MeshFormat::kGlb, MeshFormat::kGltf, MeshFormat::kPly, MeshFormat::kObj};
+
+TEST_F(MeshExport, EveryFormatIsYUpAndStandsOnTheGroundByDefault) {
+  const Mesh tall = tall_mesh();
+  for (MeshFormat format : kAllFormats) {
+    const fs::path path = dir_ / (std::string("tall") + file_extension(format));
+    MeshExportOptions options;
+    options.format = format;
+    export_mesh(tall, path, options);
+    const Box box = file_bounds(path);
+    SCOPED_TRACE(path.string());
+    EXPECT_GT(box.side(1), 2.5f * box.side(0));  // Shap-E's z is the file's y
+    EXPECT_GT(box.side(1), 2.5f * box.side(2));
+    EXPECT_EQ(box.low[1], 0.0f);  // the lowest point on the ground
+    EXPECT_NEAR(box.centre(0), 0.0f, 1e-5);
+    EXPECT_NEAR(box.centre(2), 0.0f, 1e-5);
+  }
+  SKIP_UNLESS_VALIDATOR_INSTALLED();
+  EXPECT_TRUE(passes_gltf_validator(dir_ / "tall.glb"));
+  EXPECT_TRUE(passes_gltf_validator(dir_ / "tall.gltf"));
+}
+
+TEST_F(MeshExport, ZUpKeepsShapEsFrameInPlyAndObj) {
+  const Mesh tall = tall_mesh();
+  for (MeshFormat format : {MeshFormat::kPly, MeshFormat::kObj}) {
+    const fs::path path = dir_ / (std::string("tall") + file_extension(format));
+    MeshExportOptions options;
+    options.format = format;
+    options.up = UpAxis::kZ;
+    export_mesh(tall, path, options);
+    const Box box = file_bounds(path);
+    SCOPED_TRACE(path.string());
+    EXPECT_GT(box.side(2), 2.5f * box.side(0));
+    EXPECT_GT(box.side(2), 2.5f * box.side(1));
+    EXPECT_EQ(box.low[2], 0.0f);
+    EXPECT_NEAR(box.centre(0), 0.0f, 1e-5);
+    EXPECT_NEAR(box.centre(1), 0.0f, 1e-5);
+    EXPECT_NE(read_text(path).find(format == MeshFormat::kPly ? "\ncomment up_axis Z\n" : "\n# up_axis Z\n"),
+              std::string::npos);
+
+    // Read back in Shap-E's frame, exactly.
+    const fs::path exact_path = dir_ / (std::string("sphere_z") + file_extension(format));
+    export_mesh(sphere_, exact_path, exact(format, UpAxis::kZ));
+    expect_same_mesh(read_mesh(exact_path), sphere_, kColorTolerance);
+  }
+  try {
+    export_mesh(tall, dir_ / "tall.glb", exact(MeshFormat::kGlb, UpAxis::kZ));
+    FAIL() << "Z-up glTF written";
+  } catch (const ExportError& e) {
+    EXPECT_NE(std::string(e.what()).find("glTF is Y-up"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(MeshExport, CenterOriginPutsTheBoundingBoxCentreAtTheOrigin) {
+  const Mesh tall = tall_mesh();
+  for (MeshFormat format : kAllFormats) {
+    const fs::path path = dir_ / (std::string("tall") + file_extension(format));
+    MeshExportOptions options;
+    options.format = format;
+    options.origin = MeshOrigin::kCenter;
+    export_mesh(tall, path, options);
+    const Box box = file_bounds(path);
+    SCOPED_TRACE(path.string());
+    for (size_t a = 0; a < 3; ++a) EXPECT_NEAR(box.centre(a), 0.0f, 1e-5) << "axis " << a;
+    EXPECT_GT(box.side(1), 2.5f * box.side(0));
+  }
+}
+
+TEST_F(MeshExport, ScaleSetsTheLargestSide) {
+  const Mesh tall = tall_mesh();
+  for (MeshFormat format : kAllFormats) {
+    const fs::path path = dir_ / (std::string("tall") + file_extension(format));
+    MeshExportOptions options;
+    options.format = format;
+    options.scale_metres = 0.25;
+    export_mesh(tall, path, options);
+    const Box box = file_bounds(path);
+    SCOPED_TRACE(path.string());
+    EXPECT_NEAR(box.side(1), 0.25f, 1e-6);
+    EXPECT_NEAR(box.side(0), 0.25f / 3.0f, 1e-3);  // uniform
+    EXPECT_EQ(box.low[1], 0.0f);
+  }
+  MeshExportOptions bad;
+  bad.scale_metres = -1.0;
+  EXPECT_THROW(export_mesh(tall, dir_ / "bad.glb", bad), ExportError);
+  bad.scale_metres = NAN;
+  EXPECT_THROW(export_mesh(tall, dir_ / "bad.glb", bad), ExportError);
+}
+
+TEST_F(MeshExport, DefaultBudgetSimplifiesLargeMeshesAndTheSummarySaysWhatWasWritten) {
+  const Mesh dense = testing::colored_sphere(160);
+  ASSERT_GT(dense.triangles.size(), kDefaultExportTriangles);
+  const fs::path path = dir_ / "dense.glb";
+  const ExportSummary summary = export_mesh(dense, path, MeshExportOptions{});
+  EXPECT_LE(summary.triangles, kDefaultExportTriangles);
+  EXPECT_GT(summary.triangles, kDefaultExportTriangles * 9 / 10);
+  const Mesh read = read_gltf(path);
+  EXPECT_EQ(read.triangles.size(), summary.triangles);
+  EXPECT_EQ(read.positions.size(), summary.vertices);
+  EXPECT_EQ(summary.bytes, fs::file_size(path));
+
+  MeshExportOptions all;
+  all.target_triangles = 0;
+  EXPECT_GT(export_mesh(dense, dir_ / "all.glb", all).triangles, dense.triangles.size() * 99 / 100);
+
+  const fs::path obj = dir_ / "dense.obj";
+  const ExportSummary obj_summary = export_mesh(dense, obj, MeshExportOptions{MeshFormat::kObj});
+  EXPECT_EQ(obj_summary.bytes, fs::file_size(obj) + fs::file_size(dir_ / "dense.mtl"));
+  SKIP_UNLESS_VALIDATOR_INSTALLED();
+  EXPECT_TRUE(passes_gltf_validator(path));
+}
+
+TEST(ExportSummaryText, NamesTheFileTrianglesAndSize) {
+  EXPECT_EQ(describe_export("cube.glb", {24000, 12000, 1100000}), "wrote cube.glb: 24,000 triangles, 1.1 MB");
+  EXPECT_EQ(describe_export("out/a.ply", {1234567, 600000, 45600}), "wrote out/a.ply: 1,234,567 triangles, 45.6 kB");
+  EXPECT_EQ(describe_export("t.obj", {1, 3, 812}), "wrote t.obj: 1 triangle, 812 bytes");
 }
 
 }  // namespace
