@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "inference/config/config_error.h"
+#include "inference/diffusion/sampler_choice.h"
 #include "inference/pipeline/model_folder.h"
 #include "inference/training/primitive_evaluation.h"
 
@@ -52,12 +53,15 @@ TEST(TrainingDemoModel, AMalformedSamplingFileIsNamed) {
 // Its one miss is "a large blue cube", drawn as a cylinder (see assets/demo-model/README.md), so
 // there is no margin: a second miss on another CPU's rounding would fail this test, and should,
 // since the model would then be short of the goal there.
-PrimitiveEvaluation evaluate_held_out(Precision precision) {
+PrimitiveEvaluation evaluate_held_out(Precision precision,
+                                      const SamplerChoice& sampler = preset_choice(SamplerPreset::kOfficial)) {
   PrimitiveEvaluationOptions options;
   options.seeds_per_caption = 2;
   options.grid_size = 48;
   options.precision = precision;
   options.generation.guidance_scale = model_folder_files(demo_model_folder()).recommended_guidance.value_or(15.0);
+  options.generation.sampler = sampler.sampler;
+  options.generation.steps = sampler.steps;
   const auto evaluation = evaluate_primitive_generation(model_folder_files(demo_model_folder()),
                                                         held_out_primitive_combinations(), options);
   std::printf("%s", evaluation.table().c_str());
@@ -74,6 +78,13 @@ TEST(TrainingDemoModel, HeldOutCaptionsComeOutAsTheRightShapeAndColour) {
 // The same goal with the diffusion transformer in bf16 (what `auto` picks on CPUs with native bf16).
 TEST(TrainingDemoModel, HeldOutCaptionsComeOutRightInBf16Too) {
   const auto evaluation = evaluate_held_out(Precision::kBFloat16);
+  EXPECT_GE(evaluation.accuracy(), 0.9) << evaluation.table();
+  EXPECT_GE(evaluation.colour_accuracy(), 0.9) << evaluation.table();
+}
+
+// The Fast preset is held to the same goal (bench/samplers.md compares it with Official).
+TEST(TrainingDemoModel, HeldOutCaptionsAreNoWorseAtTheFastPreset) {
+  const auto evaluation = evaluate_held_out(Precision::kFloat32, preset_choice(SamplerPreset::kFast));
   EXPECT_GE(evaluation.accuracy(), 0.9) << evaluation.table();
   EXPECT_GE(evaluation.colour_accuracy(), 0.9) << evaluation.table();
 }
