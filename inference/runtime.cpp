@@ -1,6 +1,9 @@
 #include "inference/runtime.h"
 
+#include <malloc.h>
+
 #include <algorithm>
+#include <limits>
 #include <sstream>
 #include <thread>
 
@@ -12,6 +15,11 @@ namespace shape {
 void configure_torch_threads() {
   const int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   torch::set_num_threads(threads);
+}
+
+void configure_memory_reuse() {
+  mallopt(M_MMAP_MAX, 0);
+  mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());
 }
 
 std::string torch_runtime_summary() {

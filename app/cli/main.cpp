@@ -43,6 +43,7 @@ commands:
 }  // namespace
 
 int main(int argc, char** argv) {
+  shape::configure_memory_reuse();
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
     std::cout << kUsage;

@@ -10,6 +10,7 @@
 
 int main(int argc, char** argv) {
   using namespace shape;
+  configure_memory_reuse();
   studio::AppOptions options;
   try {
     options = studio::parse_app_options(std::vector<std::string>(argv + 1, argv + argc));

@@ -199,6 +199,7 @@ class Studio {
     float radius = 1.0f;
   };
   std::optional<Framing> pending_framing_;
+  bool refining_ = false;  // the render last asked for sharpens a still view (refine_nerf_view)
 };
 
 void Studio::load_saved_settings() {
@@ -588,6 +589,7 @@ void Studio::refine_nerf_view(const WorkerEvent& event) {
   if (event.kind == WorkerEventKind::Finished) rendered = std::clamp(state_.preview_size, 16, 1024);
   if (const auto next = ProgressiveRender::refined(rendered, static_cast<int>(last_image_view_.height))) {
     request_render(*next);
+    refining_ = true;
   }
 }
 
@@ -597,6 +599,7 @@ void Studio::request_render(int height) {
     return;
   }
   if (options_.trace) trace_line("render request height %d", height);
+  refining_ = false;
   worker_.render(state_.latents[std::min(state_.shown_sample, state_.latents.size() - 1)],
                  nerf_camera(camera_, last_image_view_, height), preview_render_settings(state_));
 }
@@ -658,7 +661,9 @@ void Studio::trace_layout(const PanelActions& actions, const render::ViewLayout&
 // so the last results are on screen, then quit (with the --screenshot of the last one).
 bool Studio::test_hooks_done() {
   if (!options_.exit_after_job) return false;
-  if (!job_hook_done_ || export_pending_ || state_.generating || worker_.busy()) return false;
+  // A refinement of the still view is not waited for: it goes on up to the pane's resolution, and
+  // quitting stops it.
+  if (!job_hook_done_ || export_pending_ || state_.generating || (worker_.busy() && !refining_)) return false;
   ++settle_frames_;
   return settle_frames_ > kSettleFrames;
 }
