@@ -11,8 +11,9 @@ void configure_torch_threads();
 // Keeps freed memory in the process for the next allocation (glibc malloc: no mmap for large
 // blocks, no trimming). A transformer forward allocates and frees gigabytes in blocks above glibc's
 // mmap threshold; mapped afresh each time, every page faults in again: a fifth of a bf16 forward
-// went to the kernel (2-core EPYC: 5.87 -> 4.46 s per forward, peak RSS +5%; bench/README.md).
-// Call first thing in main().
+// went to the kernel (2-core EPYC: 5.87 -> 4.46 s per forward; bench/README.md). The cost: what a
+// job freed stays with the process for the next one (a text -> GLB run peaks 5% higher; the bench,
+// which builds every model in turn, 25%). Call first thing in main().
 void configure_memory_reuse();
 
 // One line naming the LibTorch version, thread count and whether CUDA is usable.

@@ -85,6 +85,7 @@ StudioSettings settings_from_state(const AppState& state) {
   settings.preview_fine_samples = std::clamp(state.preview_fine_samples, 0, kMaxPreviewSamples);
   settings.models = state.models;
   settings.training_run_dir = state.training_run_dir.data();
+  settings.background = state.light_background ? "light" : "dark";
   settings.view = state.view == render::ViewMode::ImageOnly  ? "nerf"
                   : state.view == render::ViewMode::MeshOnly ? "mesh"
                                                              : "split";
@@ -122,6 +123,7 @@ void apply_settings(AppState& state, const StudioSettings& settings) {
   state.models = settings.models;
   state.set_model_fields(settings.models);
   copy_into(state.training_run_dir, settings.training_run_dir);
+  state.light_background = settings.background == "light";
   state.view = settings.view == "nerf"   ? render::ViewMode::ImageOnly
                : settings.view == "mesh" ? render::ViewMode::MeshOnly
                                          : render::ViewMode::Split;
@@ -293,12 +295,20 @@ GenerationRequest make_request(const AppState& state) {
   return request;
 }
 
+std::array<uint8_t, 3> background_rgb(const AppState& state) {
+  if (state.light_background) return {255, 255, 255};
+  return {28, 28, 31};
+}
+
 RenderSettings preview_render_settings(const AppState& state) {
   RenderSettings settings;
   settings.seed = static_cast<uint64_t>(std::max(0, state.seed));
   settings.coarse_samples = std::clamp(state.preview_coarse_samples, 0, kMaxPreviewSamples);
   settings.fine_samples = std::clamp(state.preview_fine_samples, 0, kMaxPreviewSamples);
   settings.skip_empty_space = true;
+  const auto rgb = background_rgb(state);
+  settings.background_rgb = std::array<float, 3>{static_cast<float>(rgb[0]), static_cast<float>(rgb[1]),
+                                                 static_cast<float>(rgb[2])};
   return settings;
 }
 

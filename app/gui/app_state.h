@@ -55,6 +55,7 @@ struct AppState {
   int preview_fine_samples = 32;
   render::ViewMode view = render::ViewMode::Split;
   bool wireframe = false;
+  bool light_background = false;  // one background for both views: dark, or white as shap-e renders
   TextField export_path{};
   int export_format = 0;  // index into kExportFormats
   int export_grid = 128;
@@ -133,8 +134,11 @@ bool apply_event(AppState& state, const WorkerEvent& event);
 
 // The request the Generate button makes from the inputs.
 GenerationRequest make_request(const AppState& state);
+// The views' background (both panes, the NeRF renders included): RGB bytes.
+std::array<uint8_t, 3> background_rgb(const AppState& state);
+
 // How previews and orbit re-renders are rendered: the preview sample caps, the seed's ray draws,
-// the renderer's fast path.
+// the renderer's fast path, the views' background.
 RenderSettings preview_render_settings(const AppState& state);
 
 // Clears the dropped image: generation goes back to the text prompt.

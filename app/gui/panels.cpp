@@ -345,6 +345,8 @@ void view_section(AppState& state) {
   ImGui::RadioButton("Mesh", &mode, static_cast<int>(render::ViewMode::MeshOnly));
   state.view = static_cast<render::ViewMode>(mode);
   ImGui::Checkbox("wireframe", &state.wireframe);
+  ImGui::SameLine();
+  ImGui::Checkbox("light background", &state.light_background);
   ImGui::TextDisabled("drag: orbit  right/shift-drag: pan\nwheel: zoom  double-click: focus  F: reset");
 }
 
@@ -384,7 +386,7 @@ void view_tag(const render::ViewRect& view, int row, const std::string& text, Im
 }  // namespace
 
 void draw_view_labels(const AppState& state, const render::ViewLayout& layout) {
-  const ImU32 plain = IM_COL32(30, 30, 34, 200);
+  const ImU32 plain = IM_COL32(62, 62, 70, 230);
   const bool demo = state.model_label.rfind("demo model", 0) == 0;
   const ImU32 model_colour = demo ? IM_COL32(176, 128, 24, 235) : plain;
   if (layout.show_image && (state.has_result || state.image_step >= 0)) {

@@ -105,7 +105,7 @@ const ModelPath* find_model_path(const std::string& key) {
 bool StudioSettings::operator==(const StudioSettings& o) const {
   return seed == o.seed && sampler_preset == o.sampler_preset && sampler == o.sampler && steps == o.steps &&
          guidance == o.guidance && precision == o.precision && grid_size == o.grid_size &&
-         preview_size == o.preview_size && view == o.view && wireframe == o.wireframe &&
+         preview_size == o.preview_size && view == o.view && wireframe == o.wireframe && background == o.background &&
          export_path == o.export_path && export_format == o.export_format && samples == o.samples &&
          history == o.history && preview_every == o.preview_every &&
          preview_coarse_samples == o.preview_coarse_samples && preview_fine_samples == o.preview_fine_samples &&
@@ -142,6 +142,7 @@ std::string serialize_settings(const StudioSettings& s) {
   out << "preview_fine_samples=" << s.preview_fine_samples << "\n";
   out << "view=" << s.view << "\n";
   out << "wireframe=" << (s.wireframe ? "true" : "false") << "\n";
+  out << "background=" << s.background << "\n";
   out << "export_path=" << escape(s.export_path) << "\n";
   out << "export_format=" << s.export_format << "\n";
   out << "samples=" << s.samples << "\n";
@@ -222,6 +223,9 @@ StudioSettings parse_settings(const std::string& text) {
       s.view = value;
     } else if (key == "wireframe") {
       s.wireframe = parse_bool(value, line, key);
+    } else if (key == "background") {
+      if (value != "dark" && value != "light") bad(line, "background must be dark or light");
+      s.background = value;
     } else if (key == "export_path") {
       s.export_path = unescape(value);
     } else if (key == "export_format") {

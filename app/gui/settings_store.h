@@ -34,6 +34,7 @@ struct StudioSettings {
   int preview_fine_samples = 32;
   std::string view = "split";  // split | nerf | mesh
   bool wireframe = false;
+  std::string background = "dark";  // dark | light: behind the NeRF and the mesh alike
   std::string export_path = "shape.glb";
   std::string export_format = "glb";  // glb | gltf | ply | obj
   int samples = 1;

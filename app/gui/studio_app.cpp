@@ -199,7 +199,8 @@ class Studio {
     float radius = 1.0f;
   };
   std::optional<Framing> pending_framing_;
-  bool refining_ = false;  // the render last asked for sharpens a still view (refine_nerf_view)
+  bool refining_ = false;
+  bool shown_light_background_ = false;  // the background the NeRF view was last asked for  // the render last asked for sharpens a still view (refine_nerf_view)
 };
 
 void Studio::load_saved_settings() {
@@ -619,6 +620,8 @@ void Studio::draw_frame(const render::ViewLayout& layout, const std::filesystem:
       if (screenshot == step_screenshot_) step_screenshot_.clear();
     });
   }
+  const auto background = background_rgb(state_);
+  renderer_.set_clear_color({background[0] / 255.0f, background[1] / 255.0f, background[2] / 255.0f, 1.0f});
   auto frame = renderer_.begin_frame();
   if (!frame) return;  // minimised or swapchain rebuilt: try again next time round
   if (frame->swapchain_recreated) imgui_.swapchain_recreated(renderer_.min_image_count());
@@ -711,6 +714,11 @@ int Studio::run() {
     }
     draw_view_labels(state_, layout);
     handle_actions(actions);
+    if (state_.light_background != shown_light_background_) {
+      // The NeRF view carries its background: render it again on the new one.
+      shown_light_background_ = state_.light_background;
+      camera_moved = true;
+    }
     update_nerf_camera(layout, camera_moved, now);
     if (options_.trace) trace_layout(actions, layout);
     const ImGuiIO& io = ImGui::GetIO();

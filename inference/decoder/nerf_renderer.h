@@ -6,6 +6,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include <torch/types.h>
@@ -86,6 +87,9 @@ struct NerfRenderOptions {
   // Checked between ray batches: once true, the render stops with RenderCancelled (a viewer drops
   // a large render the user no longer wants).
   const std::atomic<bool>* cancel = nullptr;
+  // The colour behind the object in output units (0..255 RGB), replacing the model's own void
+  // background (white for shap-e's transmitter); a viewer matches it to its other panes.
+  std::optional<std::array<float, 3>> background_rgb;
 };
 
 // Per ray (render_rays: [batch, rays, k]; render_views: [batch, views, height, width, k]).

@@ -59,7 +59,15 @@ void ShapeDecoderImpl::set_query_precision(Precision precision) {
 
 NerfRenderResult ShapeDecoderImpl::render_views(const MetaParameters& params, const std::vector<Camera>& cameras,
                                                 const NerfRenderOptions& options, RaySampleRandomness& randomness) {
-  return shape::render_views(mlp(), params, background(), cameras, renderer_settings(), options, randomness);
+  const auto settings = renderer_settings();
+  torch::Tensor void_colour = background();
+  if (options.background_rgb) {
+    const auto& rgb = *options.background_rgb;
+    const auto& scale = settings.channel_scale;
+    void_colour = torch::tensor({rgb[0] / scale[0], rgb[1] / scale[1], rgb[2] / scale[2]}, torch::kFloat32)
+                      .to(void_colour.device());
+  }
+  return shape::render_views(mlp(), params, void_colour, cameras, settings, options, randomness);
 }
 
 NerfRenderResult ShapeDecoderImpl::render_views(const MetaParameters& params, const std::vector<Camera>& cameras,

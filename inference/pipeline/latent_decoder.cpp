@@ -91,6 +91,7 @@ ImageU8 LatentDecoder::render_nerf(const Latent& latent, const Camera& camera, c
   options.n_coarse_samples = settings.coarse_samples;
   options.n_fine_samples = settings.fine_samples;
   options.cancel = settings.cancel;
+  options.background_rgb = settings.background_rgb;
   if (settings.skip_empty_space) {
     options.occupancy = &impl_->occupancy(latent);
     options.termination_transmittance = kFastPathTermination;

@@ -1,10 +1,12 @@
 // Latent -> STF mesh or NeRF image (the transmitter's decoder half) behind a torch-free interface.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "inference/clip/image_u8.h"
@@ -35,6 +37,8 @@ struct RenderSettings {
   bool skip_empty_space = false;
   // Checked between ray batches: once true, render_nerf throws RenderCancelled.
   const std::atomic<bool>* cancel = nullptr;
+  // The colour behind the object (RGB 0..255); empty: the model's own (white for shap-e's).
+  std::optional<std::array<float, 3>> background_rgb;
 };
 
 

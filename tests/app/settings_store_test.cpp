@@ -35,6 +35,7 @@ TEST(SettingsStore, RoundTripsEverySetting) {
   settings.preview_size = 128;
   settings.view = "mesh";
   settings.wireframe = true;
+  settings.background = "light";
   settings.export_path = "/tmp/out dir/a=b.ply";
   settings.export_format = "ply";
   settings.samples = 4;
@@ -73,7 +74,7 @@ TEST(SettingsStore, CorruptOrUnreadableFilesAreIgnoredWithAMessage) {
   const fs::path dir = temp_dir("corrupt");
   const std::string cases[] = {"seed=12\nthis line has no equals sign\n", "steps=many\n", "view=sideways\n",
                                std::string("seed=1\n\0\x01\x02", 10), "wireframe=maybe\n", "sampler=dpm2\n",
-                               "sampler_preset=quick\n"};
+                               "sampler_preset=quick\n", "background=blue\n"};
   for (const auto& text : cases) {
     write(dir / "settings.ini", text);
     const auto load = load_settings(dir / "settings.ini");

@@ -251,5 +251,29 @@ TEST(NerfRendererFastPath, LatentDecoderPreviewsFollowEachLatent) {
   EXPECT_GT(mean_difference(first_exact, second_exact), 5.0);  // the two latents look different
 }
 
+// A viewer's background replaces the model's white behind the object: exactly where no light is
+// absorbed (rays missing the box), blended where the object is partly transparent, and nowhere else.
+TEST(NerfRendererFastPath, TheBackgroundIsTheViewersChoice) {
+  LatentDecoder decoder(testing::golden_path("e2e.decoder.yaml"), testing::golden_path("loader/decoder.state_dict.pt"));
+  const auto sample = testing::load_golden("e2e_text").at("sample")[0].contiguous();
+  Latent latent;
+  latent.values.assign(sample.data_ptr<float>(), sample.data_ptr<float>() + sample.numel());
+  // A wide view: its corners' rays miss the [-1, 1]^3 box.
+  const auto camera = look_at_camera({0.0f, -6.0f, 0.0f}, {0, 0, 0}, {0, 0, 1}, 1.2f, 32, 32);
+  RenderSettings white, dark;
+  dark.background_rgb = std::array<float, 3>{28.0f, 28.0f, 31.0f};
+  const auto on_white = decoder.render_nerf(latent, camera, white);
+  const auto on_dark = decoder.render_nerf(latent, camera, dark);
+  EXPECT_EQ(on_white.pixels[0], 255);
+  EXPECT_EQ(on_dark.pixels[0], 28);
+  EXPECT_EQ(on_dark.pixels[1], 28);
+  EXPECT_EQ(on_dark.pixels[2], 31);
+  // Each pixel moves by at most the background's change, never up.
+  for (size_t i = 0; i < on_white.pixels.size(); ++i) {
+    EXPECT_LE(on_dark.pixels[i], on_white.pixels[i]);
+    EXPECT_GE(on_dark.pixels[i] + (255 - 28), on_white.pixels[i]);
+  }
+}
+
 }  // namespace
 }  // namespace shape
