@@ -3,6 +3,7 @@
 
 #include "cli/arguments.h"
 #include "cli/commands.h"
+#include "cli/sampler_options.h"
 #include "inference/benchmark.h"
 #include "inference/cpu_features.h"
 #include "inference/decoder/decoder_benchmark.h"
@@ -12,7 +13,8 @@
 namespace shape::cli {
 namespace {
 
-void print_transformer_rows(const TransformerBenchmarkOptions& options, int64_t heun_steps,
+// The sampling time each choice would take at this forward's speed: the chosen one, then the presets.
+void print_transformer_rows(const TransformerBenchmarkOptions& options, const SamplerChoice& chosen,
                             const TransformerBenchmarkResult& result) {
   const double gflops_per_second = result.gflops_per_forward / (result.ms_per_forward / 1000.0);
   std::printf("| transformer parameters | %.1f M |\n", result.parameters / 1e6);
@@ -22,11 +24,14 @@ void print_transformer_rows(const TransformerBenchmarkOptions& options, int64_t 
               static_cast<long long>(options.repeats), result.ms_per_forward);
   std::printf("| transformer matrix work per forward | %.1f GFLOP (%.1f GFLOP/s) |\n", result.gflops_per_forward,
               gflops_per_second);
-  const int64_t evaluations = 2 * heun_steps - 1;
-  const double sampling_seconds = result.ms_per_forward * evaluations / 1000.0;
-  std::printf("| projected %lld Heun steps (%lld evaluations) | %.1f s (%.1f min) |\n",
-              static_cast<long long>(heun_steps), static_cast<long long>(evaluations), sampling_seconds,
-              sampling_seconds / 60.0);
+  std::vector<SamplerChoice> choices = {chosen};
+  for (const auto preset : all_sampler_presets()) {
+    if (!(preset_choice(preset) == chosen)) choices.push_back(preset_choice(preset));
+  }
+  for (const auto& choice : choices) {
+    const double seconds = result.ms_per_forward * static_cast<double>(model_evaluations(choice.sampler, choice.steps)) / 1000.0;
+    std::printf("| projected sampling, %s | %.1f s (%.1f min) |\n", describe(choice).c_str(), seconds, seconds / 60.0);
+  }
 }
 
 // The operators that took the time of one forward, largest first, down to 99% of the total.
@@ -97,29 +102,26 @@ int run_bench(const std::vector<std::string>& args) {
   bool run_transformer = true, run_decoder = true, run_load = false;
   LoadBenchmarkOptions load;
   load.generator.diffusion_config = configs + "diffusion.yaml";
-  int64_t heun_steps = 64;
+  SamplerOptions sampler;
   std::string device = "cpu";
   PrecisionRequest precision = PrecisionRequest::kAuto;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const auto& option = args[i];
+  ArgumentReader reader(args);
+  while (!reader.done()) {
+    const auto option = reader.next();
     if (option == "--profile") {
       transformer.profile = true;
       continue;
     }
+    if (sampler.parse(option, reader)) continue;
+    const auto value = reader.value_of(option);
     if (option == "--only") {
-      if (i + 1 >= args.size()) throw UsageError{"option '--only' needs a value"};
-      const auto& part = args[++i];
-      if (part != "transformer" && part != "decoder" && part != "load") {
+      if (value != "transformer" && value != "decoder" && value != "load") {
         throw UsageError{"--only takes transformer, decoder or load"};
       }
-      run_transformer = part == "transformer";
-      run_decoder = part == "decoder";
-      run_load = part == "load";
-      continue;
-    }
-    if (i + 1 >= args.size()) throw UsageError{"option '" + option + "' needs a value"};
-    const auto& value = args[++i];
-    if (option == "--config") {
+      run_transformer = value == "transformer";
+      run_decoder = value == "decoder";
+      run_load = value == "load";
+    } else if (option == "--config") {
       transformer.config_path = value;
     } else if (option == "--decoder-config") {
       decoder.config_path = value;
@@ -132,8 +134,6 @@ int run_bench(const std::vector<std::string>& args) {
       transformer.batch = parse_count(option, value);
     } else if (option == "--repeats") {
       transformer.repeats = parse_count(option, value);
-    } else if (option == "--steps") {
-      heun_steps = parse_count(option, value);
     } else if (option == "--precision") {
       precision = parse_precision_option(option, value);
     } else if (option == "--image-size") {
@@ -171,7 +171,7 @@ int run_bench(const std::vector<std::string>& args) {
   }
   if (run_transformer) {
     const auto result = benchmark_diffusion_transformer(transformer);
-    print_transformer_rows(transformer, heun_steps, result);
+    print_transformer_rows(transformer, sampler.choice(), result);
     if (transformer.profile) print_profile(result.profile);
     std::fflush(stdout);
   }

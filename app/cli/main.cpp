@@ -29,7 +29,8 @@ commands:
       --config PATH    diffusion model YAML (default: resources/configs/text300M.yaml)
       --batch N        latents per transformer forward (default 2: one guided step)
       --repeats N      timed transformer forwards after a warm-up (default 2)
-      --steps N        Heun steps for the projected sampling time (default 64)
+      --preset P, --sampler S, --steps N   the sampling whose time is projected from the
+                       forward (default: the official preset; both presets are always listed)
       --precision auto|fp32|bf16   transformer arithmetic (default auto, as generate)
       --profile        also list the operators that take one forward's time
       --decoder-config PATH  transmitter YAML (default: resources/configs/transmitter.yaml)

@@ -352,10 +352,8 @@ void Studio::handle_drop(const std::filesystem::path& path) {
     return;
   }
   try {
-    ImageU8 image = load_image_file(path);
-    state_.image_to_show = image;
-    state_.image_step = -1;
-    state_.image_condition = std::move(image);
+    // Shown as the panel's thumbnail only: in the NeRF view it would look like a result.
+    state_.image_condition = load_image_file(path);
     state_.reference_changed = true;
     state_.image_name = path.filename().string();
     // Shap-E's image guidance, for this image only: the text guidance is what is saved and what

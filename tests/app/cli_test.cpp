@@ -479,6 +479,19 @@ TEST_F(Cli, TrainDiffusionWithCaptionMatching) {
       << not_a_model.output;
 }
 
+// bench projects the chosen sampler's time from the measured forward, and always both presets'.
+TEST_F(Cli, BenchProjectsTheChosenSamplerAndThePresets) {
+  const auto result = run_shell(cli() + " bench --only transformer --repeats 1 --precision fp32 --sampler euler --steps 5 --config " +
+                                golden("e2e.text.transformer.yaml"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  for (const std::string expected : {"| projected sampling, euler, 5 steps (5 model evaluations) | ",
+                                     "| projected sampling, heun, 64 steps (127 model evaluations) | ",
+                                     "| projected sampling, dpm++2m, 16 steps (16 model evaluations) | "}) {
+    EXPECT_NE(result.output.find(expected), std::string::npos) << expected << "\n" << result.output;
+  }
+  EXPECT_EQ(run_shell(cli() + " bench --sampler midpoint").exit_code, 2);
+}
+
 TEST_F(Cli, EveryCommandHasHelp) {
   for (const std::string command : {"help", "generate --help", "decode --help", "download --help", "train-encoder --help",
                                     "train-diffusion --help", "average-models --help", "evaluate-primitives --help"}) {
