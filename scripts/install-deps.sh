@@ -11,7 +11,7 @@ packages=(
   libyaml-cpp-dev zlib1g-dev libicu-dev
   libimgui-dev libglfw3-dev libvulkan-dev vulkan-validationlayers vulkan-tools
   glslc glslang-tools spirv-tools mesa-vulkan-drivers
-  libglm-dev libstb-dev libtinygltf-dev libmeshoptimizer-dev libcurl4-openssl-dev libssl-dev
+  libglm-dev libstb-dev libwebp-dev libtinygltf-dev libmeshoptimizer-dev libcurl4-openssl-dev libssl-dev
   libgtest-dev libbenchmark-dev xvfb xauth xdotool imagemagick
 )
 

@@ -16,6 +16,7 @@
 #include "inference/diffusion/generation_cancelled.h"
 #include "inference/export/mesh_export.h"
 #include "inference/pipeline/latent_decoder.h"
+#include "inference/pipeline/turntable.h"
 #include "inference/pipeline/latent_generator.h"
 #include "inference/weights/weights_catalog.h"
 
@@ -36,6 +37,9 @@ struct OutputOptions {
   std::filesystem::path render;  // PNG strip of NeRF views
   int64_t render_size = 128;
   int64_t render_views = 8;
+  std::filesystem::path turntable;  // animated WebP of NeRF views all around
+  int64_t turntable_frames = 24;
+  int64_t turntable_size = 128;
 
   bool parse(const std::string& option, ArgumentReader& reader) {
     if (option == "-o" || option == "--output") {
@@ -77,6 +81,15 @@ struct OutputOptions {
       render = reader.value_of(option);
     } else if (option == "--render-size") {
       render_size = parse_count(option, reader.value_of(option));
+    } else if (option == "--turntable") {
+      turntable = reader.value_of(option);
+      if (turntable.extension() != ".webp") throw UsageError{"--turntable writes an animated WebP: give a .webp path"};
+    } else if (option == "--turntable-frames") {
+      turntable_frames = parse_count(option, reader.value_of(option));
+      if (turntable_frames < 2 || turntable_frames > 360) throw UsageError{"--turntable-frames must lie in 2..360"};
+    } else if (option == "--turntable-size") {
+      turntable_size = parse_count(option, reader.value_of(option));
+      if (turntable_size < 16 || turntable_size > 1024) throw UsageError{"--turntable-size must lie in 16..1024"};
     } else if (option == "--render-views") {
       render_views = parse_count(option, reader.value_of(option));
       if (render_views > 20) throw UsageError{"--render-views is at most 20 (shap-e's pan cameras)"};
@@ -125,6 +138,10 @@ constexpr const char* kOutputUsage = R"(  output options:
       --render PATH.png        a strip of NeRF views around the object
       --render-size N          pixels per view (default 128)
       --render-views N         views in the strip (default 8, at most 20)
+      --turntable PATH.webp    an animated WebP turning once around the object (NeRF views, the
+                               renderer's fast path), looping
+      --turntable-frames N     frames per turn (default 24, 2..360)
+      --turntable-size N       pixels per side (default 128, 16..1024)
 )";
 
 // Fails before any model work if the output cannot be written.
@@ -176,6 +193,25 @@ void write_outputs(const LatentDecoder& decoder, const std::vector<Latent>& late
       const auto render_path = options.numbered(options.render, i, latents.size());
       write_png_file(render_strip(decoder, latents[i], options, seed), render_path);
       std::printf("wrote %s\n", render_path.c_str());
+    }
+    if (!options.turntable.empty()) {
+      TurntableSettings turntable;
+      turntable.frames = options.turntable_frames;
+      turntable.size = options.turntable_size;
+      turntable.seed = seed;
+      const auto turntable_path = options.numbered(options.turntable, i, latents.size());
+      try {
+        const auto summary = write_turntable(
+            decoder, latents[i], turntable, turntable_path,
+            [](int64_t frame, int64_t frames) {
+              std::fprintf(stderr, "turntable frame %lld/%lld\n", static_cast<long long>(frame + 1),
+                           static_cast<long long>(frames));
+            },
+            &interrupt_flag());
+        std::printf("%s\n", describe_turntable(turntable_path, summary).c_str());
+      } catch (const RenderCancelled&) {
+        throw GenerationCancelled();
+      }
     }
   }
 }
@@ -249,6 +285,7 @@ int run_generate(const std::vector<std::string>& args) {
   outputs.export_options();
   check_output_writable(outputs.output);
   if (!outputs.render.empty()) check_output_writable(outputs.render);
+  if (!outputs.turntable.empty()) check_output_writable(outputs.turntable);
   if (!latent_path.empty()) check_output_writable(latent_path);
   Condition condition;
   if (prompt) condition.prompt = *prompt;
@@ -315,6 +352,8 @@ int run_decode(const std::vector<std::string>& args) {
   if (latent_path.empty()) throw UsageError{"decode needs --latent PATH"};
   outputs.export_options();
   check_output_writable(outputs.output);
+  if (!outputs.render.empty()) check_output_writable(outputs.render);
+  if (!outputs.turntable.empty()) check_output_writable(outputs.turntable);
   const auto precision = models.resolved_precision();
   const auto latents = load_latents(latent_path);
   CancelOnInterrupt interrupt;

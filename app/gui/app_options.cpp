@@ -19,7 +19,8 @@ const char* const kStudioUsage = R"(usage: shape-studio [options]
   test hooks:
       --generate               start generating at once (the prompt, or the --drop image)
       --drop FILE              act as if FILE had been dropped on the window
-      --export PATH            after the job, export the first sample (format from the extension)
+      --export PATH            after the job, export the first sample (format from the extension;
+                               .webp: a turntable animation)
       --exit-after-job         quit when the job is over (or after a few frames when there is none)
       --screenshot PATH.png    save the last frame before quitting
       --screenshot-at-step K:PATH.png   save the frame showing the first preview from step K on, the

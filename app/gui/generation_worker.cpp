@@ -362,6 +362,11 @@ void GenerationWorker::run_generation(uint64_t job, const GenerationRequest& req
 void GenerationWorker::run_export(const ExportRequest& request) {
   try {
     if (!models_->decoder) throw std::runtime_error("no decoder loaded: generate something first");
+    if (request.turntable) {
+      const auto summary = write_turntable(*models_->decoder, request.latent, *request.turntable, request.path);
+      push(event_of(WorkerEventKind::Exported, 0, describe_turntable(request.path, summary)));
+      return;
+    }
     const Mesh mesh = models_->decoder->decode_mesh(request.latent, {request.grid_size});
     const auto summary = shape::export_mesh(mesh, request.path, request.options);
     push(event_of(WorkerEventKind::Exported, 0, describe_export(request.path, summary)));

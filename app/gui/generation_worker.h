@@ -27,6 +27,7 @@
 #include "inference/mesh/mesh.h"
 #include "inference/pipeline/latent.h"
 #include "inference/pipeline/latent_decoder.h"
+#include "inference/pipeline/turntable.h"
 #include "inference/pipeline/latent_generator.h"
 #include "inference/pipeline/official_models.h"
 
@@ -57,6 +58,8 @@ struct ExportRequest {
   int64_t grid_size = 128;
   std::filesystem::path path;
   MeshExportOptions options;
+  // Set: a turntable animation (animated WebP of NeRF views) instead of a mesh.
+  std::optional<TurntableSettings> turntable;
 };
 
 enum class WorkerEventKind {

@@ -360,6 +360,9 @@ void export_section(AppState& state, PanelActions& actions) {
   state.simplify_triangles = std::max(0, state.simplify_triangles);
   ImGui::BeginDisabled(!state.has_result);
   if (ImGui::Button("Export", ImVec2(120, 0))) actions.export_mesh = true;
+  ImGui::SameLine();
+  if (ImGui::Button("Turntable", ImVec2(120, 0))) actions.export_turntable = true;
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("an animated WebP turning around the NeRF: <path>.webp, 24 frames");
   ImGui::EndDisabled();
   if (!state.export_message.empty()) {
     ImGui::PushStyleColor(ImGuiCol_Text, state.export_failed ? kErrorColor : kOkColor);

@@ -24,6 +24,7 @@ struct PanelActions {
   bool generate = false;
   bool cancel = false;
   bool export_mesh = false;
+  bool export_turntable = false;  // an animated WebP beside the export path
   bool clear_image = false;  // back to the text prompt
   bool download_models = false;  // fetch the missing official files
   bool cancel_download = false;

@@ -139,6 +139,8 @@ class Studio {
   // settings) as the user left them.
   void start_export();
   void start_export(std::filesystem::path path, MeshFormat format);
+  // A turntable of the shown sample's NeRF: the Export panel's path with .webp, or --export's.
+  void start_turntable_export(std::filesystem::path path);
   void apply_worker_events();
   void upload_results();
   void handle_actions(const PanelActions& actions);
@@ -399,6 +401,24 @@ void Studio::start_export() {
   }
 }
 
+void Studio::start_turntable_export(std::filesystem::path path) {
+  if (state_.latents.empty()) {
+    state_.export_message = "nothing to export yet";
+    state_.export_failed = true;
+    return;
+  }
+  ExportRequest request;
+  request.latent = state_.latents[std::min(state_.shown_sample, state_.latents.size() - 1)];
+  request.path = std::move(path);
+  TurntableSettings turntable;
+  turntable.seed = static_cast<uint64_t>(std::max(0, state_.seed));
+  turntable.render = preview_render_settings(state_);  // the views' background and sample caps
+  request.turntable = turntable;
+  state_.export_message = "rendering a turntable to " + request.path.string() + "...";
+  state_.export_failed = false;
+  worker_.export_mesh(std::move(request));
+}
+
 void Studio::start_export(std::filesystem::path path, MeshFormat format) {
   if (state_.latents.empty()) {
     state_.export_message = "nothing to export yet";
@@ -442,7 +462,11 @@ void Studio::apply_worker_events() {
       if (!options_.export_path.empty() && event.kind == WorkerEventKind::Finished) {
         // --export: the format comes from the path's extension.
         try {
-          start_export(options_.export_path, mesh_format_from_path(options_.export_path));
+          if (options_.export_path.extension() == ".webp") {
+            start_turntable_export(options_.export_path);
+          } else {
+            start_export(options_.export_path, mesh_format_from_path(options_.export_path));
+          }
           export_pending_ = true;
         } catch (const std::exception& error) {
           state_.set_status(error.what(), true);
@@ -521,6 +545,9 @@ void Studio::handle_actions(const PanelActions& actions) {
     state_.set_status("cancelling...");
   }
   if (actions.export_mesh) start_export();
+  if (actions.export_turntable) {
+    start_turntable_export(std::filesystem::path(state_.export_path.data()).replace_extension(".webp"));
+  }
   if (actions.select_sample >= 0) show_sample(static_cast<size_t>(actions.select_sample));
   if (actions.refresh_models) refresh_models();
   if (actions.apply_models) apply_model_fields();

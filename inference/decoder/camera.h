@@ -24,6 +24,10 @@ struct Camera {
 // down (z component -0.5 before normalising), fov 0.7, size x size pixels.
 std::vector<Camera> create_pan_cameras(int64_t size);
 
+// `count` views on the pan cameras' circle, evenly spaced over one turn without repeating the first
+// (create_pan_cameras' 20 views end where they start): the frames of a looping turntable.
+std::vector<Camera> create_turntable_cameras(int64_t size, int64_t count);
+
 // A camera at `eye` looking at `target` with `up` pointing up in the image (the GUI's orbit
 // camera). `y_fov` is the vertical field of view; the horizontal one follows from the aspect ratio.
 Camera look_at_camera(const std::array<float, 3>& eye, const std::array<float, 3>& target,

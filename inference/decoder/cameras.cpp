@@ -31,23 +31,36 @@ torch::Tensor stack_vectors(const std::vector<Camera>& cameras, std::array<float
 
 }  // namespace
 
+namespace {
+
+// A view on the pan cameras' circle at angle theta.
+Camera pan_camera(double theta, int64_t size) {
+  const Vec3d z = normalized({std::sin(theta), std::cos(theta), -0.5});
+  const Vec3d x{std::cos(theta), -std::sin(theta), 0.0};
+  Camera camera;
+  camera.origin = to_float({-4.0 * z[0], -4.0 * z[1], -4.0 * z[2]});
+  camera.x = to_float(x);
+  camera.y = to_float(cross(z, x));
+  camera.z = to_float(z);
+  camera.width = camera.height = size;
+  camera.x_fov = camera.y_fov = 0.7f;
+  return camera;
+}
+
+}  // namespace
+
 std::vector<Camera> create_pan_cameras(int64_t size) {
   // Computed in double and rounded once, as shap-e does with numpy before .float().
   constexpr int kViews = 20;
   std::vector<Camera> cameras;
-  for (int i = 0; i < kViews; ++i) {
-    const double theta = 2.0 * M_PI * i / (kViews - 1);  // np.linspace(0, 2 pi, 20)
-    const Vec3d z = normalized({std::sin(theta), std::cos(theta), -0.5});
-    const Vec3d x{std::cos(theta), -std::sin(theta), 0.0};
-    Camera camera;
-    camera.origin = to_float({-4.0 * z[0], -4.0 * z[1], -4.0 * z[2]});
-    camera.x = to_float(x);
-    camera.y = to_float(cross(z, x));
-    camera.z = to_float(z);
-    camera.width = camera.height = size;
-    camera.x_fov = camera.y_fov = 0.7f;
-    cameras.push_back(camera);
-  }
+  for (int i = 0; i < kViews; ++i) cameras.push_back(pan_camera(2.0 * M_PI * i / (kViews - 1), size));  // np.linspace(0, 2 pi, 20)
+  return cameras;
+}
+
+std::vector<Camera> create_turntable_cameras(int64_t size, int64_t count) {
+  TORCH_CHECK(size > 0 && count > 0, "a turntable needs a positive size and frame count");
+  std::vector<Camera> cameras;
+  for (int64_t i = 0; i < count; ++i) cameras.push_back(pan_camera(2.0 * M_PI * static_cast<double>(i) / count, size));
   return cameras;
 }
 

@@ -120,6 +120,27 @@ TEST_F(Cli, GenerateFromImageInEveryFormatAndBatch) {
   EXPECT_TRUE(passes_gltf_validator(path("out_0.gltf")));
 }
 
+// --turntable writes a looping animated WebP of NeRF views all around, per sample; a path that is not
+// .webp is refused before any work.
+TEST_F(Cli, TurntableWritesAnAnimatedWebp) {
+  const auto result = run_shell(cli() + " generate --prompt 'a shark' --steps 2 --grid 16 --batch 2 -o " + path("a.glb") +
+                                " --turntable " + path("spin.webp") + " --turntable-frames 4 --turntable-size 32" +
+                                golden_text_models());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  for (const std::string name : {"spin_0.webp", "spin_1.webp"}) {
+    EXPECT_NE(result.output.find("wrote " + path(name) + ": 4 frames of 32x32"), std::string::npos) << result.output;
+    std::ifstream in(path(name), std::ios::binary);
+    std::string head(64, '\0');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    EXPECT_EQ(head.substr(0, 4), "RIFF");
+    EXPECT_EQ(head.substr(8, 4), "WEBP");
+    EXPECT_NE(head.find("ANIM"), std::string::npos);  // an animation, not a still
+  }
+  const auto refused = run_shell(cli() + " generate --prompt 'a shark' --turntable " + path("spin.gif") + golden_text_models());
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  EXPECT_NE(refused.output.find("--turntable writes an animated WebP"), std::string::npos) << refused.output;
+}
+
 TEST_F(Cli, DecodeSavedLatents) {
   auto result = run_shell(cli() + " generate --prompt 'a shark' --steps 2 --grid 24 --precision fp32 -o " + path("a.glb") +
                           " --save-latent " + path("a.pt") + golden_text_models());

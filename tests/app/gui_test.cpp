@@ -383,6 +383,18 @@ TEST_F(Gui, TestHooksAndImageJobsKeepTheSavedSettings) {
   EXPECT_FLOAT_EQ(load.settings.guidance, 7.0f);
 }
 
+// Export's turntable (here through --export PATH.webp): an animated WebP of the result's NeRF.
+TEST_F(Gui, ExportsATurntable) {
+  const auto result = run_studio("--prompt 'a red chair' --generate --exit-after-job --steps 2 --grid 16 --export " +
+                                 path("spin.webp") + golden_text_models());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  std::ifstream in(path("spin.webp"), std::ios::binary);
+  std::string head(64, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  EXPECT_EQ(head.substr(8, 4), "WEBP");
+  EXPECT_NE(head.find("ANIM"), std::string::npos);
+}
+
 TEST_F(Gui, SavedCustomModelFilesThatAreGoneAreNamedNotFatal) {
   fs::create_directories(path("config"));
   std::ofstream(path("config/settings.ini")) << "transformer_config=/nonexistent/model.yaml\n"
