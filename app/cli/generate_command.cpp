@@ -156,6 +156,15 @@ void check_output_writable(const std::filesystem::path& path) {
   }
 }
 
+// The export options are valid and every file the outputs name can be written: checked before any
+// model work.
+void check_outputs(const OutputOptions& outputs) {
+  outputs.export_options();
+  check_output_writable(outputs.output);
+  if (!outputs.render.empty()) check_output_writable(outputs.render);
+  if (!outputs.turntable.empty()) check_output_writable(outputs.turntable);
+}
+
 ImageU8 render_strip(const LatentDecoder& decoder, const Latent& latent, const OutputOptions& options, uint64_t seed) {
   const auto cameras = create_pan_cameras(options.render_size);
   ImageU8 strip;
@@ -282,10 +291,7 @@ int run_generate(const std::vector<std::string>& args) {
   const auto mode = prompt ? ConditioningMode::kText : ConditioningMode::kImage;
   // Everything that can be checked before minutes of sampling is checked first.
   const auto precision = models.resolved_precision();
-  outputs.export_options();
-  check_output_writable(outputs.output);
-  if (!outputs.render.empty()) check_output_writable(outputs.render);
-  if (!outputs.turntable.empty()) check_output_writable(outputs.turntable);
+  check_outputs(outputs);
   if (!latent_path.empty()) check_output_writable(latent_path);
   Condition condition;
   if (prompt) condition.prompt = *prompt;
@@ -350,10 +356,7 @@ int run_decode(const std::vector<std::string>& args) {
     }
   }
   if (latent_path.empty()) throw UsageError{"decode needs --latent PATH"};
-  outputs.export_options();
-  check_output_writable(outputs.output);
-  if (!outputs.render.empty()) check_output_writable(outputs.render);
-  if (!outputs.turntable.empty()) check_output_writable(outputs.turntable);
+  check_outputs(outputs);
   const auto precision = models.resolved_precision();
   const auto latents = load_latents(latent_path);
   CancelOnInterrupt interrupt;

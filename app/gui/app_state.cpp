@@ -1,13 +1,12 @@
 #include "gui/app_state.h"
 
-#include <memory>
-
-#include "inference/clip/bpe_tokenizer.h"
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iterator>
+#include <memory>
+
+#include "inference/clip/bpe_tokenizer.h"
 
 namespace shape::studio {
 

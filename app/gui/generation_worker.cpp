@@ -29,6 +29,14 @@ const char* to_string(WorkerEventKind kind) {
   return "?";
 }
 
+WorkerEvent make_worker_event(WorkerEventKind kind, uint64_t job, std::string message) {
+  WorkerEvent event;
+  event.kind = kind;
+  event.job = job;
+  event.message = std::move(message);
+  return event;
+}
+
 // Loaded models, kept between jobs. Only the worker thread touches them.
 struct GenerationWorker::Models {
   struct Loaded {
@@ -56,14 +64,6 @@ const char* mode_name(ConditioningMode mode) { return mode == ConditioningMode::
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-WorkerEvent event_of(WorkerEventKind kind, uint64_t job, std::string message = {}) {
-  WorkerEvent event;
-  event.kind = kind;
-  event.job = job;
-  event.message = std::move(message);
-  return event;
 }
 
 }  // namespace
@@ -198,7 +198,7 @@ void GenerationWorker::run() {
       try {
         ensure_models(mode, 0, /*report_ready=*/true);
       } catch (const std::exception& error) {
-        push(event_of(WorkerEventKind::Failed, 0, error.what()));
+        push(make_worker_event(WorkerEventKind::Failed, 0, error.what()));
       }
       lock.lock();
     } else if (!pending_exports_.empty()) {
@@ -229,7 +229,7 @@ void GenerationWorker::ensure_models(ConditioningMode mode, uint64_t job, bool r
   }();
   if (loaded.generator && loaded.generator->precision() != precision) loaded = {};
   if (!loaded.generator) {
-    push(event_of(WorkerEventKind::Loading, job, std::string("loading the ") + mode_name(mode) + " models..."));
+    push(make_worker_event(WorkerEventKind::Loading, job, std::string("loading the ") + mode_name(mode) + " models..."));
     const ModelFileSet files = resolver_(mode);
     auto generator = std::make_unique<LatentGenerator>(files.generator, device_, precision);
     // Both modes share one decoder when they use the same file (the official transmitter).
@@ -252,7 +252,7 @@ void GenerationWorker::ensure_models(ConditioningMode mode, uint64_t job, bool r
   }
   models.decoder = loaded.decoder;
   if (report_ready) {
-    WorkerEvent ready = event_of(WorkerEventKind::ModelsReady, job,
+    WorkerEvent ready = make_worker_event(WorkerEventKind::ModelsReady, job,
                                  std::string(mode_name(mode)) + " models loaded, " +
                                      precision_name(loaded.generator->precision()) +
                                      (loaded.notice.empty() ? "" : " (" + loaded.notice + ")"));
@@ -291,7 +291,7 @@ void GenerationWorker::run_generation(uint64_t job, const GenerationRequest& req
     };
 
     const auto on_step = [&](const GenerationStep& step) {
-      WorkerEvent event = event_of(WorkerEventKind::Step, job);
+      WorkerEvent event = make_worker_event(WorkerEventKind::Step, job);
       event.step = step.step;
       event.total_steps = step.total_steps;
       event.sigma = step.sigma;
@@ -301,7 +301,7 @@ void GenerationWorker::run_generation(uint64_t job, const GenerationRequest& req
       // The last report (step == total) repeats the result; the final preview follows below.
       if (step.step >= step.total_steps || step.predicted.size() <= preview_sample || cancel_) return;
       if (step.step % preview_every != 0 || !within_budget()) return;
-      WorkerEvent preview = event_of(WorkerEventKind::Preview, job);
+      WorkerEvent preview = make_worker_event(WorkerEventKind::Preview, job);
       preview.step = step.step;
       preview.total_steps = step.total_steps;
       preview.sample = preview_sample;
@@ -317,13 +317,13 @@ void GenerationWorker::run_generation(uint64_t job, const GenerationRequest& req
     GenerationResult result = generator.generate(request.conditions, settings, on_step, &cancel_);
     if (cancel_) throw GenerationCancelled();
 
-    WorkerEvent samples = event_of(WorkerEventKind::SamplesReady, job);
+    WorkerEvent samples = make_worker_event(WorkerEventKind::SamplesReady, job);
     for (const auto& notice : result.notices) samples.message += (samples.message.empty() ? "" : "; ") + notice;
     samples.latents = result.latents;
     samples.total_steps = request.settings.steps;
     push(std::move(samples));
 
-    WorkerEvent final_preview = event_of(WorkerEventKind::Preview, job);
+    WorkerEvent final_preview = make_worker_event(WorkerEventKind::Preview, job);
     final_preview.step = final_preview.total_steps = request.settings.steps;
     final_preview.sample = preview_sample;
     const auto render_start = std::chrono::steady_clock::now();
@@ -338,7 +338,7 @@ void GenerationWorker::run_generation(uint64_t job, const GenerationRequest& req
     thumbnail_camera.x_fov = thumbnail_camera.y_fov;
     for (size_t i = 0; result.latents.size() > 1 && i < result.latents.size(); ++i) {
       if (cancel_) throw GenerationCancelled();
-      WorkerEvent thumbnail = event_of(WorkerEventKind::Thumbnail, job);
+      WorkerEvent thumbnail = make_worker_event(WorkerEventKind::Thumbnail, job);
       thumbnail.sample = i;
       thumbnail.image = decoder.render_nerf(result.latents[i], thumbnail_camera, render_settings);
       push(std::move(thumbnail));
@@ -346,16 +346,16 @@ void GenerationWorker::run_generation(uint64_t job, const GenerationRequest& req
 
     for (size_t i = 0; i < result.latents.size(); ++i) {
       if (cancel_) throw GenerationCancelled();
-      WorkerEvent mesh = event_of(WorkerEventKind::MeshReady, job);
+      WorkerEvent mesh = make_worker_event(WorkerEventKind::MeshReady, job);
       mesh.sample = i;
       mesh.mesh = decoder.decode_mesh(result.latents[i], {request.mesh_grid_size});
       push(std::move(mesh));
     }
-    push(event_of(WorkerEventKind::Finished, job));
+    push(make_worker_event(WorkerEventKind::Finished, job));
   } catch (const GenerationCancelled&) {
-    push(event_of(WorkerEventKind::Cancelled, job, "generation cancelled"));
+    push(make_worker_event(WorkerEventKind::Cancelled, job, "generation cancelled"));
   } catch (const std::exception& error) {
-    push(event_of(WorkerEventKind::Failed, job, error.what()));
+    push(make_worker_event(WorkerEventKind::Failed, job, error.what()));
   }
 }
 
@@ -364,27 +364,27 @@ void GenerationWorker::run_export(const ExportRequest& request) {
     if (!models_->decoder) throw std::runtime_error("no decoder loaded: generate something first");
     if (request.turntable) {
       const auto summary = write_turntable(*models_->decoder, request.latent, *request.turntable, request.path);
-      push(event_of(WorkerEventKind::Exported, 0, describe_turntable(request.path, summary)));
+      push(make_worker_event(WorkerEventKind::Exported, 0, describe_turntable(request.path, summary)));
       return;
     }
     const Mesh mesh = models_->decoder->decode_mesh(request.latent, {request.grid_size});
     const auto summary = shape::export_mesh(mesh, request.path, request.options);
-    push(event_of(WorkerEventKind::Exported, 0, describe_export(request.path, summary)));
+    push(make_worker_event(WorkerEventKind::Exported, 0, describe_export(request.path, summary)));
   } catch (const std::exception& error) {
-    push(event_of(WorkerEventKind::Failed, 0, std::string("export failed: ") + error.what()));
+    push(make_worker_event(WorkerEventKind::Failed, 0, std::string("export failed: ") + error.what()));
   }
 }
 
 void GenerationWorker::run_render(const RenderRequest& request) {
   try {
     if (!models_->decoder) return;  // nothing generated yet: nothing to show
-    WorkerEvent event = event_of(WorkerEventKind::Rendered, 0);
+    WorkerEvent event = make_worker_event(WorkerEventKind::Rendered, 0);
     event.image = models_->decoder->render_nerf(request.latent, request.camera, request.settings);
     push(std::move(event));
   } catch (const RenderCancelled&) {
     // A newer view, a generation or shutdown took over: nothing to show.
   } catch (const std::exception& error) {
-    push(event_of(WorkerEventKind::Failed, 0, std::string("render failed: ") + error.what()));
+    push(make_worker_event(WorkerEventKind::Failed, 0, std::string("render failed: ") + error.what()));
   }
 }
 

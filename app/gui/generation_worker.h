@@ -96,6 +96,7 @@ struct WorkerEvent {
 };
 
 const char* to_string(WorkerEventKind kind);
+WorkerEvent make_worker_event(WorkerEventKind kind, uint64_t job, std::string message = {});
 
 class GenerationWorker {
  public:

@@ -65,6 +65,17 @@ std::string trim(const std::string& text) {
   throw SettingsError("settings line " + std::to_string(line) + ": " + why);
 }
 
+// A value the library parses by name (a sampler, a precision): its message, which lists the
+// choices, becomes the line's error.
+template <typename Parse>
+void check_name(const std::string& value, size_t line, Parse parse) {
+  try {
+    parse(value);
+  } catch (const std::invalid_argument& error) {
+    bad(line, error.what());
+  }
+}
+
 long parse_int(const std::string& value, size_t line, const std::string& key) {
   errno = 0;
   char* end = nullptr;
@@ -187,20 +198,12 @@ StudioSettings parse_settings(const std::string& text) {
       s.sampler_preset = value;
       preset_given = true;
     } else if (key == "sampler") {
-      try {
-        parse_sampler_kind(value);
-      } catch (const std::invalid_argument& error) {
-        bad(line, error.what());
-      }
+      check_name(value, line, parse_sampler_kind);
       s.sampler = value;
     } else if (key == "steps") {
       s.steps = clamp_int(parse_int(value, line, key), 1, 256);
     } else if (key == "precision") {
-      try {
-        parse_precision_request(value);
-      } catch (const std::invalid_argument& error) {
-        bad(line, error.what());
-      }
+      check_name(value, line, parse_precision_request);
       s.precision = value;
     } else if (key == "guidance") {
       s.guidance = std::clamp(parse_float(value, line, key), 0.0f, 30.0f);

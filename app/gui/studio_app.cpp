@@ -30,6 +30,7 @@
 #include "gui/settings_store.h"
 #include "gui/view_input.h"
 #include "inference/clip/image_file.h"
+#include "inference/mesh/mesh_ops.h"
 #include "renderer/capture.h"
 #include "renderer/image_display.h"
 #include "renderer/mesh_pipeline.h"
@@ -141,6 +142,9 @@ class Studio {
   void start_export(std::filesystem::path path, MeshFormat format);
   // A turntable of the shown sample's NeRF: the Export panel's path with .webp, or --export's.
   void start_turntable_export(std::filesystem::path path);
+  // Sends `request` for the shown sample to the worker, saying `doing` next to the Export button
+  // (or that there is nothing to export yet).
+  void submit_export(ExportRequest request, const std::string& doing);
   void apply_worker_events();
   void upload_results();
   void handle_actions(const PanelActions& actions);
@@ -201,8 +205,8 @@ class Studio {
     float radius = 1.0f;
   };
   std::optional<Framing> pending_framing_;
-  bool refining_ = false;
-  bool shown_light_background_ = false;  // the background the NeRF view was last asked for  // the render last asked for sharpens a still view (refine_nerf_view)
+  bool refining_ = false;  // the render last asked for sharpens a still view (refine_nerf_view)
+  bool shown_light_background_ = false;  // the background the NeRF view was last asked for
 };
 
 void Studio::load_saved_settings() {
@@ -402,36 +406,32 @@ void Studio::start_export() {
 }
 
 void Studio::start_turntable_export(std::filesystem::path path) {
-  if (state_.latents.empty()) {
-    state_.export_message = "nothing to export yet";
-    state_.export_failed = true;
-    return;
-  }
   ExportRequest request;
-  request.latent = state_.latents[std::min(state_.shown_sample, state_.latents.size() - 1)];
   request.path = std::move(path);
   TurntableSettings turntable;
   turntable.seed = static_cast<uint64_t>(std::max(0, state_.seed));
   turntable.render = preview_render_settings(state_);  // the views' background and sample caps
   request.turntable = turntable;
-  state_.export_message = "rendering a turntable to " + request.path.string() + "...";
-  state_.export_failed = false;
-  worker_.export_mesh(std::move(request));
+  submit_export(std::move(request), "rendering a turntable to");
 }
 
 void Studio::start_export(std::filesystem::path path, MeshFormat format) {
+  ExportRequest request;
+  request.grid_size = state_.export_grid;
+  request.path = std::move(path);
+  request.options.format = format;
+  request.options.target_triangles = static_cast<size_t>(state_.simplify_triangles);
+  submit_export(std::move(request), "exporting");
+}
+
+void Studio::submit_export(ExportRequest request, const std::string& doing) {
   if (state_.latents.empty()) {
     state_.export_message = "nothing to export yet";
     state_.export_failed = true;
     return;
   }
-  ExportRequest request;
   request.latent = state_.latents[std::min(state_.shown_sample, state_.latents.size() - 1)];
-  request.grid_size = state_.export_grid;
-  request.path = std::move(path);
-  request.options.format = format;
-  request.options.target_triangles = static_cast<size_t>(state_.simplify_triangles);
-  state_.export_message = "exporting " + request.path.string() + "...";
+  state_.export_message = doing + " " + request.path.string() + "...";
   state_.export_failed = false;
   worker_.export_mesh(std::move(request));
 }
@@ -525,12 +525,10 @@ void Studio::upload_results() {
   state_.thumbnails_changed.clear();
   if (state_.mesh_changed) {
     if (!state_.mesh.empty()) {
-      glm::vec3 low(std::numeric_limits<float>::max()), high(std::numeric_limits<float>::lowest());
-      for (const auto& p : state_.mesh.positions) {
-        low = glm::min(low, glm::vec3(p[0], p[1], p[2]));
-        high = glm::max(high, glm::vec3(p[0], p[1], p[2]));
-      }
-      pending_framing_ = Framing{0.5f * (low + high), 0.5f * glm::length(high - low)};
+      const MeshBounds bounds = mesh_bounds(state_.mesh);
+      const auto centre = bounds.centre();
+      const auto size = bounds.size();
+      pending_framing_ = Framing{{centre[0], centre[1], centre[2]}, 0.5f * glm::length(glm::vec3(size[0], size[1], size[2]))};
     }
     meshes_.upload(state_.mesh);
     state_.mesh_changed = false;

@@ -34,21 +34,17 @@ void normalize_normals(Mesh& mesh) {
 // Moves (origin) and scales the positions in Shap-E's Z-up frame, where "up" is z; normals keep
 // their directions under a translation and a uniform positive scale.
 void place(Mesh& mesh, const MeshExportOptions& options, const std::filesystem::path& path) {
-  std::array<float, 3> low{INFINITY, INFINITY, INFINITY}, high{-INFINITY, -INFINITY, -INFINITY};
-  for (const auto& p : mesh.positions) {
-    for (int a = 0; a < 3; ++a) {
-      low[a] = std::min(low[a], p[a]);
-      high[a] = std::max(high[a], p[a]);
-    }
-  }
+  const MeshBounds bounds = mesh_bounds(mesh);
   std::array<float, 3> shift{0.0f, 0.0f, 0.0f};
   if (options.origin != MeshOrigin::kKeep) {
-    for (int a = 0; a < 3; ++a) shift[a] = -(low[a] + 0.5f * (high[a] - low[a]));
-    if (options.origin == MeshOrigin::kBottom) shift[2] = -low[2];
+    const auto centre = bounds.centre();
+    for (int a = 0; a < 3; ++a) shift[a] = -centre[a];
+    if (options.origin == MeshOrigin::kBottom) shift[2] = -bounds.low[2];
   }
   float factor = 1.0f;
   if (options.scale_metres != 0.0) {
-    const float extent = std::max({high[0] - low[0], high[1] - low[1], high[2] - low[2]});
+    const auto size = bounds.size();
+    const float extent = std::max({size[0], size[1], size[2]});
     if (!(extent > 0.0f)) {
       throw ExportError("cannot export to " + quoted(path) + ": cannot scale a mesh whose bounding box has no extent");
     }

@@ -1,5 +1,6 @@
 #include "inference/mesh/mesh_ops.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
@@ -128,6 +129,17 @@ void check_mesh(const Mesh& mesh) {
       if (!std::isfinite(c)) throw std::invalid_argument("vertex " + std::to_string(i) + " is not finite");
     }
   }
+}
+
+MeshBounds mesh_bounds(const Mesh& mesh) {
+  MeshBounds bounds{{INFINITY, INFINITY, INFINITY}, {-INFINITY, -INFINITY, -INFINITY}};
+  for (const auto& p : mesh.positions) {
+    for (int a = 0; a < 3; ++a) {
+      bounds.low[a] = std::min(bounds.low[a], p[a]);
+      bounds.high[a] = std::max(bounds.high[a], p[a]);
+    }
+  }
+  return bounds;
 }
 
 void compute_vertex_normals(Mesh& mesh) {

@@ -2,6 +2,7 @@
 // Everything but mesh_from_tensors works on plain std:: data, so this header does not pull in LibTorch.
 #pragma once
 
+#include <array>
 #include <cstddef>
 
 #include "inference/mesh/mesh.h"
@@ -20,6 +21,14 @@ Mesh mesh_from_tensors(const at::Tensor& vertices, const at::Tensor& faces, cons
 // Throws std::invalid_argument if attribute counts differ from the vertex count, an index is out of
 // range or a position is not finite.
 void check_mesh(const Mesh& mesh);
+
+// The axis-aligned box around the positions (low > high on every axis for a mesh without vertices).
+struct MeshBounds {
+  std::array<float, 3> low, high;
+  std::array<float, 3> centre() const { return {0.5f * (low[0] + high[0]), 0.5f * (low[1] + high[1]), 0.5f * (low[2] + high[2])}; }
+  std::array<float, 3> size() const { return {high[0] - low[0], high[1] - low[1], high[2] - low[2]}; }
+};
+MeshBounds mesh_bounds(const Mesh& mesh);
 
 // Sets mesh.normals to the unit sum of the adjacent triangles' (counter-clockwise) face normals
 // weighted by their areas. A vertex without any area around it gets +Z so every normal is unit length.

@@ -8,31 +8,23 @@
 namespace shape::studio {
 namespace {
 
-WorkerEvent event(WorkerEventKind kind, uint64_t job, std::string message = {}) {
-  WorkerEvent result;
-  result.kind = kind;
-  result.job = job;
-  result.message = std::move(message);
-  return result;
-}
-
 // A job as the user sees it: loading, each step, meshing, then how it ended; never a stale line.
 TEST(AppStateStatus, SaysWhatIsHappeningNowThroughAJob) {
   AppState state;
   EXPECT_EQ(status_line(state).text, "idle");
   state.job = 1;
   state.generating = true;
-  apply_event(state, event(WorkerEventKind::Loading, 1, "loading the text models..."));
+  apply_event(state, make_worker_event(WorkerEventKind::Loading, 1, "loading the text models..."));
   EXPECT_EQ(status_line(state).text, "loading models...");
   EXPECT_EQ(status_line(state).tone, StatusLine::Tone::kBusy);
 
-  WorkerEvent ready = event(WorkerEventKind::ModelsReady, 1, "text models loaded, bf16");
+  WorkerEvent ready = make_worker_event(WorkerEventKind::ModelsReady, 1, "text models loaded, bf16");
   ready.model_label = "demo model (not Shap-E)";
   apply_event(state, ready);
   EXPECT_EQ(state.model_label, "demo model (not Shap-E)");
   EXPECT_EQ(state.status.rfind("text models loaded, bf16", 0), 0u) << state.status;  // not "loading..." any more
 
-  WorkerEvent step = event(WorkerEventKind::Step, 1);
+  WorkerEvent step = make_worker_event(WorkerEventKind::Step, 1);
   step.step = 2;
   step.total_steps = 64;
   step.sigma = 80.0;
@@ -41,14 +33,14 @@ TEST(AppStateStatus, SaysWhatIsHappeningNowThroughAJob) {
   EXPECT_EQ(status_line(state).text.rfind("step 3/64", 0), 0u) << status_line(state).text;
   EXPECT_EQ(state.status, "sampling: " + describe(state.sampler_choice()));
 
-  WorkerEvent samples = event(WorkerEventKind::SamplesReady, 1);
+  WorkerEvent samples = make_worker_event(WorkerEventKind::SamplesReady, 1);
   samples.latents.resize(2);
   apply_event(state, samples);
   EXPECT_EQ(status_line(state).text, "meshing...");
   EXPECT_EQ(state.status, "meshing 2 samples...");
 
   state.elapsed_seconds = 12.0;
-  apply_event(state, event(WorkerEventKind::Finished, 1));
+  apply_event(state, make_worker_event(WorkerEventKind::Finished, 1));
   EXPECT_EQ(status_line(state).text.rfind("done in 12s", 0), 0u) << status_line(state).text;
   EXPECT_EQ(status_line(state).tone, StatusLine::Tone::kDone);
 }
@@ -58,14 +50,14 @@ TEST(AppStateStatus, AFailedOrCancelledJobSaysSo) {
   AppState state;
   state.job = 4;
   state.generating = true;
-  apply_event(state, event(WorkerEventKind::Failed, 4, "image_cond.pt is missing\nURL: ..."));
+  apply_event(state, make_worker_event(WorkerEventKind::Failed, 4, "image_cond.pt is missing\nURL: ..."));
   EXPECT_FALSE(state.generating);
   EXPECT_EQ(status_line(state).text, "failed: image_cond.pt is missing");
   EXPECT_EQ(status_line(state).tone, StatusLine::Tone::kError);
 
   state.job = 5;
   state.generating = true;
-  apply_event(state, event(WorkerEventKind::Cancelled, 5));
+  apply_event(state, make_worker_event(WorkerEventKind::Cancelled, 5));
   EXPECT_EQ(status_line(state).text, "cancelled");
   EXPECT_EQ(status_line(state).tone, StatusLine::Tone::kIdle);
 }

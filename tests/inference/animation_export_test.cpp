@@ -1,6 +1,4 @@
 // Turntable animations written as animated WebP, read back with libwebp's own decoder.
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -10,19 +8,13 @@
 #include <gtest/gtest.h>
 #include <webp/demux.h>
 
+#include "checkpoint_test_util.h"
 #include "inference/export/animation_export.h"
 
 namespace shape {
 namespace {
 
 namespace fs = std::filesystem;
-
-fs::path temp_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("shape_animation_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
 
 ImageU8 frame(int width, int height, uint8_t shade) {
   ImageU8 image;
@@ -72,7 +64,8 @@ DecodedAnimation decode(const fs::path& path) {
 // Frames come back in order, of the size written, looping forever at the frame duration asked for;
 // lossless keeps every pixel.
 TEST(AnimationExport, WritesALoopingAnimatedWebpThatReadsBack) {
-  const auto dir = temp_dir("roundtrip");
+  const checkpoint_test::TempDir temp;
+  const fs::path& dir = temp.path();
   const std::vector<ImageU8> frames = {frame(24, 16, 10), frame(24, 16, 90), frame(24, 16, 170)};
   AnimationOptions options;
   options.lossless = true;
@@ -90,13 +83,13 @@ TEST(AnimationExport, WritesALoopingAnimatedWebpThatReadsBack) {
       for (size_t c = 0; c < 3; ++c) ASSERT_EQ(decoded.rgba[f][p * 4 + c], frames[f].pixels[p * 3 + c]) << f << " " << p;
     }
   }
-  fs::remove_all(dir);
 }
 
 // No frames, mismatched frames or an unwritable destination: an ExportError naming the path, and an
 // existing file is left as it was.
 TEST(AnimationExport, BadFramesAndDestinationsAreNamedAndNothingIsLost) {
-  const auto dir = temp_dir("bad");
+  const checkpoint_test::TempDir temp;
+  const fs::path& dir = temp.path();
   std::ofstream(dir / "keep.webp") << "previous";
   auto message_of = [](auto&& write) -> std::string {
     try {
@@ -116,7 +109,6 @@ TEST(AnimationExport, BadFramesAndDestinationsAreNamedAndNothingIsLost) {
   std::string text;
   kept >> text;
   EXPECT_EQ(text, "previous");
-  fs::remove_all(dir);
 }
 
 }  // namespace

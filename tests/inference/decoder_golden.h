@@ -71,6 +71,15 @@ inline ShapeDecoder golden_decoder(const std::string& weights_file = "decoder.we
   return decoder;
 }
 
+// The full-structure decoder of the end-to-end golden cases (e2e.decoder.yaml, the loader case's
+// weights): the decoder the e2e_text / e2e_image latents were meshed with.
+inline ShapeDecoder end_to_end_decoder() {
+  ShapeDecoder decoder(load_decoder_config(golden_path("e2e.decoder.yaml")));
+  bind_decoder_weights(*decoder, load_checkpoint(golden_path("loader/decoder.state_dict.pt")));
+  decoder->eval();
+  return decoder;
+}
+
 // The golden's meta parameters (params.nerstf.mlp.K.weight).
 inline MetaParameters golden_params(const StateDict& golden) {
   MetaParameters params;

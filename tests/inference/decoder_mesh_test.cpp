@@ -143,9 +143,7 @@ TEST(StfMesher, CoarseToFineMeshEqualsTheDenseOneOnTheGoldenDecoder) {
 
 TEST(StfMesher, CoarseToFineMeshEqualsTheDenseOneOnTheEndToEndLatents) {
   torch::NoGradGuard no_grad;
-  ShapeDecoder decoder(load_decoder_config(testing::golden_path("e2e.decoder.yaml")));
-  bind_decoder_weights(*decoder, load_checkpoint(testing::golden_path("loader/decoder.state_dict.pt")));
-  decoder->eval();
+  ShapeDecoder decoder = testing::end_to_end_decoder();
   for (const std::string kind : {"text", "image"}) {
     const auto latents = testing::load_golden("e2e_" + kind).at("sample");
     for (int64_t i = 0; i < latents.size(0); ++i) {

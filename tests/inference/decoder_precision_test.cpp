@@ -51,13 +51,6 @@ MeshDifference compare_meshes(ShapeDecoder& decoder, const torch::Tensor& latent
   return difference;
 }
 
-ShapeDecoder end_to_end_decoder() {
-  ShapeDecoder decoder(load_decoder_config(testing::golden_path("e2e.decoder.yaml")));
-  bind_decoder_weights(*decoder, load_checkpoint(testing::golden_path("loader/decoder.state_dict.pt")));
-  decoder->eval();
-  return decoder;
-}
-
 TEST(DecoderPrecision, Bf16MeshesStayCloseToFloat32) {
   torch::NoGradGuard no_grad;
   auto golden = testing::golden_decoder();
@@ -66,7 +59,7 @@ TEST(DecoderPrecision, Bf16MeshesStayCloseToFloat32) {
     EXPECT_LT(difference.chamfer, 0.02);
     EXPECT_GT(difference.iou, 0.95);
   }
-  auto decoder = end_to_end_decoder();
+  auto decoder = testing::end_to_end_decoder();
   for (const std::string kind : {"text", "image"}) {
     const auto latents = testing::load_golden("e2e_" + kind).at("sample");
     for (int64_t i = 0; i < latents.size(0); ++i) {
@@ -89,7 +82,7 @@ TEST(DecoderPrecision, Bf16DemoMeshStaysCloseToFloat32) {
 TEST(DecoderPrecision, Bf16RendersStayCloseToFloat32) {
   torch::NoGradGuard no_grad;
   auto golden = testing::golden_decoder();
-  auto end_to_end = end_to_end_decoder();
+  auto end_to_end = testing::end_to_end_decoder();
   auto cube = testing::demo_shape("a red cube");
   const auto e2e_latents = testing::load_golden("e2e_text").at("sample");
   const std::vector<std::pair<ShapeDecoder*, torch::Tensor>> cases{{&golden, testing::load_golden("decoder").at("latent")},
