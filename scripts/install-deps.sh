@@ -11,9 +11,13 @@ packages=(
   libyaml-cpp-dev zlib1g-dev libicu-dev
   libimgui-dev libglfw3-dev libvulkan-dev vulkan-validationlayers vulkan-tools
   glslc glslang-tools spirv-tools mesa-vulkan-drivers
-  libglm-dev libstb-dev libwebp-dev libtinygltf-dev libmeshoptimizer-dev libcurl4-openssl-dev libssl-dev
+  libglm-dev libstb-dev libturbojpeg0-dev libwebp-dev libtinygltf-dev libmeshoptimizer-dev libcurl4-openssl-dev libssl-dev
   libgtest-dev libbenchmark-dev xvfb xauth xdotool imagemagick
+  clang-14 libclang-rt-14-dev                       # libFuzzer (scripts/fuzz.sh)
 )
+if [[ "${1:-}" == "--viewers" ]]; then
+  packages+=(blender f3d chromium)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

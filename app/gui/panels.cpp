@@ -75,7 +75,7 @@ void prompt_section(AppState& state, PanelActions& actions, ImGuiImages& images)
       ImGui::TextWrapped("%s", state.prompt_notice.c_str());
       ImGui::PopStyleColor();
     }
-    ImGui::TextDisabled("or drop a PNG/JPEG image on the window");
+    ImGui::TextDisabled("or drop an image on the window");
   }
   ImGui::BeginDisabled(state.generating);
   if (ImGui::Button("Generate", ImVec2(120, 0))) actions.generate = true;

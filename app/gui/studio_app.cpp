@@ -5,7 +5,6 @@
 #include <imgui.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdarg>
 #include <chrono>
 #include <cmath>
@@ -78,12 +77,6 @@ std::string rect_text(const render::ViewRect& rect) {
   char text[96];
   std::snprintf(text, sizeof text, "%.0f %.0f %.0f %.0f", rect.x, rect.y, rect.width, rect.height);
   return text;
-}
-
-bool has_image_extension(const std::filesystem::path& path) {
-  std::string extension = path.extension().string();
-  std::transform(extension.begin(), extension.end(), extension.begin(), [](unsigned char c) { return std::tolower(c); });
-  return extension == ".png" || extension == ".jpg" || extension == ".jpeg";
 }
 
 struct GlfwSession {
@@ -354,7 +347,7 @@ void Studio::init_state() {
 
 void Studio::handle_drop(const std::filesystem::path& path) {
   if (!has_image_extension(path)) {
-    state_.set_status("cannot use " + path.filename().string() + ": drop a PNG or JPEG image", true);
+    state_.set_status("cannot use " + path.filename().string() + ": drop a " + std::string(kSupportedImageFormats) + " image", true);
     return;
   }
   try {

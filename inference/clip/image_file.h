@@ -1,5 +1,5 @@
-// Reading PNG, JPEG and the other formats stb_image knows (BMP, GIF's first frame, TGA, PSD, HDR
-// tone-mapped to 8 bits, PNM) into an ImageU8, and writing PNG; torch-free.
+// Reading the images people drop on the window into an ImageU8: JPEG (libjpeg-turbo, as Pillow
+// decodes it), WebP (libwebp), PNG, BMP and GIF's first frame (stb_image); writing PNG. Torch-free.
 #pragma once
 
 #include <cstddef>
@@ -11,12 +11,18 @@
 
 namespace shape {
 
+inline constexpr const char* kSupportedImageFormats = "PNG, JPEG, WebP, BMP or GIF";
+
+// Whether the name ends in one of those formats' extensions (any case).
+bool has_image_extension(const std::filesystem::path& path);
+
 // Larger images are refused before decoding (a 16k x 16k RGBA image is already 1 GiB).
 inline constexpr int kMaxImageSide = 16384;
 
 // Keeps the file's channels (gray, gray + alpha, RGB or RGBA; 16-bit samples are reduced to 8).
 // Like PIL, applies no EXIF orientation. Throws ImageError naming the file: missing, unreadable,
-// empty, not an image, corrupt, or larger than kMaxImageSide on a side.
+// empty, not an image of a supported format (recognised by its signature, whatever its name),
+// corrupt, truncated, or larger than kMaxImageSide on a side.
 ImageU8 load_image_file(const std::filesystem::path& path);
 
 // The same for encoded bytes in memory; `name` appears in error messages.

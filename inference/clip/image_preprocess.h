@@ -8,9 +8,9 @@
 //   convert("RGB")         gray is replicated, alpha dropped (not composited)
 //   ToTensor, Normalize    /255 and (x - mean) / std in float32 with CLIP's mean and std
 //
-// Known differences from the Python pipeline, all from decoding rather than from this code: JPEG
-// files decoded by stb_image may differ from PIL's libjpeg by a level or two; palette PNGs arrive
-// here as RGB(A), while PIL resizes its "P" mode with NEAREST; 16-bit files arrive as 8-bit.
+// Known differences from the Python pipeline, all from decoding rather than from this code: palette
+// PNGs arrive here as RGB(A), while PIL resizes its "P" mode with NEAREST; 16-bit files arrive as
+// 8-bit. JPEG files decode exactly as in Pillow (both use libjpeg-turbo's defaults).
 #pragma once
 
 #include <array>

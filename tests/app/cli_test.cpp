@@ -12,6 +12,7 @@
 #include <torch/torch.h>
 
 #include "inference/checkpoint/checkpoint.h"
+#include "inference/clip/image_file.h"
 #include "inference/diffusion/sampler_choice.h"
 #include "inference/export/mesh_import.h"
 #include "inference/pipeline/latent.h"
@@ -101,14 +102,14 @@ TEST_F(Cli, Bf16GenerationSaysSoAndStaysNearTheFloat32Latent) {
 TEST_F(Cli, GenerateFromImageInEveryFormatAndBatch) {
   const auto golden_case = testing::load_golden("e2e_image");
   const auto hwc = golden_case.at("image0_uint8_hwc");
-  // Write the golden image as a binary PPM, which stb reads.
-  {
-    std::ofstream ppm(path("ref.ppm"), std::ios::binary);
-    ppm << "P6\n" << hwc.size(1) << " " << hwc.size(0) << "\n255\n";
-    ppm.write(reinterpret_cast<const char*>(hwc.contiguous().data_ptr<uint8_t>()), hwc.numel());
-  }
+  // The golden image as a PNG (lossless).
+  const auto pixels = hwc.contiguous();
+  const uint8_t* bytes = pixels.data_ptr<uint8_t>();
+  write_png_file(ImageU8{static_cast<int>(hwc.size(1)), static_cast<int>(hwc.size(0)), 3,
+                         std::vector<uint8_t>(bytes, bytes + pixels.numel())},
+                 path("ref.png"));
   for (const std::string format : {"ply", "obj", "gltf"}) {
-    const auto result = run_shell(cli() + " generate --image " + path("ref.ppm") + " --steps 2 --grid 24 --batch 2 --format " +
+    const auto result = run_shell(cli() + " generate --image " + path("ref.png") + " --steps 2 --grid 24 --batch 2 --format " +
                                   format + " -o " + path("out." + format) + golden_image_models());
     ASSERT_EQ(result.exit_code, 0) << result.output;
     for (int i = 0; i < 2; ++i) {

@@ -312,7 +312,7 @@ TEST_F(Gui, DroppedImageBecomesTheConditionAndOtherFilesAreRefused) {
   std::ofstream(path("notes.txt")) << "hello";
   auto result = run_studio("--exit-after-job --drop " + path("notes.txt") + golden_text_models());
   EXPECT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_NE(result.output.find("drop a PNG or JPEG image"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("drop a PNG, JPEG, WebP, BMP or GIF image"), std::string::npos) << result.output;
 
   // A PNG drives the image model.
   ImageU8 picture;
