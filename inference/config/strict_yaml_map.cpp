@@ -21,6 +21,9 @@ YAML::Node StrictYamlMap::child(const std::string& key) const {
 void StrictYamlMap::reject_unknown_keys() const {
   std::string unknown;
   for (const auto& entry : node_) {
+    if (!entry.first.IsScalar()) {  // e.g. "? [a, b]: c" or "{a: b}: c"
+      throw ConfigError(where_ + ": a key that is not a name (line " + std::to_string(entry.first.Mark().line + 1) + ")");
+    }
     auto key = entry.first.as<std::string>();
     if (!used_.count(key)) unknown += (unknown.empty() ? "'" : ", '") + key + "'";
   }

@@ -1,11 +1,5 @@
-// libFuzzer target for the checkpoint reader. Not part of the CMake build. From the repository root:
-//
-//   clang++ -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -I. \
-//     -isystem /usr/include/torch/csrc/api/include \
-//     $(ls inference/checkpoint/*.cpp | grep -v safetensors_writer) tests/fuzz/checkpoint_fuzz.cpp \
-//     -ltorch -ltorch_cpu -lc10 -lz -o /tmp/checkpoint_fuzz
-//   mkdir -p /tmp/corpus && (printf '\x00'; cat tests/golden/loader/views.pt) > /tmp/corpus/views.pt
-//   /tmp/checkpoint_fuzz -max_len=65536 -max_total_time=300 -rss_limit_mb=4096 /tmp/corpus
+// libFuzzer target for the checkpoint reader (built by tests/fuzz/CMakeLists.txt, run by
+// scripts/fuzz.sh).
 //
 // The first input byte picks what is fuzzed (byte % 3): 0 the whole loader (format detection, zip,
 // safetensors, tensors built over the input's bytes as over a mapped file), 1 the pickle parser on

@@ -60,6 +60,16 @@ inner:
   EXPECT_NE(message.find("inner"), std::string::npos) << message;
 }
 
+// Found by tests/fuzz/config_fuzz.cpp: a key that is itself a list or mapping threw yaml-cpp's
+// conversion error instead of a ConfigError.
+TEST(ModelConfig, KeysThatAreNotNamesAreExplained) {
+  for (const std::string key : {"? [a, b]", "{a: b}"}) {
+    const auto message = config_error("name: SplitVectorDiffusion\nd_latent: 64\nlatent_ctx: 8\n"
+                                      "inner: {name: CLIPImagePointDiffusionTransformer}\n" + key + ": 1\n");
+    EXPECT_NE(message.find("a key that is not a name (line 5)"), std::string::npos) << message;
+  }
+}
+
 TEST(ModelConfig, UnknownOuterKeyIsNamed) {
   const auto message = config_error(R"(
 name: SplitVectorDiffusion
