@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs every Debian package Shape Studio needs to build, run and test. Idempotent.
+# --viewers adds the viewers the export tests open files in (Blender, f3d, Chromium for three.js).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 SUDO=""

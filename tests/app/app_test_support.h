@@ -1,13 +1,11 @@
 // Shared by the front-end tests: the golden small models as model files and as command-line
-// options, and running a command line to get its exit code and output.
+// options (and tests/shell_command.h to run a command line).
 #pragma once
 
-#include <sys/wait.h>
-
-#include <cstdio>
 #include <string>
 
 #include "inference/pipeline/official_models.h"
+#include "tests/shell_command.h"
 
 namespace shape::testing {
 
@@ -27,8 +25,6 @@ inline ModelFileSet golden_model_files(const std::string& kind) {
   return files;
 }
 
-inline std::string shell_quoted(const std::string& text) { return "'" + text + "'"; }
-
 // The same files as shape-cli / shape-studio options.
 inline std::string golden_model_arguments(const std::string& kind) {
   const auto files = golden_model_files(kind);
@@ -37,22 +33,6 @@ inline std::string golden_model_arguments(const std::string& kind) {
          shell_quoted(files.generator.diffusion_config) + " --clip-weights " + shell_quoted(files.generator.clip_weights) +
          " --clip-config " + shell_quoted(files.generator.clip_config) + " --decoder-config " +
          shell_quoted(files.decoder_config) + " --decoder-weights " + shell_quoted(files.decoder_weights);
-}
-
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-inline CommandResult run_shell(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (!pipe) return result;
-  char chunk[4096];
-  for (size_t n; (n = std::fread(chunk, 1, sizeof chunk, pipe)) > 0;) result.output.append(chunk, n);
-  const int status = ::pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return result;
 }
 
 }  // namespace shape::testing

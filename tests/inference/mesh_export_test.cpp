@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,6 +23,7 @@
 #include "inference/export/ply_format.h"
 #include "tests/inference/golden.h"
 #include "tests/inference/mesh_test_util.h"
+#include "tests/shell_command.h"
 
 namespace shape {
 namespace {
@@ -72,17 +72,10 @@ bool validator_required() {
 
 // Zero errors and zero warnings from the validator; its JSON summary is the failure message.
 ::testing::AssertionResult passes_gltf_validator(const fs::path& file) {
-  const std::string command = "node '" + (test_tools_dir() / "gltf_validate.mjs").string() +
-                              "' --fail-on-warnings '" + file.string() + "' 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (!pipe) return ::testing::AssertionFailure() << "cannot run: " << command;
-  std::string output;
-  char chunk[4096];
-  for (size_t n; (n = std::fread(chunk, 1, sizeof chunk, pipe)) > 0;) output.append(chunk, n);
-  const int status = ::pclose(pipe);
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return ::testing::AssertionSuccess() << output;
-  return ::testing::AssertionFailure() << "validator exit status " << (WIFEXITED(status) ? WEXITSTATUS(status) : -1)
-                                       << ": " << output;
+  const auto result = testing::run_shell("node " + testing::shell_quoted((test_tools_dir() / "gltf_validate.mjs").string()) +
+                                         " --fail-on-warnings " + testing::shell_quoted(file.string()));
+  if (result.exit_code == 0) return ::testing::AssertionSuccess() << result.output;
+  return ::testing::AssertionFailure() << "validator exit status " << result.exit_code << ": " << result.output;
 }
 
 // Root ignores permission bits, so find out by trying.
