@@ -22,6 +22,8 @@ const char* const kStudioUsage = R"(usage: shape-studio [options]
       --export PATH            after the job, export the first sample (format from the extension;
                                .webp: a turntable animation)
       --exit-after-job         quit when the job is over (or after a few frames when there is none)
+      --wait-until-sharp       with --exit-after-job: first let the NeRF view sharpen to the pane's
+                               resolution
       --screenshot PATH.png    save the last frame before quitting
       --screenshot-at-step K:PATH.png   save the frame showing the first preview from step K on, the
                                         final one included (repeatable)
@@ -100,6 +102,8 @@ AppOptions parse_app_options(const std::vector<std::string>& args) {
       options.generate = true;
     } else if (option == "--exit-after-job") {
       options.exit_after_job = true;
+    } else if (option == "--wait-until-sharp") {
+      options.wait_until_sharp = true;
     } else if (option == "--screenshot") {
       options.screenshot = reader.value_of(option);
     } else if (option == "--drop") {

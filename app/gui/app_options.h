@@ -31,6 +31,7 @@ struct AppOptions {
 
   bool generate = false;           // start a generation right away (with --prompt or --drop)
   bool exit_after_job = false;     // quit once that job (and --export) is over, or after a few frames
+  bool wait_until_sharp = false;   // ... and the NeRF view has sharpened to the pane's resolution
   std::filesystem::path screenshot;  // PNG of the last frame before quitting
   struct StepScreenshot {
     int64_t step = 0;  // 1-based, as the progress bar counts

@@ -199,6 +199,7 @@ class Studio {
   };
   std::optional<Framing> pending_framing_;
   bool refining_ = false;  // the render last asked for sharpens a still view (refine_nerf_view)
+  bool sharp_ = false;     // the NeRF view shows a render at the pane's own resolution
   bool shown_light_background_ = false;  // the background the NeRF view was last asked for
 };
 
@@ -607,6 +608,9 @@ void Studio::refine_nerf_view(const WorkerEvent& event) {
   if (const auto next = ProgressiveRender::refined(rendered, static_cast<int>(last_image_view_.height))) {
     request_render(*next);
     refining_ = true;
+  } else if (event.kind == WorkerEventKind::Rendered) {
+    sharp_ = true;
+    if (options_.trace) trace_line("nerf view sharp at height %d", rendered);
   }
 }
 
@@ -617,6 +621,7 @@ void Studio::request_render(int height) {
   }
   if (options_.trace) trace_line("render request height %d", height);
   refining_ = false;
+  sharp_ = false;
   worker_.render(state_.latents[std::min(state_.shown_sample, state_.latents.size() - 1)],
                  nerf_camera(camera_, last_image_view_, height), preview_render_settings(state_));
 }
@@ -680,9 +685,10 @@ void Studio::trace_layout(const PanelActions& actions, const render::ViewLayout&
 // so the last results are on screen, then quit (with the --screenshot of the last one).
 bool Studio::test_hooks_done() {
   if (!options_.exit_after_job) return false;
-  // A refinement of the still view is not waited for: it goes on up to the pane's resolution, and
-  // quitting stops it.
+  // A refinement of the still view is not waited for unless --wait-until-sharp: it goes on up to the
+  // pane's resolution, and quitting stops it.
   if (!job_hook_done_ || export_pending_ || state_.generating || (worker_.busy() && !refining_)) return false;
+  if (options_.wait_until_sharp && !sharp_) return false;
   ++settle_frames_;
   return settle_frames_ > kSettleFrames;
 }

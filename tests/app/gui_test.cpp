@@ -214,6 +214,55 @@ TEST_F(Gui, DemoModelFormsARedCubeWithNoDownloads) {
   expect_fits(red_bounds(end, mesh_view), mesh_view, 0.03);
 }
 
+// The width of the red object's left and right silhouette edges (from 10% to 90% of the way from the
+// background to the object), averaged over the rows through the middle half of the object, as a
+// fraction of the object's width: independent of the pane's size and of the framing.
+double relative_edge_width(const ImageU8& shot, const Rect& pane) {
+  const Rect object = red_bounds(shot, pane);
+  const auto redness = [&](int x, int y) {
+    return static_cast<double>(shot.at(y, x, 0)) - 0.5 * (shot.at(y, x, 1) + shot.at(y, x, 2));
+  };
+  double total = 0.0;
+  int edges = 0;
+  for (int y = pane.y + object.y + object.height / 4; y < pane.y + object.y + 3 * object.height / 4; ++y) {
+    const int centre = pane.x + object.x + object.width / 2;
+    const double background = redness(pane.x + 2, y), inside = redness(centre, y);
+    const double low = background + 0.1 * (inside - background), high = background + 0.9 * (inside - background);
+    for (const int step : {-1, 1}) {  // from the centre outwards, to the left then to the right
+      int x = centre, last_high = centre;
+      while (x > pane.x && x < pane.x + pane.width - 1 && redness(x, y) > low) {
+        if (redness(x, y) >= high) last_high = x;
+        x += step;
+      }
+      total += std::abs(x - last_high) - 1;  // the pixels strictly between the object and the background
+      ++edges;
+    }
+  }
+  return edges && object.width ? total / edges / object.width : 0.0;
+}
+
+// When the camera rests, the NeRF view sharpens from the preview's rows to the pane's own pixels.
+// The demo model's density falls off softly, so even then its edges are not one pixel wide: they
+// span a fixed share of the object (rendered by shape-cli at 128 and 256 pixels, 6.2 and 12.2 pixel
+// edges). The final preview, 16 rows stretched over the pane, blurs them well beyond that share.
+TEST_F(Gui, StillNerfViewSharpensToThePaneResolution) {
+  fs::create_directories(path("empty_cache"));
+  const auto result = run_studio("--prompt 'a red cube' --generate --exit-after-job --wait-until-sharp --steps 16"
+                                 " --grid 32 --view nerf --preview-size 16 --window 640x420 --trace --cache-dir " +
+                                 path("empty_cache") + " --screenshot " + path("sharp.png") + " --screenshot-at-step 16:" +
+                                 path("preview.png"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  Rect image_view, mesh_view;
+  ASSERT_TRUE(parse_views(result.output, image_view, mesh_view)) << result.output;
+  EXPECT_NE(result.output.find("nerf view sharp at height " + std::to_string(image_view.height)), std::string::npos)
+      << result.output;
+  const double preview = relative_edge_width(load_image_file(path("preview.png")), image_view);
+  const double sharp = relative_edge_width(load_image_file(path("sharp.png")), image_view);
+  std::printf("edge width / object width: preview %.3f, sharp %.3f\n", preview, sharp);
+  EXPECT_LT(sharp, 0.08);  // 0.063 measured at 420 rows
+  EXPECT_LT(sharp, 0.6 * preview);
+}
+
 // A user session through the X server: type a prompt and press Enter, orbit by dragging, pick a
 // sample from the thumbnail strip, resize the window, quit with Ctrl+Q.
 TEST_F(Gui, XdotoolTypeGenerateDragPickResizeAndQuit) {
