@@ -236,9 +236,14 @@ bool apply_event(AppState& state, const WorkerEvent& event) {
         if (event.mesh.empty()) state.set_status("this sample has no surface (its SDF never crosses zero)", true);
       }
       return false;
+    case WorkerEventKind::Exporting:
+      state.export_message = event.message;
+      return false;
     case WorkerEventKind::Exported:
+      state.exporting = false;
       state.export_message = event.message;
       state.export_failed = false;
+      if (!state.generating) state.set_status(event.message);
       return false;
     case WorkerEventKind::Finished:
       state.generating = false;
@@ -249,14 +254,22 @@ bool apply_event(AppState& state, const WorkerEvent& event) {
       }
       return true;
     case WorkerEventKind::Cancelled:
+      if (event.job == 0) {  // an export
+        state.exporting = false;
+        state.export_message = event.message;
+        state.export_failed = false;
+        if (!state.generating) state.set_status(event.message);
+        return false;
+      }
       state.generating = false;
       state.phase.clear();
       state.set_status("cancelled");
-      return event.job != 0;
+      return true;
     case WorkerEventKind::Failed:
       if (event.job == 0) {
         // An export or render that failed; an export says so next to its button too.
         if (event.message.rfind("export", 0) == 0) {
+          state.exporting = false;
           state.export_message = event.message;
           state.export_failed = true;
         }
@@ -348,6 +361,7 @@ StatusLine status_line(const AppState& state) {
     if (state.phase == "meshing") return {"meshing...", StatusLine::Tone::kBusy};
     return {state.phase.empty() ? std::string("starting...") : state.phase + "...", StatusLine::Tone::kBusy};
   }
+  if (state.exporting) return {state.export_message, StatusLine::Tone::kBusy};
   if (state.status.empty()) return {"idle", StatusLine::Tone::kIdle};
   const std::string first_line = state.status.substr(0, state.status.find('\n'));
   if (state.status_is_error) return {first_line, StatusLine::Tone::kError};

@@ -97,6 +97,8 @@ struct AppState {
   bool status_is_error = false;
   std::string export_message;
   bool export_failed = false;
+  bool exporting = false;             // an export runs (export_message says how far)
+  bool export_cancellable = false;    // ... and it is a turntable, which stops between frames
 
   // Set by events, consumed by the frame loop (GPU uploads happen between frames).
   std::optional<ImageU8> image_to_show;

@@ -21,6 +21,7 @@ const char* to_string(WorkerEventKind kind) {
     case WorkerEventKind::Thumbnail: return "thumbnail";
     case WorkerEventKind::Rendered: return "rendered";
     case WorkerEventKind::ModelsReady: return "models ready";
+    case WorkerEventKind::Exporting: return "exporting";
     case WorkerEventKind::Exported: return "exported";
     case WorkerEventKind::Finished: return "finished";
     case WorkerEventKind::Failed: return "failed";
@@ -85,6 +86,7 @@ GenerationWorker::~GenerationWorker() {
   }
   cancel_ = true;
   render_cancel_ = true;
+  export_cancel_ = true;
   wake_.notify_all();
   thread_.join();
 }
@@ -137,6 +139,12 @@ void GenerationWorker::export_mesh(ExportRequest request) {
   std::lock_guard<std::mutex> lock(mutex_);
   pending_exports_.push_back(std::move(request));
   wake_.notify_all();
+}
+
+void GenerationWorker::cancel_exports() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  pending_exports_.clear();
+  export_cancel_ = true;
 }
 
 std::vector<WorkerEvent> GenerationWorker::drain_events() {
@@ -204,6 +212,7 @@ void GenerationWorker::run() {
     } else if (!pending_exports_.empty()) {
       ExportRequest request = std::move(pending_exports_.front());
       pending_exports_.pop_front();
+      export_cancel_ = false;  // under the lock: cancel_exports() from now on stops this one
       lock.unlock();
       run_export(request);
       lock.lock();
@@ -363,13 +372,21 @@ void GenerationWorker::run_export(const ExportRequest& request) {
   try {
     if (!models_->decoder) throw std::runtime_error("no decoder loaded: generate something first");
     if (request.turntable) {
-      const auto summary = write_turntable(*models_->decoder, request.latent, *request.turntable, request.path);
+      const auto report_frame = [&](int64_t frame, int64_t frames) {
+        push(make_worker_event(WorkerEventKind::Exporting, 0,
+                               "rendering turntable frame " + std::to_string(frame + 1) + " of " + std::to_string(frames)));
+      };
+      const auto summary =
+          write_turntable(*models_->decoder, request.latent, *request.turntable, request.path, report_frame, &export_cancel_);
       push(make_worker_event(WorkerEventKind::Exported, 0, describe_turntable(request.path, summary)));
       return;
     }
     const Mesh mesh = models_->decoder->decode_mesh(request.latent, {request.grid_size});
     const auto summary = shape::export_mesh(mesh, request.path, request.options);
     push(make_worker_event(WorkerEventKind::Exported, 0, describe_export(request.path, summary)));
+  } catch (const RenderCancelled&) {
+    push(make_worker_event(WorkerEventKind::Cancelled, 0,
+                           "export cancelled: " + request.path.filename().string() + " was not written"));
   } catch (const std::exception& error) {
     push(make_worker_event(WorkerEventKind::Failed, 0, std::string("export failed: ") + error.what()));
   }

@@ -71,10 +71,11 @@ enum class WorkerEventKind {
   Thumbnail,     // sample, image: a small NeRF of each sample of a batch (before the meshes)
   Rendered,      // image: answer to render()
   ModelsReady,   // answer to load_models(): the models are loaded (guidance: their recommendation)
+  Exporting,     // message: how far an export is (a turntable's frame k of n)
   Exported,      // message: the file written
   Finished,      // the generation job is over (after its meshes)
   Failed,        // message: why a job failed (loading, bad input, export error)
-  Cancelled,     // the generation stopped on request
+  Cancelled,     // the generation (job != 0) or an export (job 0) stopped on request
 };
 
 struct WorkerEvent {
@@ -126,8 +127,12 @@ class GenerationWorker {
   // Loads the models for `mode` ahead of the first generation (Loading, then ModelsReady or Failed,
   // e.g. with the list of missing weights files).
   void load_models(ConditioningMode mode);
-  // Meshes `request.latent` and writes it; Exported or Failed follows.
+  // Meshes `request.latent` and writes it (or renders its turntable); Exported or Failed follows,
+  // a turntable reporting Exporting before each frame.
   void export_mesh(ExportRequest request);
+  // Stops the running turntable export between frames or ray batches, and drops queued exports:
+  // Cancelled (job 0) follows, and nothing is written.
+  void cancel_exports();
 
   // Everything reported since the last call, oldest first.
   std::vector<WorkerEvent> drain_events();
@@ -173,6 +178,7 @@ class GenerationWorker {
   bool working_ = false;      // the worker is inside a job
   bool generation_running_ = false;
   std::atomic<bool> render_cancel_{false};  // stops the running render() (set by newer requests)
+  std::atomic<bool> export_cancel_{false};  // stops the running export (cancel_exports)
   Camera camera_;
   std::vector<WorkerEvent> events_;
   std::atomic<bool> cancel_{false};

@@ -358,12 +358,18 @@ void export_section(AppState& state, PanelActions& actions) {
   ImGui::SliderInt("grid", &state.export_grid, 16, 256);
   ImGui::InputInt("simplify to", &state.simplify_triangles, 1000, 10000);
   state.simplify_triangles = std::max(0, state.simplify_triangles);
-  ImGui::BeginDisabled(!state.has_result);
-  if (ImGui::Button("Export", ImVec2(120, 0))) actions.export_mesh = true;
-  ImGui::SameLine();
-  if (ImGui::Button("Turntable", ImVec2(120, 0))) actions.export_turntable = true;
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("an animated WebP turning around the NeRF: <path>.webp, 24 frames");
-  ImGui::EndDisabled();
+  if (state.exporting && state.export_cancellable) {
+    if (ImGui::Button("Cancel export", ImVec2(248, 0))) actions.cancel_export = true;
+  } else {
+    ImGui::BeginDisabled(!state.has_result || state.exporting);
+    if (ImGui::Button("Export", ImVec2(120, 0))) actions.export_mesh = true;
+    ImGui::SameLine();
+    if (ImGui::Button("Turntable", ImVec2(120, 0))) actions.export_turntable = true;
+    if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) {
+      ImGui::SetTooltip("an animated WebP turning around the NeRF: <path>.webp, 24 frames");
+    }
+    ImGui::EndDisabled();
+  }
   if (!state.export_message.empty()) {
     ImGui::PushStyleColor(ImGuiCol_Text, state.export_failed ? kErrorColor : kOkColor);
     ImGui::TextWrapped("%s", state.export_message.c_str());

@@ -28,6 +28,7 @@ struct PanelActions {
   bool clear_image = false;  // back to the text prompt
   bool download_models = false;  // fetch the missing official files
   bool cancel_download = false;
+  bool cancel_export = false;
   bool refresh_models = false;
   int select_sample = -1;        // a sample button was pressed
   bool apply_models = false;     // use the custom model files in the fields

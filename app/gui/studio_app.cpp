@@ -427,6 +427,8 @@ void Studio::submit_export(ExportRequest request, const std::string& doing) {
   request.latent = state_.latents[std::min(state_.shown_sample, state_.latents.size() - 1)];
   state_.export_message = doing + " " + request.path.string() + "...";
   state_.export_failed = false;
+  state_.exporting = true;
+  state_.export_cancellable = request.turntable.has_value();
   worker_.export_mesh(std::move(request));
 }
 
@@ -446,7 +448,9 @@ void Studio::apply_worker_events() {
     const bool job_ended = apply_event(state_, event);
     if (job_ended && event.kind != WorkerEventKind::Finished) job_failed_ = true;
     refine_nerf_view(event);
-    if (event.job == 0 && (event.kind == WorkerEventKind::Exported || event.kind == WorkerEventKind::Failed) &&
+    if (event.job == 0 &&
+        (event.kind == WorkerEventKind::Exported || event.kind == WorkerEventKind::Failed ||
+         event.kind == WorkerEventKind::Cancelled) &&
         export_pending_) {
       export_pending_ = false;
       job_failed_ |= event.kind == WorkerEventKind::Failed;
@@ -537,6 +541,7 @@ void Studio::handle_actions(const PanelActions& actions) {
     state_.set_status("cancelling...");
   }
   if (actions.export_mesh) start_export();
+  if (actions.cancel_export) worker_.cancel_exports();
   if (actions.export_turntable) {
     start_turntable_export(std::filesystem::path(state_.export_path.data()).replace_extension(".webp"));
   }

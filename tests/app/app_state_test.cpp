@@ -62,6 +62,33 @@ TEST(AppStateStatus, AFailedOrCancelledJobSaysSo) {
   EXPECT_EQ(status_line(state).tone, StatusLine::Tone::kIdle);
 }
 
+// An export says how far it is (a turntable's frames), then what was written, failed or cancelled.
+TEST(AppStateStatus, ExportsSayHowFarTheyAreAndHowTheyEnded) {
+  AppState state;
+  state.exporting = true;
+  state.export_cancellable = true;
+  state.export_message = "rendering a turntable to spin.webp...";
+  EXPECT_EQ(status_line(state).text, "rendering a turntable to spin.webp...");
+  apply_event(state, make_worker_event(WorkerEventKind::Exporting, 0, "rendering turntable frame 3 of 24"));
+  EXPECT_EQ(status_line(state).text, "rendering turntable frame 3 of 24");
+  EXPECT_EQ(status_line(state).tone, StatusLine::Tone::kBusy);
+  apply_event(state, make_worker_event(WorkerEventKind::Cancelled, 0, "export cancelled: spin.webp was not written"));
+  EXPECT_FALSE(state.exporting);
+  EXPECT_EQ(status_line(state).text, "export cancelled: spin.webp was not written");
+  EXPECT_EQ(state.export_message, "export cancelled: spin.webp was not written");
+
+  state.exporting = true;
+  apply_event(state, make_worker_event(WorkerEventKind::Exported, 0, "wrote cube.glb: 12 triangles, 1.0 kB"));
+  EXPECT_FALSE(state.exporting);
+  EXPECT_EQ(status_line(state).text, "wrote cube.glb: 12 triangles, 1.0 kB");
+
+  state.exporting = true;
+  apply_event(state, make_worker_event(WorkerEventKind::Failed, 0, "export failed: /x: cannot write"));
+  EXPECT_FALSE(state.exporting);
+  EXPECT_TRUE(state.export_failed);
+  EXPECT_EQ(status_line(state).tone, StatusLine::Tone::kError);
+}
+
 // A prompt longer than CLIP reads is flagged with where reading stops; one longer than the field is
 // cut with a word, never silently.
 TEST(AppStatePrompt, LongPromptsAreFlaggedAndCutWithAWord) {

@@ -344,5 +344,43 @@ TEST(GenerationWorker, ExportsAMeshFileThatReadsBack) {
   EXPECT_NE(failed.back().message.find("/nonexistent-dir"), std::string::npos) << failed.back().message;
 }
 
+// A turntable reports each frame and stops on cancel_exports(): Cancelled, and no file.
+TEST(GenerationWorker, TurntableExportReportsFramesAndCancels) {
+  const fs::path path = fs::temp_directory_path() / "shape_worker_turntable_test.webp";
+  fs::remove(path);
+  GenerationWorker worker(golden_resolver());
+  worker.generate(text_request("a chair", 1));
+  const auto events = collect_until(worker, WorkerEventKind::Finished);
+  ExportRequest request;
+  for (const auto& event : events) {
+    if (event.kind == WorkerEventKind::SamplesReady) request.latent = event.latents.at(0);
+  }
+  request.path = path;
+  TurntableSettings turntable;
+  turntable.frames = 360;  // far more than run before the cancel arrives
+  turntable.size = 32;
+  request.turntable = turntable;
+  worker.export_mesh(request);
+  const auto first = collect_until(worker, WorkerEventKind::Exporting);
+  ASSERT_FALSE(first.empty());
+  EXPECT_EQ(first.back().message, "rendering turntable frame 1 of 360");
+  worker.cancel_exports();
+  const auto cancelled = collect_until(worker, WorkerEventKind::Cancelled, std::chrono::seconds(30));
+  ASSERT_FALSE(cancelled.empty()) << kinds(cancelled);
+  EXPECT_EQ(cancelled.back().job, 0u);
+  EXPECT_EQ(cancelled.back().message, "export cancelled: shape_worker_turntable_test.webp was not written");
+  EXPECT_FALSE(fs::exists(path));
+  for (const auto& event : cancelled) EXPECT_NE(event.kind, WorkerEventKind::Exported);
+
+  // The next export runs to the end.
+  turntable.frames = 2;
+  request.turntable = turntable;
+  worker.export_mesh(request);
+  const auto exported = collect_until(worker, WorkerEventKind::Exported);
+  ASSERT_FALSE(exported.empty());
+  EXPECT_TRUE(fs::exists(path));
+  fs::remove(path);
+}
+
 }  // namespace
 }  // namespace shape::studio
