@@ -14,3 +14,5 @@ export SHAPE_REQUIRE_GLTF_VALIDATOR=1 SHAPE_REQUIRE_VIEWERS=1
 xvfb-run -a -s '-screen 0 1280x800x24' ctest --test-dir build --output-on-failure --parallel "$(nproc)"
 # The file readers under libFuzzer (clang, ASan + UBSan), 30 s per target: checkpoints, configs, images.
 bash scripts/fuzz.sh 30
+# Their unit tests again, built with ASan + UBSan.
+bash scripts/sanitize.sh
