@@ -29,7 +29,7 @@ for world in 1 2 4; do
       --log-every 1 --checkpoint-every 100000 > "$work/w$world.r$rank.log" 2>&1 &
   done
   wait
-  averaging=$(grep -ho 'averaging gradients: [0-9.]* ms' "$work"/w$world.r*.log | awk '{print $3}' | paste -sd/ -)
+  averaging=$(grep -ho 'averaging gradients: [0-9.]* ms' "$work"/w$world.r*.log | awk '{print $3}' | paste -sd/ - || true)
   printf '%-6s %-14s %-12s %s\n' "$world" "$((batch * world))" "$(throughput "$work/w$world/loss.csv" $((batch * world)))" \
     "${averaging:--}"
 done

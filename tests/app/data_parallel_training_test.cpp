@@ -200,6 +200,26 @@ TEST_F(DataParallelTraining, AKilledRankStopsTheOtherAndTheJobResumesExactly) {
   EXPECT_EQ(read_text(path("killed/transmitter.safetensors")), read_text(path("straight/transmitter.safetensors")));
 }
 
+// A rank that hangs (stopped, not dead) holds the others up for the timeout, not for ever.
+TEST_F(DataParallelTraining, AHungRankStopsTheOtherAtTheTimeout) {
+  const std::string train = cli() + kTinyEncoder + " --batch 2 --steps 100000 --checkpoint-every 4 --dist-timeout 3";
+  const int port = free_port();
+  const std::string script =
+      "(" + rank_environment(0, 2, port) + " " + train + " --out " + path("hung") + " > " +
+      shell_quoted(path("rank0.out")) + " 2>&1) & rank0=$!\n" + rank_environment(1, 2, port) + " " + train +
+      " --out " + path("hung") + " > /dev/null 2>&1 & rank1=$!\n" +
+      "for i in $(seq 600); do [ -f " + shell_quoted(path("hung/checkpoints/latest")) + " ] && break; sleep 0.05; done\n"
+      "kill -STOP $rank1; start=$(date +%s%N); wait $rank0; code=$?\n"
+      "echo rank0_exit=$code milliseconds=$((($(date +%s%N) - start) / 1000000)); kill -KILL $rank1\n";
+  std::ofstream(path("hang.sh")) << script;
+  const auto hung = run_shell("bash " + shell_quoted(path("hang.sh")));
+  ASSERT_NE(hung.output.find("rank0_exit=1 "), std::string::npos) << hung.output;
+  const double milliseconds = std::stod(hung.output.substr(hung.output.find("milliseconds=") + 13));
+  EXPECT_GT(milliseconds, 2000.0) << hung.output;
+  EXPECT_LT(milliseconds, 15000.0) << hung.output;
+  EXPECT_NE(read_text(path("rank0.out")).find("did not answer within 3 s"), std::string::npos) << read_text(path("rank0.out"));
+}
+
 // A rank whose partners never come stops at the timeout with a message naming where it waited.
 TEST_F(DataParallelTraining, ARankAloneStopsAtTheTimeout) {
   const auto alone = run_shell(rank_environment(0, 2, free_port()) + " " + cli() + kTinyEncoder +
