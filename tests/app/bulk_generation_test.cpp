@@ -18,15 +18,11 @@ namespace shape {
 namespace {
 
 using checkpoint_detail::JsonValue;
+using testing::read_text;
 using testing::run_shell;
 using testing::shell_quoted;
 
 std::string cli() { return shell_quoted(SHAPE_CLI_PATH); }
-
-std::string read_text(const fs::path& file) {
-  std::ifstream stream(file, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(stream)), std::istreambuf_iterator<char>());
-}
 
 std::vector<JsonValue> manifest_records(const fs::path& manifest) {
   std::istringstream lines(read_text(manifest));
@@ -44,20 +40,11 @@ std::set<std::string> outputs_in(const fs::path& dir) {
   return names;
 }
 
-class BulkGeneration : public ::testing::Test {
+class BulkGeneration : public testing::TestWithFolder {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("shape_bulk_generation_test_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
   std::string generate() const {
     return cli() + " generate --steps 2 --grid 16 --precision fp32 --seed 11" + testing::golden_model_arguments("text");
   }
-  fs::path dir_;
 };
 
 const std::set<std::string> kOutputs = {"00002-a-red-chair-seed7.glb", "00003-a-blue-lamp-seed11.glb",

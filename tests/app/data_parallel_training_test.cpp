@@ -25,6 +25,7 @@ namespace shape {
 namespace {
 
 using testing::CommandResult;
+using testing::read_text;
 using testing::run_shell;
 using testing::shell_quoted;
 
@@ -47,11 +48,6 @@ int free_port() {
   }
   ::close(socket_fd);
   return ntohs(address.sin_port);
-}
-
-std::string read_text(const fs::path& file) {
-  std::ifstream stream(file, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(stream)), std::istreambuf_iterator<char>());
 }
 
 // The largest element-wise difference between two weight files with the same tensors.
@@ -78,17 +74,8 @@ std::vector<double> losses(const fs::path& loss_csv) {
   return values;
 }
 
-class DataParallelTraining : public ::testing::Test {
+class DataParallelTraining : public testing::TestWithFolder {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("shape_data_parallel_test_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-
   // The environment of rank `rank` of a job of `world` processes on this host.
   static std::string rank_environment(int rank, int world, int port) {
     return "RANK=" + std::to_string(rank) + " WORLD_SIZE=" + std::to_string(world) + " LOCAL_RANK=" +
@@ -114,8 +101,6 @@ class DataParallelTraining : public ::testing::Test {
     }
     return results;
   }
-
-  fs::path dir_;
 };
 
 const std::string kTinyEncoder = " train-encoder --config " + fixture("tiny_transmitter.yaml") +
