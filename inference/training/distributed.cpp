@@ -59,6 +59,21 @@ void unflatten(const torch::Tensor& flat, const std::vector<torch::Tensor>& tens
   }
 }
 
+// Runs the collectives `start` launches and waits for them; failures become a DistributedError.
+template <typename Start>
+void run_collective(const LaunchEnvironment& launch, std::chrono::milliseconds timeout, const std::string& what,
+                    Start start) {
+  try {
+    for (auto& work : start()) work->wait();
+  } catch (const std::exception& error) {
+    throw DistributedError(describe_rank(launch) + ": " + what + " failed: " + without_backtrace(error) +
+                           "\nAnother rank stopped (killed or crashed) or did not answer within " +
+                           std::to_string(timeout.count() / 1000) +
+                           " s, so every rank stops. Start the job again with --resume to continue from the last "
+                           "checkpoint.");
+  }
+}
+
 }  // namespace
 
 struct DataParallel::Group {
@@ -89,25 +104,6 @@ DataParallel::DataParallel(const DistributedOptions& options) : options_(options
 }
 
 DataParallel::~DataParallel() = default;
-
-namespace {
-
-// Runs the collectives `start` launches and waits for them; failures become a DistributedError.
-template <typename Start>
-void run_collective(const LaunchEnvironment& launch, std::chrono::milliseconds timeout, const std::string& what,
-                    Start start) {
-  try {
-    for (auto& work : start()) work->wait();
-  } catch (const std::exception& error) {
-    throw DistributedError(describe_rank(launch) + ": " + what + " failed: " + without_backtrace(error) +
-                           "\nAnother rank stopped (killed or crashed) or did not answer within " +
-                           std::to_string(timeout.count() / 1000) +
-                           " s, so every rank stops. Start the job again with --resume to continue from the last "
-                           "checkpoint.");
-  }
-}
-
-}  // namespace
 
 void DataParallel::broadcast_parameters(const std::vector<torch::Tensor>& tensors) {
   if (!distributed()) return;
