@@ -21,13 +21,8 @@
 
 namespace fs = std::filesystem;
 
-namespace shape {
+namespace shape::testing {
 namespace {
-
-using testing::CommandResult;
-using testing::read_text;
-using testing::run_shell;
-using testing::shell_quoted;
 
 std::string cli() { return shell_quoted(SHAPE_CLI_PATH); }
 std::string fixture(const std::string& name) {
@@ -74,7 +69,7 @@ std::vector<double> losses(const fs::path& loss_csv) {
   return values;
 }
 
-class DataParallelTraining : public testing::TestWithFolder {
+class DataParallelTraining : public TestWithFolder {
  protected:
   // The environment of rank `rank` of a job of `world` processes on this host.
   static std::string rank_environment(int rank, int world, int port) {
@@ -230,4 +225,4 @@ TEST_F(DataParallelTraining, AMalformedLaunchEnvironmentIsNamed) {
 }
 
 }  // namespace
-}  // namespace shape
+}  // namespace shape::testing
