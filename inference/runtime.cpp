@@ -12,9 +12,9 @@
 
 namespace shape {
 
-void configure_torch_threads() {
-  const int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  torch::set_num_threads(threads);
+void configure_torch_threads(int processes_on_host) {
+  const int hardware_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  torch::set_num_threads(std::max(1, hardware_threads / std::max(1, processes_on_host)));
 }
 
 void configure_memory_reuse() {

@@ -5,8 +5,10 @@
 
 namespace shape {
 
-// Uses every hardware thread for intra-op parallelism (Debian's LibTorch defaults to one).
-void configure_torch_threads();
+// Uses every hardware thread for intra-op parallelism (Debian's LibTorch defaults to one), shared
+// evenly by the `processes_on_host` processes of a multi-process job on this host (at least one each:
+// more threads than cores only make the processes preempt each other).
+void configure_torch_threads(int processes_on_host = 1);
 
 // Keeps freed memory in the process for the next allocation (glibc malloc: no mmap for large
 // blocks, no trimming). A transformer forward allocates and frees gigabytes in blocks above glibc's

@@ -8,7 +8,7 @@ if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 
 packages=(
   cmake ninja-build g++ pkgconf git
-  libtorch-dev libopenblas0-pthread
+  libtorch-dev libopenblas0-pthread libgloo-dev
   libyaml-cpp-dev zlib1g-dev libicu-dev
   libimgui-dev libglfw3-dev libvulkan-dev vulkan-validationlayers vulkan-tools
   glslc glslang-tools spirv-tools mesa-vulkan-drivers

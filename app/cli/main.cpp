@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "inference/diffusion/generation_cancelled.h"
+#include "inference/launch_environment.h"
 #include "inference/runtime.h"
 #include "inference/weights/downloader.h"
 #include "inference/weights/weights_unavailable.h"
@@ -53,7 +54,7 @@ int main(int argc, char** argv) {
   const std::string command = args[0];
   args.erase(args.begin());
   try {
-    shape::configure_torch_threads();
+    shape::configure_torch_threads(shape::read_launch_environment().local_world_size);
     if (command == "info") {
       std::cout << "Shape Studio " << SHAPE_STUDIO_VERSION << "\n" << shape::torch_runtime_summary() << "\n";
       return 0;

@@ -1,6 +1,7 @@
 // shape-cli train-encoder / train-diffusion: the two training stages, with a progress line, the
 // loss curve in <run>/loss.csv, checkpoints and exact resume (--resume); average-models and
 // evaluate-primitives, which work on their results.
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <optional>
@@ -10,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/interrupt.h"
 #include "cli/sampler_options.h"
+#include "inference/launch_environment.h"
 #include "inference/pipeline/model_folder.h"
 #include "inference/pipeline/official_models.h"
 #include "inference/training/diffusion_trainer.h"
@@ -44,7 +46,10 @@ DIR/transmitter.yaml + DIR/transmitter.safetensors (loadable as a decoder: --dec
   --log-every N         loss.csv row interval (default 10)
   --checkpoint-every N  (default 100)
   --resume              continue DIR's latest checkpoint (exactly, as if never stopped)
+  --dist-timeout S      data-parallel: seconds the ranks wait for each other (default 60)
 Ctrl-C stops after the current step and writes a checkpoint.
+Data-parallel over several processes (hosts): launch one per rank with RANK, WORLD_SIZE,
+MASTER_ADDR and MASTER_PORT set (as torchrun does); --batch is per rank, rank 0 writes DIR.
 )";
 
 constexpr const char* kTrainDiffusionUsage = R"(usage: shape-cli train-diffusion --encoder-run DIR --out DIR [options]
@@ -67,7 +72,8 @@ text tower DIR/clip_text.{json,safetensors} (DIR is then a model folder: generat
   --noise-levels KIND      uniform: timesteps drawn uniformly over the schedule (shap-e; default);
                            sampler: noise levels drawn as the 64-step Karras sampler visits them
                            (6x more training below sigma 1, where fine shape and colour settle)
-  --seed N, --log-every N, --checkpoint-every N (default 200), --resume
+  --seed N, --log-every N, --checkpoint-every N (default 200), --resume, --dist-timeout S
+Data-parallel over several processes as train-encoder (--batch is per rank).
 )";
 
 constexpr const char* kAverageUsage = R"(usage: shape-cli average-models --out DIR MODEL_DIR MODEL_DIR...
@@ -126,6 +132,8 @@ struct CommonTrainingOptions {
       options.checkpoint_every = parse_count(option, reader.value_of(option));
     } else if (option == "--resume") {
       options.resume = true;
+    } else if (option == "--dist-timeout") {
+      options.distributed.timeout = std::chrono::seconds(parse_count(option, reader.value_of(option)));
     } else if (option == "--help" || option == "-h") {
       help = true;
     } else {
@@ -153,6 +161,24 @@ void print_progress(const training::TrainingProgress& progress) {
 
 void require_run_dir(const std::filesystem::path& run_dir) {
   if (run_dir.empty()) throw UsageError{"--out DIR is required: the run folder for checkpoints and loss.csv"};
+}
+
+// Joins the job the environment describes (launch_environment.h), saying so when there are several ranks.
+void join_launch(training::DistributedOptions& distributed, int64_t batch_size) {
+  distributed.launch = read_launch_environment();
+  const auto& launch = distributed.launch;
+  if (launch.world_size == 1) return;
+  require_rendezvous(launch);
+  std::fprintf(stderr, "[%s] data-parallel: %lld shapes per step (%lld per rank), meeting at %s:%d\n",
+               describe_rank(launch).c_str(), static_cast<long long>(batch_size * launch.world_size),
+               static_cast<long long>(batch_size), launch.master_addr.c_str(), launch.master_port);
+}
+
+// Data-parallel: what averaging the gradients cost this process per step.
+void report_gradient_averaging(const training::DistributedOptions& distributed, double seconds_per_step) {
+  if (distributed.launch.world_size == 1) return;
+  std::fprintf(stderr, "[%s] averaging gradients: %.2f ms per step\n", describe_rank(distributed.launch).c_str(),
+               1000.0 * seconds_per_step);
 }
 
 int report_end(int64_t steps, int64_t total_steps, double seconds, const std::filesystem::path& run_dir) {
@@ -200,8 +226,10 @@ int run_train_encoder(const std::vector<std::string>& args) {
     return 0;
   }
   require_run_dir(options.run_dir);
+  join_launch(options.distributed, options.batch_size);
   CancelOnInterrupt interrupt;
   const auto result = training::train_encoder(options, print_progress, &interrupt_flag());
+  report_gradient_averaging(options.distributed, result.gradient_averaging_seconds);
   return report_end(result.steps, options.steps, result.seconds, options.run_dir);
 }
 
@@ -255,8 +283,10 @@ int run_train_diffusion(const std::vector<std::string>& args) {
       throw UsageError{path.string() + " is missing: --encoder-run must be a finished train-encoder run folder"};
     }
   }
+  join_launch(options.distributed, options.batch_size);
   CancelOnInterrupt interrupt;
   const auto result = training::train_diffusion(options, print_progress, &interrupt_flag());
+  report_gradient_averaging(options.distributed, result.gradient_averaging_seconds);
   return report_end(result.steps, options.steps, result.seconds, options.run_dir);
 }
 

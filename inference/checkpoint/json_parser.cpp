@@ -1,6 +1,7 @@
 #include "inference/checkpoint/json_parser.h"
 
 #include <charconv>
+#include <cstdio>
 #include <unordered_set>
 
 #include "inference/checkpoint/format_error.h"
@@ -346,5 +347,22 @@ class JsonParser {
 };
 
 JsonValue parse_json(std::string_view text) { return JsonParser(text).parse_document(); }
+
+std::string json_string(std::string_view text) {
+  std::string quoted = "\"";
+  for (const char c : text) {
+    if (c == '"' || c == '\\') {
+      quoted += '\\';
+      quoted += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
+      quoted += escaped;
+    } else {
+      quoted += c;
+    }
+  }
+  return quoted + "\"";
+}
 
 }  // namespace shape::checkpoint_detail

@@ -1,6 +1,7 @@
-// A small strict JSON (RFC 8259) parser for safetensors headers (and the golden-file manifest in
-// tests). Object members keep their order; duplicate keys, trailing commas, comments, invalid UTF-8
-// and nesting deeper than a fixed bound are errors.
+// A small strict JSON (RFC 8259) parser for safetensors headers, generate's manifest.jsonl (and the
+// golden-file manifest in tests), and the string quoting JSON writers use. Object members keep their
+// order; duplicate keys, trailing commas, comments, invalid UTF-8 and nesting deeper than a fixed
+// bound are errors.
 #pragma once
 
 #include <cstdint>
@@ -58,5 +59,9 @@ struct JsonValue::Member {
 // Parses exactly one JSON value surrounded by optional whitespace. Throws FormatError with the byte
 // offset of the problem.
 JsonValue parse_json(std::string_view text);
+
+// `text` as a JSON string, quotes included ("\"" and "\\" escaped, control characters as \u00XX).
+// The writers' counterpart: safetensors headers, generate's manifest.jsonl.
+std::string json_string(std::string_view text);
 
 }  // namespace shape::checkpoint_detail

@@ -7,10 +7,13 @@
 
 #include <torch/nn/module.h>
 
+#include "inference/checkpoint/json_parser.h"
 #include "inference/export/file_io.h"
 
 namespace shape {
 namespace {
+
+using checkpoint_detail::json_string;
 
 const char* safetensors_dtype(torch::ScalarType type) {
   switch (type) {
@@ -24,24 +27,6 @@ const char* safetensors_dtype(torch::ScalarType type) {
     case torch::kBool: return "BOOL";
     default: return nullptr;
   }
-}
-
-// Names are tensor keys such as "encoder.output_proj.weight"; escape what JSON requires anyway.
-std::string json_string(const std::string& text) {
-  std::string quoted = "\"";
-  for (const char c : text) {
-    if (c == '"' || c == '\\') {
-      quoted += '\\';
-      quoted += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
-      quoted += escaped;
-    } else {
-      quoted += c;
-    }
-  }
-  return quoted + "\"";
 }
 
 }  // namespace

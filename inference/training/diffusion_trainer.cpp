@@ -1,6 +1,7 @@
 #include "inference/training/diffusion_trainer.h"
 
 #include <chrono>
+#include <optional>
 #include <vector>
 
 #include <torch/optim/adam.h>
@@ -71,6 +72,10 @@ void validate(const DiffusionTrainingOptions& options) {
   if (matching && !options.clip_weights.empty()) {
     throw TrainingError("caption matching trains the text tower: it does not apply to frozen CLIP weights");
   }
+  if (options.caption_matching_weight > 0.0 && options.distributed.launch.world_size > 1) {
+    throw TrainingError("caption matching compares each caption with every shape of the batch, so it cannot be "
+                        "split over ranks: train with it in one process");
+  }
   if (options.clip_weights.empty() && options.clip_config.empty()) {
     throw TrainingError("give CLIP weights (frozen) or a CLIP config JSON for a text tower trained from scratch");
   }
@@ -94,6 +99,7 @@ torch::Tensor draw_training_timesteps(const GaussianDiffusion& diffusion, int64_
 DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options, const TrainingCallback& on_progress,
                                         const std::atomic<bool>* cancel) {
   validate(options);
+  DataParallel parallel(options.distributed);
   torch::manual_seed(options.seed);
 
   // The text tower: frozen CLIP, or a fresh CLIP-architecture tower trained with the model.
@@ -168,7 +174,8 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
   }
   std::vector<std::string> columns{"loss", "lr"};
   if (matching_loss) columns.push_back("matching loss");
-  LossLog log(options.run_dir / "loss.csv", columns, start_step);
+  std::optional<LossLog> log;
+  if (parallel.is_root()) log.emplace(options.run_dir / "loss.csv", columns, start_step);
 
   const ClipTokenizer tokenizer;
   const CaptionedLatents data = encode_dataset(options, tokenizer);
@@ -182,9 +189,11 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
     warmup.steps = options.text_warmup_steps;
     warmup.seed = options.seed;
     const auto warmup_start = std::chrono::steady_clock::now();
-    warm_up_text_tower(clip, matcher, data, warmup, on_progress, cancel);
+    warm_up_text_tower(clip, matcher, data, warmup, parallel.is_root() ? on_progress : nullptr, cancel);
     previous_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - warmup_start).count();
   }
+  parallel.require_same(start_step, "the step to resume from (every rank must see the same run folder)");
+  parallel.broadcast_parameters(parameters);
 
   const auto session_start = std::chrono::steady_clock::now();
   auto session_seconds = [&] {
@@ -194,12 +203,16 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
   clip->train(joint_text_tower);
   double window = 0.0, matching_window = 0.0, last_loss = 0.0;
   int64_t window_steps = 0;
+  // This rank's share of the global batch, drawn whole on every rank (cheap: indices and noise).
+  const int64_t global_batch = options.batch_size * parallel.world_size();
+  const int64_t first = options.batch_size * parallel.rank();
+  const auto share = [&](const torch::Tensor& global) { return global.narrow(0, first, options.batch_size); };
   int64_t step = start_step;
   bool cancelled = false;
   while (step < options.steps) {
     // Checked before a step, so a stop requested during the previous one (Ctrl-C, a progress
-    // callback) takes effect at once.
-    if (cancel != nullptr && cancel->load()) {
+    // callback) takes effect at once. Ranks instead agree on stopping after a step (below).
+    if (!parallel.distributed() && cancel != nullptr && cancel->load()) {
       cancelled = true;
       break;
     }
@@ -208,17 +221,18 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
         warmup_cosine_learning_rate(options.learning_rate, options.warmup_steps, options.steps, step);
     set_learning_rate(optimizer, rate);
 
-    const auto rows = torch::randint(data.latents.size(0), {options.batch_size}, generator, torch::kLong);
+    const auto all_rows = torch::randint(data.latents.size(0), {global_batch}, generator, torch::kLong);
+    const auto all_phrasing_rows = data.draw_phrasings(all_rows, generator);
+    const auto t = share(draw_training_timesteps(diffusion, global_batch, options.sampler_noise_levels, generator));
+    const auto noise = share(torch::randn({global_batch, data.latents.size(1)}, generator, torch::kFloat32));
+    const auto rows = share(all_rows), phrasing_rows = share(all_phrasing_rows);
     const auto x_start = data.latents.index_select(0, rows);
-    const auto phrasing_rows = data.draw_phrasings(rows, generator);
-    const auto t = draw_training_timesteps(diffusion, options.batch_size, options.sampler_noise_levels, generator);
-    const auto noise = torch::randn(x_start.sizes(), generator, torch::kFloat32);
     const auto alpha_bar = alphas_cumprod.index_select(0, t).unsqueeze(1);
     const auto x_t = alpha_bar.sqrt() * x_start + (1.0 - alpha_bar).sqrt() * noise;
     // Classifier-free guidance: a cond_drop_prob share of the batch sees the zero embedding that
     // sampling uses for the unconditional half (drawn from the step's generator, so resumes are exact).
-    const auto keep = (torch::rand({options.batch_size, 1}, generator, torch::kFloat32) >= config.cond_drop_prob)
-                          .to(torch::kFloat32);
+    const auto keep =
+        share(torch::rand({global_batch, 1}, generator, torch::kFloat32) >= config.cond_drop_prob).to(torch::kFloat32);
 
     clear_gradients(optimizer);
     torch::Tensor condition;
@@ -236,32 +250,36 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
     } else {
       loss.backward();
     }
+    parallel.average_gradients(optimizer);
     optimizer.step();
     ++step;
 
-    last_loss = loss.item<double>();
+    std::vector<double> losses{loss.item<double>()};
+    if (parallel.distributed()) cancelled = parallel.average_losses_and_stop(losses, cancel != nullptr && cancel->load());
+    last_loss = losses[0];
     window += last_loss;
     ++window_steps;
-    if (step % options.log_every == 0 || step == options.steps) {
+    if (log && (step % options.log_every == 0 || step == options.steps)) {
       const double seconds = previous_seconds + session_seconds();
       std::vector<double> row{window / window_steps, rate};
       if (matching_loss) row.push_back(matching_window / window_steps);
-      log.append(step, seconds, row);
+      log->append(step, seconds, row);
       if (on_progress) {
         on_progress({step, options.steps, seconds,
-                     eta_seconds(session_seconds(), step - start_step, options.steps - step), log.named(row), {}});
+                     eta_seconds(session_seconds(), step - start_step, options.steps - step), log->named(row), {}});
       }
       window = 0.0;
       matching_window = 0.0;
       window_steps = 0;
     }
-    if (step % options.checkpoint_every == 0 || step == options.steps) {
+    if (parallel.is_root() && (step % options.checkpoint_every == 0 || step == options.steps)) {
       save_training_checkpoint(options.run_dir, step, previous_seconds + session_seconds(), model_tensors(), optimizer);
     }
+    if (cancelled) break;
   }
 
   // A stop between checkpoints keeps the steps done (the loss rows since the last one are not logged).
-  if (cancelled && step % options.checkpoint_every != 0) {
+  if (cancelled && step % options.checkpoint_every != 0 && parallel.is_root()) {
     save_training_checkpoint(options.run_dir, step, previous_seconds + session_seconds(), model_tensors(), optimizer);
   }
 
@@ -269,6 +287,8 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
   result.steps = step;
   result.seconds = previous_seconds + session_seconds();
   result.final_loss = last_loss;
+  result.gradient_averaging_seconds = parallel.seconds_per_gradient_average();
+  if (!parallel.is_root()) return result;
   const fs::path& run = options.run_dir;
   copy_whole_file(options.transformer_config, run / kTransformerConfigFile);
   copy_whole_file(options.diffusion_config, run / kDiffusionConfigFile);

@@ -12,6 +12,7 @@
 
 #include "inference/diffusion/gaussian_diffusion.h"
 #include "inference/pipeline/official_models.h"
+#include "inference/training/distributed.h"
 #include "inference/training/primitives.h"
 #include "inference/training/training_run.h"
 
@@ -47,6 +48,9 @@ struct DiffusionTrainingOptions {
   // Which noise levels a step trains on: uniformly over the schedule's timesteps (shap-e), or as
   // the Karras sampler visits them (see draw_training_timesteps).
   bool sampler_noise_levels = false;
+  // Data-parallel training, as stage 1's (EncoderTrainingOptions::distributed). Not with caption
+  // matching as a loss term: it compares each caption with every shape of the batch.
+  DistributedOptions distributed;
 };
 
 struct DiffusionTrainingResult {
@@ -54,6 +58,7 @@ struct DiffusionTrainingResult {
   double seconds = 0.0;
   double final_loss = 0.0;
   ModelFileSet files;  // the model folder's files
+  double gradient_averaging_seconds = 0.0;  // data-parallel: per step (DataParallel)
 };
 
 // A batch of training timesteps. Uniform over the schedule is shap-e's choice; under its exp

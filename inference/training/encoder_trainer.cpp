@@ -1,6 +1,7 @@
 #include "inference/training/encoder_trainer.h"
 
 #include <chrono>
+#include <optional>
 
 #include <torch/optim/adam.h>
 
@@ -63,9 +64,11 @@ SamplePool build_pool(const ShapeDataset& dataset, const EncoderTrainingOptions&
   return pool;
 }
 
-// `near` of each shape's near-surface queries and `uniform` of its others, drawn from its pool.
-EncoderBatch draw_batch(const SamplePool& pool, int64_t batch_size, int64_t data_ctx, int64_t near, int64_t uniform,
-                        at::Generator& generator) {
+// `near` of each shape's near-surface queries and `uniform` of its others, drawn from its pool: the
+// shapes [first, first + count) of a batch of `batch_size` (the draws of the others are made and
+// dropped, so a rank's share is what one process drawing the whole batch would give it).
+EncoderBatch draw_batch(const SamplePool& pool, int64_t batch_size, int64_t first, int64_t count, int64_t data_ctx,
+                        int64_t near, int64_t uniform, at::Generator& generator) {
   const auto indices = torch::randint(static_cast<int64_t>(pool.samples.size()), {batch_size}, generator, torch::kLong);
   std::vector<torch::Tensor> surface, points, sdf, colour;
   for (int64_t b = 0; b < batch_size; ++b) {
@@ -75,6 +78,7 @@ EncoderBatch draw_batch(const SamplePool& pool, int64_t batch_size, int64_t data
     const int64_t pool_uniform = sample.query_points.size(0) - pool.near_surface;
     const auto uniform_pick =
         torch::randperm(pool_uniform, generator, torch::kLong).narrow(0, 0, uniform) + pool.near_surface;
+    if (b < first || b >= first + count) continue;
     const auto query_pick = torch::cat({near_pick, uniform_pick});
     surface.push_back(sample.surface.index_select(0, surface_pick));
     points.push_back(sample.query_points.index_select(0, query_pick));
@@ -128,8 +132,13 @@ std::vector<torch::Tensor> Transmitter::parameters() const {
   return parameters;
 }
 
+torch::Tensor random_view_directions(int64_t batch, int64_t queries, at::Generator& generator) {
+  const auto directions = torch::randn({batch, queries, 3}, generator, torch::kFloat32);
+  return directions / directions.norm(2, -1, true).clamp_min(1e-6);
+}
+
 EncoderLosses encoder_losses(ShapeDecoderImpl& decoder, const torch::Tensor& latent, const EncoderBatch& batch,
-                             at::Generator& generator) {
+                             const torch::Tensor& view_directions) {
   const auto params = decoder.latent_to_params(latent);
   auto& mlp = decoder.mlp();
   const int64_t near = batch.near_surface;
@@ -144,9 +153,7 @@ EncoderLosses encoder_losses(ShapeDecoderImpl& decoder, const torch::Tensor& lat
   // NeRF: densities that make the inside opaque and the outside empty, and view colours, from random
   // view directions. (With a ReLU density, inside points stuck at zero get no gradient here: the
   // demo config uses shap-e's default exp activation.)
-  auto directions = torch::randn(batch.query_points.sizes(), generator, torch::kFloat32);
-  directions = directions / directions.norm(2, -1, true).clamp_min(1e-6);
-  const auto raw = mlp.forward_raw(batch.query_points, directions, params);
+  const auto raw = mlp.forward_raw(batch.query_points, view_directions, params);
   const auto inside = (batch.query_sdf > 0).to(torch::kFloat32);
   losses.density = torch::zeros({});
   losses.nerf_colour = torch::zeros({});
@@ -195,6 +202,7 @@ std::unique_ptr<ShapeDataset> open_training_dataset(const fs::path& data, int64_
 EncoderTrainingResult train_encoder(const EncoderTrainingOptions& options, const TrainingCallback& on_progress,
                                     const std::atomic<bool>* cancel) {
   validate(options);
+  DataParallel parallel(options.distributed);
   // Initial weights come from the global generator: seed it so a run is reproducible.
   torch::manual_seed(options.seed);
   Transmitter model(options.transmitter_config);
@@ -214,8 +222,11 @@ EncoderTrainingResult train_encoder(const EncoderTrainingOptions& options, const
     const bool folder = fs::is_directory(options.initial_weights);
     model.load(load_checkpoint(folder ? options.initial_weights / kTransmitterWeightsFile : options.initial_weights));
   }
+  parallel.require_same(start_step, "the step to resume from (every rank must see the same run folder)");
+  parallel.broadcast_parameters(model.parameters());
   const std::vector<std::string> columns{"loss", "sdf_loss", "colour_loss", "density_loss", "nerf_colour_loss", "lr"};
-  LossLog log(options.run_dir / "loss.csv", columns, start_step);
+  std::optional<LossLog> log;
+  if (parallel.is_root()) log.emplace(options.run_dir / "loss.csv", columns, start_step);
 
   const auto dataset = open_training_dataset(options.data, options.procedural_shapes, options.kind_weights, options.seed);
   const SamplePool pool = build_pool(*dataset, options, data_ctx);
@@ -229,12 +240,15 @@ EncoderTrainingResult train_encoder(const EncoderTrainingOptions& options, const
   double last_loss = 0.0;
   const int64_t near = options.query_points * kNearSurfaceQueriesPerHundred / 100;
   const int64_t near_drawn = options.focus_on_errors ? kErrorFocusDraw * near : near;
+  // This rank's share of the global batch.
+  const int64_t global_batch = options.batch_size * parallel.world_size();
+  const int64_t first = options.batch_size * parallel.rank();
   int64_t step = start_step;
   bool cancelled = false;
   while (step < options.steps) {
     // Checked before a step, so a stop requested during the previous one (Ctrl-C, a progress
-    // callback) takes effect at once.
-    if (cancel != nullptr && cancel->load()) {
+    // callback) takes effect at once. Ranks instead agree on stopping after a step (below).
+    if (!parallel.distributed() && cancel != nullptr && cancel->load()) {
       cancelled = true;
       break;
     }
@@ -242,24 +256,28 @@ EncoderTrainingResult train_encoder(const EncoderTrainingOptions& options, const
     const double rate =
         warmup_cosine_learning_rate(options.learning_rate, options.warmup_steps, options.steps, step);
     set_learning_rate(optimizer, rate);
-    EncoderBatch batch =
-        draw_batch(pool, options.batch_size, data_ctx, near_drawn, options.query_points - near, generator);
-    const auto noise = torch::randn({options.batch_size, model.encoder->config().latent_ctx,
-                                     model.encoder->config().d_latent}, generator, torch::kFloat32);
+    EncoderBatch batch = draw_batch(pool, global_batch, first, options.batch_size, data_ctx, near_drawn,
+                                    options.query_points - near, generator);
+    const auto noise = torch::randn({global_batch, model.encoder->config().latent_ctx, model.encoder->config().d_latent},
+                                    generator, torch::kFloat32)
+                           .narrow(0, first, options.batch_size);
+    const auto directions =
+        random_view_directions(global_batch, options.query_points, generator).narrow(0, first, options.batch_size);
     clear_gradients(optimizer);
     const auto latent = [&] {
       torch::AutoGradMode encoder_gradients(!options.decoder_only);
       return model.encoder->forward(batch.surface, noise);
     }();
     if (options.focus_on_errors) batch = focus_on_errors(*model.decoder, latent, batch, near);
-    const EncoderLosses losses = encoder_losses(*model.decoder, latent, batch, generator);
+    const EncoderLosses losses = encoder_losses(*model.decoder, latent, batch, directions);
     losses.total.backward();
+    parallel.average_gradients(optimizer);
     optimizer.step();
     ++step;
 
-    const std::vector<double> values{losses.total.item<double>(), losses.sdf.item<double>(),
-                                     losses.colour.item<double>(), losses.density.item<double>(),
-                                     losses.nerf_colour.item<double>()};
+    std::vector<double> values{losses.total.item<double>(), losses.sdf.item<double>(), losses.colour.item<double>(),
+                               losses.density.item<double>(), losses.nerf_colour.item<double>()};
+    if (parallel.distributed()) cancelled = parallel.average_losses_and_stop(values, cancel != nullptr && cancel->load());
     for (size_t i = 0; i < values.size(); ++i) window[i] += values[i];
     ++window_steps;
     last_loss = values[0];
@@ -270,22 +288,25 @@ EncoderTrainingResult train_encoder(const EncoderTrainingOptions& options, const
       for (const double sum : window) row.push_back(sum / window_steps);
       row.push_back(rate);
       const double seconds = previous_seconds + session_seconds();
-      log.append(step, seconds, row);
-      if (on_progress) {
-        on_progress({step, options.steps, seconds,
-                     eta_seconds(session_seconds(), step - start_step, options.steps - step), log.named(row), {}});
+      if (log) {
+        log->append(step, seconds, row);
+        if (on_progress) {
+          on_progress({step, options.steps, seconds,
+                       eta_seconds(session_seconds(), step - start_step, options.steps - step), log->named(row), {}});
+        }
       }
       std::fill(window.begin(), window.end(), 0.0);
       window_steps = 0;
     }
-    if (step % options.checkpoint_every == 0 || step == options.steps) {
+    if (parallel.is_root() && (step % options.checkpoint_every == 0 || step == options.steps)) {
       save_training_checkpoint(options.run_dir, step, previous_seconds + session_seconds(), model.named_tensors(),
                                optimizer);
     }
+    if (cancelled) break;
   }
 
   // A stop between checkpoints keeps the steps done (the loss rows since the last one are not logged).
-  if (cancelled && step % options.checkpoint_every != 0) {
+  if (cancelled && step % options.checkpoint_every != 0 && parallel.is_root()) {
     save_training_checkpoint(options.run_dir, step, previous_seconds + session_seconds(), model.named_tensors(),
                              optimizer);
   }
@@ -296,6 +317,8 @@ EncoderTrainingResult train_encoder(const EncoderTrainingOptions& options, const
   result.final_loss = last_loss;
   result.model = options.run_dir / "transmitter.safetensors";
   result.config = options.run_dir / "transmitter.yaml";
+  result.gradient_averaging_seconds = parallel.seconds_per_gradient_average();
+  if (!parallel.is_root()) return result;
   write_files_atomically({{result.config, read_whole_file(options.transmitter_config)}});
   save_safetensors(result.model, model.named_tensors(), {{"format", "pt"}, {"stage", "encoder"}});
   return result;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "inference/decoder/shape_decoder.h"
+#include "inference/training/distributed.h"
 #include "inference/training/point_cloud_encoder.h"
 #include "inference/training/primitives.h"
 #include "inference/training/shape_dataset.h"
@@ -41,6 +42,9 @@ struct EncoderTrainingOptions {
   // scored by the current decoder: the edges and corners that a smooth MLP rounds off (a cube's
   // vertical edges, among mostly round shapes) get the weight that uniform sampling spreads thin.
   bool focus_on_errors = false;
+  // Data-parallel training: batch_size is per rank, and the ranks together train on the global batch
+  // of batch_size x world size that one process would draw (distributed.h). Rank 0 writes the run folder.
+  DistributedOptions distributed;
 };
 
 // The stage-1 model: the trunk plus the decoder it feeds (which is what inference loads).
@@ -68,8 +72,11 @@ struct EncoderBatch {
   int64_t near_surface = 0;
 };
 
+// The NeRF terms' view directions: [B, Q, 3] random unit vectors.
+torch::Tensor random_view_directions(int64_t batch, int64_t queries, at::Generator& generator);
+
 EncoderLosses encoder_losses(ShapeDecoderImpl& decoder, const torch::Tensor& latent, const EncoderBatch& batch,
-                             at::Generator& generator);
+                             const torch::Tensor& view_directions);
 
 // EncoderTrainingOptions::focus_on_errors: `batch` holds more near-surface queries than a step uses
 // (`near`). Keeps the first near / 2 as drawn and, of the ones after them, the near - near / 2 whose
@@ -83,6 +90,7 @@ struct EncoderTrainingResult {
   double final_loss = 0.0;
   std::filesystem::path model;  // <run>/transmitter.safetensors
   std::filesystem::path config;  // <run>/transmitter.yaml
+  double gradient_averaging_seconds = 0.0;  // data-parallel: per step (DataParallel)
 };
 
 // Trains (or resumes) and exports <run>/transmitter.{yaml,safetensors}. `cancel` stops after the

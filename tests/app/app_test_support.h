@@ -1,8 +1,13 @@
 // Shared by the front-end tests: the golden small models as model files and as command-line
-// options (and tests/shell_command.h to run a command line).
+// options, a folder per test (and tests/shell_command.h to run a command line).
 #pragma once
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "inference/pipeline/official_models.h"
 #include "tests/shell_command.h"
@@ -34,5 +39,25 @@ inline std::string golden_model_arguments(const std::string& kind) {
          " --clip-config " + shell_quoted(files.generator.clip_config) + " --decoder-config " +
          shell_quoted(files.decoder_config) + " --decoder-weights " + shell_quoted(files.decoder_weights);
 }
+
+inline std::string read_text(const std::filesystem::path& file) {
+  std::ifstream stream(file, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(stream)), std::istreambuf_iterator<char>());
+}
+
+// A test with a fresh folder of its own (named after the test), removed afterwards.
+class TestWithFolder : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = std::filesystem::temp_directory_path() /
+           ("shape_" + std::string(test->test_suite_name()) + "_" + std::string(test->name()));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  std::filesystem::path dir_;
+};
 
 }  // namespace shape::testing

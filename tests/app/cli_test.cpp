@@ -27,6 +27,7 @@ namespace shape {
 namespace {
 
 using testing::CommandResult;
+using testing::read_text;
 using testing::run_shell;
 using testing::shell_quoted;
 
@@ -36,18 +37,7 @@ std::string golden_image_models() { return testing::golden_model_arguments("imag
 
 std::string cli() { return shell_quoted(SHAPE_CLI_PATH); }
 
-class Cli : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("shape_cli_test_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  fs::path dir_;
-};
+class Cli : public testing::TestWithFolder {};
 
 ::testing::AssertionResult passes_gltf_validator(const std::string& file) {
   const fs::path tools = SHAPE_TEST_TOOLS_DIR;
@@ -379,10 +369,6 @@ TEST_F(Cli, CtrlCCancelsCleanlyAndWritesNothing) {
   EXPECT_FALSE(fs::exists(path("never.glb")));
 }
 
-std::string read_text(const std::string& file) {
-  std::ifstream stream(file, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(stream)), std::istreambuf_iterator<char>());
-}
 
 // A training run killed outright (SIGKILL, no chance to clean up) and resumed ends with the same
 // weights, bit for bit, as a run that was never interrupted; a run folder is never overwritten.

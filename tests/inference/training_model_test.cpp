@@ -133,12 +133,13 @@ TEST(TrainingEncoder, LossesFallWhenFittingOneShape) {
   const EncoderBatch batch = primitive_batch(1, 96, 32);
   torch::optim::Adam optimizer(model.parameters(), torch::optim::AdamOptions(3e-3));
   auto generator = step_generator(0, 0);
-  const double first = encoder_losses(*model.decoder, model.encoder->forward(batch.surface), batch, generator)
+  const auto directions = [&] { return random_view_directions(1, batch.query_points.size(1), generator); };
+  const double first = encoder_losses(*model.decoder, model.encoder->forward(batch.surface), batch, directions())
                            .total.item<double>();
   EncoderLosses losses;
   for (int step = 0; step < 60; ++step) {
     optimizer.zero_grad();
-    losses = encoder_losses(*model.decoder, model.encoder->forward(batch.surface), batch, generator);
+    losses = encoder_losses(*model.decoder, model.encoder->forward(batch.surface), batch, directions());
     losses.total.backward();
     optimizer.step();
   }
