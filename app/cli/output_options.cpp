@@ -4,7 +4,28 @@
 
 #include <stdexcept>
 
+#include "inference/pipeline/turntable.h"
+
 namespace shape::cli {
+namespace {
+
+int64_t parse_in_range(const std::string& option, const std::string& value, int64_t low, int64_t high) {
+  const int64_t count = parse_count(option, value);
+  if (count < low || count > high) {
+    throw UsageError{option + " must lie in " + std::to_string(low) + ".." + std::to_string(high)};
+  }
+  return count;
+}
+
+}  // namespace
+
+int64_t parse_turntable_frames(const std::string& option, const std::string& value) {
+  return parse_in_range(option, value, kMinTurntableFrames, kMaxTurntableFrames);
+}
+
+int64_t parse_turntable_size(const std::string& option, const std::string& value) {
+  return parse_in_range(option, value, kMinTurntableSize, kMaxTurntableSize);
+}
 
 bool OutputOptions::parse(const std::string& option, ArgumentReader& reader) {
   if (option == "-o" || option == "--output") {
@@ -50,11 +71,9 @@ bool OutputOptions::parse(const std::string& option, ArgumentReader& reader) {
     turntable = reader.value_of(option);
     if (turntable.extension() != ".webp") throw UsageError{"--turntable writes an animated WebP: give a .webp path"};
   } else if (option == "--turntable-frames") {
-    turntable_frames = parse_count(option, reader.value_of(option));
-    if (turntable_frames < 2 || turntable_frames > 360) throw UsageError{"--turntable-frames must lie in 2..360"};
+    turntable_frames = parse_turntable_frames(option, reader.value_of(option));
   } else if (option == "--turntable-size") {
-    turntable_size = parse_count(option, reader.value_of(option));
-    if (turntable_size < 16 || turntable_size > 1024) throw UsageError{"--turntable-size must lie in 16..1024"};
+    turntable_size = parse_turntable_size(option, reader.value_of(option));
   } else if (option == "--render-views") {
     render_views = parse_count(option, reader.value_of(option));
     if (render_views > 20) throw UsageError{"--render-views is at most 20 (shap-e's pan cameras)"};

@@ -12,6 +12,10 @@
 
 namespace shape::cli {
 
+// --turntable-frames and --turntable-size (the GUI takes them too): UsageError outside their ranges.
+int64_t parse_turntable_frames(const std::string& option, const std::string& value);
+int64_t parse_turntable_size(const std::string& option, const std::string& value);
+
 // What to write for each latent.
 struct OutputOptions {
   std::filesystem::path output = "shape.glb";

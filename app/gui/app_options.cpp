@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "cli/arguments.h"
+#include "cli/output_options.h"
 
 namespace shape::studio {
 
@@ -21,6 +22,8 @@ const char* const kStudioUsage = R"(usage: shape-studio [options]
       --drop FILE              act as if FILE had been dropped on the window
       --export PATH            after the job, export the first sample (format from the extension;
                                .webp: a turntable animation)
+      --turntable-frames N     the Turntable's frames per turn (default 24, 2..360)
+      --turntable-size N       its pixels per side (default 128, 16..1024)
       --exit-after-job         quit when the job is over (or after a few frames when there is none)
       --wait-until-sharp       with --exit-after-job: first let the NeRF view sharpen to the pane's
                                resolution
@@ -100,6 +103,10 @@ AppOptions parse_app_options(const std::vector<std::string>& args) {
       parse_window_size(reader.value_of(option), options.window_width, options.window_height);
     } else if (option == "--generate") {
       options.generate = true;
+    } else if (option == "--turntable-frames") {
+      options.turntable_frames = cli::parse_turntable_frames(option, reader.value_of(option));
+    } else if (option == "--turntable-size") {
+      options.turntable_size = cli::parse_turntable_size(option, reader.value_of(option));
     } else if (option == "--exit-after-job") {
       options.exit_after_job = true;
     } else if (option == "--wait-until-sharp") {

@@ -24,6 +24,8 @@ struct AppOptions {
   std::optional<int64_t> preview_size;
   std::optional<int64_t> preview_every;
   std::optional<int64_t> samples;
+  std::optional<int64_t> turntable_frames;  // the Export panel's Turntable
+  std::optional<int64_t> turntable_size;
   render::ViewMode view = render::ViewMode::Split;
   bool view_given = false;  // --view was on the command line (else the saved view is used)
   int window_width = 1280;

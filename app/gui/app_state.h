@@ -60,6 +60,8 @@ struct AppState {
   int export_format = 0;  // index into kExportFormats
   int export_grid = 128;
   int simplify_triangles = static_cast<int>(kDefaultExportTriangles);  // 0 keeps them all
+  int turntable_frames = 24;
+  int turntable_size = 128;  // pixels per side
   int samples = 1;             // 1..8 samples per generation
   std::vector<std::string> history;  // previous prompts, most recent first
   CustomModelPaths models;           // the files in use (applied from the fields below)

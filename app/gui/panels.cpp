@@ -1,4 +1,5 @@
 #include "gui/panels.h"
+#include "inference/pipeline/turntable.h"
 #include "inference/weights/progress_bar.h"
 
 #include <imgui.h>
@@ -358,6 +359,12 @@ void export_section(AppState& state, PanelActions& actions) {
   ImGui::SliderInt("grid", &state.export_grid, 16, 256);
   ImGui::InputInt("simplify to", &state.simplify_triangles, 1000, 10000);
   state.simplify_triangles = std::max(0, state.simplify_triangles);
+  ImGui::InputInt("turntable frames", &state.turntable_frames, 1, 12);
+  state.turntable_frames = std::clamp(state.turntable_frames, static_cast<int>(kMinTurntableFrames),
+                                      static_cast<int>(kMaxTurntableFrames));
+  ImGui::InputInt("turntable size", &state.turntable_size, 16, 64);
+  state.turntable_size = std::clamp(state.turntable_size, static_cast<int>(kMinTurntableSize),
+                                    static_cast<int>(kMaxTurntableSize));
   if (state.exporting && state.export_cancellable) {
     if (ImGui::Button("Cancel export", ImVec2(248, 0))) actions.cancel_export = true;
   } else {
@@ -366,7 +373,7 @@ void export_section(AppState& state, PanelActions& actions) {
     ImGui::SameLine();
     if (ImGui::Button("Turntable", ImVec2(120, 0))) actions.export_turntable = true;
     if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) {
-      ImGui::SetTooltip("an animated WebP turning around the NeRF: <path>.webp, 24 frames");
+      ImGui::SetTooltip("an animated WebP turning around the NeRF, written to <path>.webp");
     }
     ImGui::EndDisabled();
   }

@@ -320,6 +320,8 @@ void Studio::init_state() {
   }
   if (options_.grid_size) state_.grid_size = state_.export_grid = static_cast<int>(*options_.grid_size);
   if (options_.preview_size) state_.preview_size = static_cast<int>(*options_.preview_size);
+  if (options_.turntable_frames) state_.turntable_frames = static_cast<int>(*options_.turntable_frames);
+  if (options_.turntable_size) state_.turntable_size = static_cast<int>(*options_.turntable_size);
   if (options_.preview_every) state_.preview_every = static_cast<int>(*options_.preview_every);
   if (options_.samples) state_.samples = static_cast<int>(*options_.samples);
   state_.device = options_.models.device;
@@ -404,6 +406,8 @@ void Studio::start_turntable_export(std::filesystem::path path) {
   request.path = std::move(path);
   TurntableSettings turntable;
   turntable.seed = static_cast<uint64_t>(std::max(0, state_.seed));
+  turntable.frames = state_.turntable_frames;
+  turntable.size = state_.turntable_size;
   turntable.render = preview_render_settings(state_);  // the views' background and sample caps
   request.turntable = turntable;
   submit_export(std::move(request), "rendering a turntable to");

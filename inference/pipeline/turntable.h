@@ -12,9 +12,12 @@
 
 namespace shape {
 
+inline constexpr int64_t kMinTurntableFrames = 2, kMaxTurntableFrames = 360;
+inline constexpr int64_t kMinTurntableSize = 16, kMaxTurntableSize = 1024;
+
 struct TurntableSettings {
-  int64_t frames = 24;  // per turn
-  int64_t size = 128;   // pixels per side
+  int64_t frames = 24;  // per turn, kMinTurntableFrames..kMaxTurntableFrames
+  int64_t size = 128;   // pixels per side, kMinTurntableSize..kMaxTurntableSize
   uint64_t seed = 0;    // ray-sample draws (frame k uses seed + k)
   RenderSettings render;  // sample caps and background; the renderer's fast path is always on
 };

@@ -435,7 +435,7 @@ TEST_F(Gui, TestHooksAndImageJobsKeepTheSavedSettings) {
 // Export's turntable (here through --export PATH.webp): an animated WebP of the result's NeRF.
 TEST_F(Gui, ExportsATurntable) {
   const auto result = run_studio("--prompt 'a red chair' --generate --exit-after-job --steps 2 --grid 16 --export " +
-                                 path("spin.webp") + golden_text_models());
+                                 path("spin.webp") + " --turntable-frames 4 --turntable-size 32" + golden_text_models());
   ASSERT_EQ(result.exit_code, 0) << result.output;
   std::ifstream in(path("spin.webp"), std::ios::binary);
   std::string head(64, '\0');
