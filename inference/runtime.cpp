@@ -3,6 +3,7 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <limits>
 #include <sstream>
 #include <thread>
@@ -13,7 +14,11 @@
 namespace shape {
 
 void configure_torch_threads() {
-  const int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (const char* requested = std::getenv("OMP_NUM_THREADS")) {
+    const int count = std::atoi(requested);
+    if (count > 0) threads = count;
+  }
   torch::set_num_threads(threads);
 }
 

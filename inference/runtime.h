@@ -5,7 +5,8 @@
 
 namespace shape {
 
-// Uses every hardware thread for intra-op parallelism (Debian's LibTorch defaults to one).
+// Uses every hardware thread for intra-op parallelism (Debian's LibTorch defaults to one), or
+// OMP_NUM_THREADS of them when that is set (a long job sharing the machine).
 void configure_torch_threads();
 
 // Keeps freed memory in the process for the next allocation (glibc malloc: no mmap for large
