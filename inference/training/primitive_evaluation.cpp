@@ -88,7 +88,10 @@ void save_sample(const PrimitiveEvaluationOptions& options, const PrimitiveJudge
 ImageU8 evaluation_picture(const PrimitiveCombination& combination, uint64_t seed, PrimitiveImageStyle style) {
   // Training draws proportions and views from streams of its run seed (0, 1, ...); these come from
   // a fixed stream of their own, so a sample is a primitive and a view that training never drew.
-  const uint64_t stream = mix_seed(kEvaluationStream, seed);
+  const uint64_t combination_index = (static_cast<uint64_t>(combination.kind) * 2 +
+                                      static_cast<uint64_t>(combination.size)) * 100 +
+                                     static_cast<uint64_t>(combination.colour);
+  const uint64_t stream = mix_seed(mix_seed(kEvaluationStream, combination_index), seed);
   const auto spec = make_primitive(combination.kind, combination.size, combination.colour, mix_seed(stream, 0));
   return render_primitive_image(spec, random_primitive_view(style, mix_seed(stream, 1)));
 }

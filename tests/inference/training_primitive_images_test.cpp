@@ -3,9 +3,11 @@
 
 #include <cmath>
 #include <fstream>
+#include <set>
 
 #include "checkpoint_test_util.h"
 #include "inference/clip/image_file.h"
+#include "inference/training/primitive_evaluation.h"
 #include "inference/training/primitive_image_set.h"
 #include "inference/training/primitive_images.h"
 
@@ -107,6 +109,22 @@ TEST(TrainingPrimitiveImages, PhotoLikePicturesHaveAShadowedFloor) {
   const int x = 48, y = 88;  // the floor in front of the cube
   EXPECT_LT(pixel(image, x, y)[0] + 30, pixel(lit, x, y)[0]) << pixel(image, x, y)[0] << " vs " << pixel(lit, x, y)[0];
   EXPECT_THROW(render_primitive_image(cube, PrimitiveView{{}, {}, 0.6f, 0, 10}), std::invalid_argument);
+}
+
+// Evaluation pictures: each combination and seed its own primitive and view (the first version
+// showed every combination from one view on one background), the same on every call.
+TEST(TrainingPrimitiveImages, EvaluationPicturesDifferBetweenCombinationsAndSeeds) {
+  const auto held_out = held_out_primitive_combinations();
+  std::set<std::vector<uint8_t>> corners;
+  for (const auto& combination : held_out) {
+    for (uint64_t seed = 0; seed < 2; ++seed) {
+      const ImageU8 picture = evaluation_picture(combination, seed, PrimitiveImageStyle::kTraining);
+      EXPECT_EQ(picture.pixels, evaluation_picture(combination, seed, PrimitiveImageStyle::kTraining).pixels);
+      corners.insert({picture.pixels[0], picture.pixels[1], picture.pixels[2], static_cast<uint8_t>(picture.width),
+                      static_cast<uint8_t>(picture.height)});
+    }
+  }
+  EXPECT_GE(corners.size(), 2 * held_out.size() - 1);
 }
 
 TEST(TrainingPrimitiveImageSet, RendersOnceAndKeepsCaptionsBesideThePictures) {
