@@ -13,6 +13,7 @@
 #include "inference/clip/image_file.h"
 #include "gui/settings_store.h"
 #include "inference/export/mesh_import.h"
+#include "inference/pipeline/model_folder.h"
 #include "inference/training/primitive_images.h"
 #include "inference/training/primitives.h"
 #include "tests/app/app_test_support.h"
@@ -221,6 +222,9 @@ TEST_F(Gui, DemoModelFormsARedCubeWithNoDownloads) {
 // model draw a red cube: the previews turn red and the exported mesh is judged a red cube by the
 // primitives' geometric classifier.
 TEST_F(Gui, DemoImageModelTurnsADroppedRedCubeIntoARedCube) {
+  if (!demo_model_available(ConditioningMode::kImage)) {
+    GTEST_SKIP() << demo_model_folder() << " holds no image model (see its README.md)";
+  }
   fs::create_directories(path("empty_cache"));
   const auto cube = training::make_primitive(training::PrimitiveKind::kCube, training::PrimitiveSize::kLarge, 0, 11);
   write_png_file(training::render_primitive_image(

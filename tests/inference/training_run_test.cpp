@@ -9,6 +9,7 @@
 
 #include "checkpoint_test_util.h"
 #include "inference/checkpoint/checkpoint.h"
+#include "inference/config/config_error.h"
 #include "inference/pipeline/model_folder.h"
 #include "inference/training/diffusion_trainer.h"
 #include "inference/training/encoder_trainer.h"
@@ -229,6 +230,15 @@ TEST(TrainingDiffusionRun, ImageModelResumesExactlyAndGeneratesFromAPicture) {
     for (const auto& key : a.keys()) EXPECT_TRUE(torch::equal(a.at(key), b.at(key))) << file << ": " << key;
   }
   EXPECT_TRUE(load_checkpoint(straight_dir.path() / kVisionWeightsFile).contains("visual.conv1.weight"));
+
+  // sampling.yaml: image_guidance_scale for the image model, else the one guidance for both.
+  std::ofstream(straight_dir.path() / kSamplingDefaultsFile) << "guidance_scale: 2\n";
+  EXPECT_EQ(model_folder_files(straight_dir.path(), ConditioningMode::kImage).recommended_guidance, 2.0);
+  std::ofstream(straight_dir.path() / kSamplingDefaultsFile) << "guidance_scale: 2\nimage_guidance_scale: 3.5\n";
+  EXPECT_EQ(model_folder_files(straight_dir.path(), ConditioningMode::kImage).recommended_guidance, 3.5);
+  std::ofstream(straight_dir.path() / kSamplingDefaultsFile) << "guidance_scale: 2\nimage_guidance_scale: -1\n";
+  EXPECT_THROW(model_folder_files(straight_dir.path(), ConditioningMode::kImage), ConfigError);
+  std::filesystem::remove(straight_dir.path() / kSamplingDefaultsFile);
 
   const ModelFileSet files = model_folder_files(straight_dir.path(), ConditioningMode::kImage);
   LatentGenerator generator(files.generator);
