@@ -267,7 +267,9 @@ int run_train_diffusion(const std::vector<std::string>& args) {
     std::cout << kTrainDiffusionUsage;
     return 0;
   }
-  if (options.transformer_config.empty()) options.transformer_config = demo_config(image ? "image_cond.yaml" : "text_cond.yaml");
+  if (options.transformer_config.empty()) {
+    options.transformer_config = demo_config(image ? "image_cond.yaml" : "text_cond.yaml");
+  }
   if (options.clip_config.empty() && options.clip_weights.empty()) {
     options.clip_config = demo_config(image ? "clip_vision.json" : "clip_text.json");
   }
@@ -365,7 +367,9 @@ int run_evaluate_primitives(const std::vector<std::string>& args) {
   std::vector<training::PrimitiveCombination> combinations;
   const auto candidates = all ? training::all_primitive_combinations() : training::held_out_primitive_combinations();
   for (size_t i = 0; i < candidates.size(); i += static_cast<size_t>(every)) combinations.push_back(candidates[i]);
-  if (image && !encoder_run.empty()) throw UsageError{"evaluate-primitives: --image judges a model folder, not --encoder-run"};
+  if (image && !encoder_run.empty()) {
+    throw UsageError{"evaluate-primitives: --image judges a model folder, not --encoder-run"};
+  }
   const ModelFileSet files =
       encoder_run.empty() ? model_folder_files(model_dir, image ? ConditioningMode::kImage : ConditioningMode::kText)
                           : ModelFileSet{};

@@ -56,8 +56,8 @@ CaptionedLatents captioned_latents(torch::Tensor latents, const std::vector<std:
           torch::tensor(count, torch::kLong), phrasing_text, named};
 }
 
-CaptionedLatents pictured_latents(torch::Tensor latents, torch::Tensor images, const std::vector<int64_t>& picture_counts,
-                                  const std::vector<std::string>& captions) {
+CaptionedLatents pictured_latents(torch::Tensor latents, torch::Tensor images,
+                                  const std::vector<int64_t>& picture_counts, const std::vector<std::string>& captions) {
   TORCH_CHECK(picture_counts.size() == captions.size() && static_cast<int64_t>(captions.size()) == latents.size(0),
               "pictured_latents: one picture count and caption per latent");
   std::vector<int64_t> first, text_of;
@@ -144,7 +144,8 @@ void warm_up_condition_tower(ClipModel& tower, CaptionMatcher& matcher, const Ca
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       const double match_rate = matcher->match_rate(text, latents, matches);
       on_progress({done, options.steps, seconds, eta_seconds(seconds, done, options.steps - done),
-                   {{"matching loss", loss.item<double>()}, {"match rate", match_rate}}, data.images.defined() ? "vision tower warm-up" : "text tower warm-up"});
+                   {{"matching loss", loss.item<double>()}, {"match rate", match_rate}},
+                   data.images.defined() ? "vision tower warm-up" : "text tower warm-up"});
     }
   }
 }

@@ -50,8 +50,8 @@ CaptionedLatents captioned_latents(torch::Tensor latents, const std::vector<std:
 
 // The set of shapes whose latents are `latents` and whose pictures are `images` ([pictures, 3, R, R],
 // shape after shape), `picture_counts[i]` of shape i, each captioned `captions[i]`.
-CaptionedLatents pictured_latents(torch::Tensor latents, torch::Tensor images, const std::vector<int64_t>& picture_counts,
-                                  const std::vector<std::string>& captions);
+CaptionedLatents pictured_latents(torch::Tensor latents, torch::Tensor images,
+                                  const std::vector<int64_t>& picture_counts, const std::vector<std::string>& captions);
 
 // The condition tower's unit embeddings of rows `rows` of the set's conditions: embed_text of the
 // tokens, or embed_image of the pictures.

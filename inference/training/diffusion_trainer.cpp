@@ -51,7 +51,8 @@ CaptionedLatents encode_dataset(const DiffusionTrainingOptions& options, const C
   Transmitter transmitter(options.transmitter_config);
   transmitter.load(load_checkpoint(options.transmitter_weights));
   transmitter.encoder->eval();
-  const auto dataset = open_training_dataset(options.data, options.procedural_shapes, options.kind_weights, options.seed);
+  const auto dataset =
+      open_training_dataset(options.data, options.procedural_shapes, options.kind_weights, options.seed);
   torch::Tensor latents = encode_latents(transmitter, *dataset, options.seed);
   if (!image_model) {
     std::vector<std::vector<std::string>> phrasings;

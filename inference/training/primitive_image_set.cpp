@@ -94,7 +94,8 @@ std::vector<PrimitiveImageEntry> render_primitive_image_set(const fs::path& fold
       ++rendered;
       if (on_progress && (rendered % report_every == 0 || rendered == total)) {
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        on_progress({rendered, total, seconds, eta_seconds(seconds, rendered, total - rendered), {}, "training pictures"});
+        on_progress(
+            {rendered, total, seconds, eta_seconds(seconds, rendered, total - rendered), {}, "training pictures"});
       }
     }
   }

@@ -153,8 +153,8 @@ ImageU8 render_primitive_image(const PrimitiveSpec& spec, const PrimitiveView& v
     const auto t_floor = (floor_z - origin.select(1, 2)) / dz;
     const auto on_floor = ((dz < -1e-4) & (t_floor > 0)).nonzero().squeeze(1);
     if (on_floor.numel() > 0) {
-      const auto points =
-          origin.index_select(0, on_floor) + t_floor.index_select(0, on_floor).unsqueeze(1) * direction.index_select(0, on_floor);
+      const auto points = origin.index_select(0, on_floor) +
+                          t_floor.index_select(0, on_floor).unsqueeze(1) * direction.index_select(0, on_floor);
       const auto lit = soft_shadow(spec, points, to_light.expand({points.size(0), 3}).contiguous());
       const double diffuse = std::max(0.0f, view.light_direction[2]);
       const auto shade = (view.ambient + (1 - view.ambient) * diffuse * lit).unsqueeze(1) * light_colour;

@@ -537,12 +537,14 @@ TEST_F(Cli, TrainDiffusionImageModel) {
       << no_text.output;
 
   const auto judged = run_shell(cli() + " evaluate-primitives --model-dir " + path("image") +
-                                " --image photo-like --seeds 1 --every 11 --steps 2 --grid 16 --save " + path("judged"));
+                                " --image photo-like --seeds 1 --every 11 --steps 2 --grid 16 --save " +
+                                path("judged"));
   ASSERT_EQ(judged.exit_code, 0) << judged.output;
   EXPECT_NE(judged.output.find("over 1 samples"), std::string::npos) << judged.output;
-  EXPECT_EQ(std::count_if(fs::directory_iterator(path("judged")), fs::directory_iterator(),
-                          [](const fs::directory_entry& e) { return e.path().string().find("-input.png") != std::string::npos; }),
-            1);
+  const auto is_input = [](const fs::directory_entry& e) {
+    return e.path().string().find("-input.png") != std::string::npos;
+  };
+  EXPECT_EQ(std::count_if(fs::directory_iterator(path("judged")), fs::directory_iterator(), is_input), 1);
   const auto bad_style = run_shell(cli() + " evaluate-primitives --model-dir " + path("image") + " --image sketch");
   EXPECT_EQ(bad_style.exit_code, 2) << bad_style.output;
   EXPECT_NE(bad_style.output.find("--image: expected 'training' or 'photo-like', got 'sketch'"), std::string::npos)

@@ -215,8 +215,7 @@ TEST(TrainingDiffusionRun, ImageModelResumesExactlyAndGeneratesFromAPicture) {
     if (phases.empty() || phases.back() != progress.phase) phases.push_back(progress.phase);
   });
   EXPECT_EQ(phases, (std::vector<std::string>{"training pictures", "vision tower warm-up", ""}));
-  EXPECT_EQ(std::filesystem::directory_iterator(straight_dir.path() / "images") != std::filesystem::directory_iterator(),
-            true);
+  EXPECT_FALSE(std::filesystem::is_empty(straight_dir.path() / "images"));
   std::atomic<bool> cancel{false};
   train_diffusion(image_options(resumed_dir.path()),
                   [&](const TrainingProgress& progress) { cancel = progress.phase.empty() && progress.step >= 2; },
