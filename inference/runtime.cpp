@@ -3,6 +3,7 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <limits>
 #include <sstream>
 #include <thread>
@@ -13,6 +14,13 @@
 namespace shape {
 
 void configure_torch_threads(int processes_on_host) {
+  if (const char* requested = std::getenv("OMP_NUM_THREADS")) {
+    const int count = std::atoi(requested);
+    if (count > 0) {
+      torch::set_num_threads(count);
+      return;
+    }
+  }
   const int hardware_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   torch::set_num_threads(std::max(1, hardware_threads / std::max(1, processes_on_host)));
 }

@@ -7,7 +7,8 @@ namespace shape {
 
 // Uses every hardware thread for intra-op parallelism (Debian's LibTorch defaults to one), shared
 // evenly by the `processes_on_host` processes of a multi-process job on this host (at least one each:
-// more threads than cores only make the processes preempt each other).
+// more threads than cores only make the processes preempt each other), or OMP_NUM_THREADS of them
+// when that is set (a long job sharing the machine).
 void configure_torch_threads(int processes_on_host = 1);
 
 // Keeps freed memory in the process for the next allocation (glibc malloc: no mmap for large

@@ -125,7 +125,7 @@ ModelFileSet resolve_model_files(const ModelOptions& options, ConditioningMode m
 
   ModelFileSet files;
   if (!options.model_dir.empty()) {
-    files = model_folder_files(options.model_dir);
+    files = model_folder_files(options.model_dir, mode);
   } else if (parts.diffusion_model || parts.clip || parts.decoder) {
     DownloadOptions download;
     download.cancel = cancel;
@@ -140,11 +140,8 @@ ModelFileSet resolve_model_files(const ModelOptions& options, ConditioningMode m
                                    options.download ? FetchPolicy::DownloadMissing : FetchPolicy::LocalOnly, download,
                                    parts);
     } catch (const WeightsUnavailable& missing) {
-      if (!all_official || options.download || options.no_demo || mode != ConditioningMode::kText ||
-          !demo_model_available()) {
-        throw;
-      }
-      files = model_folder_files(demo_model_folder());
+      if (!all_official || options.download || options.no_demo || !demo_model_available(mode)) throw;
+      files = model_folder_files(demo_model_folder(), mode);
       files.label = "demo model (not Shap-E)";
       files.notice = std::to_string(missing.missing().size()) + " official Shap-E model file" +
                      (missing.missing().size() == 1 ? " is" : "s are") + " not available, so the built-in demo model "

@@ -26,7 +26,7 @@ struct ModelOptions {
   std::filesystem::path clip_weights, clip_config;
   // A model folder (pipeline/model_folder.h), e.g. a train-diffusion run; the files above replace its own.
   std::filesystem::path model_dir;
-  // Without official text weights the built-in demo model stands in, unless this is set.
+  // Without official weights the built-in demo model stands in, unless this is set.
   bool no_demo = false;
 
   // Consumes `option` (and its value) if it is one of these; false otherwise.
@@ -46,9 +46,9 @@ extern const char* const kModelOptionsUsage;
 std::string rejected_copies_notice(const std::vector<MissingWeightsFile>& missing);
 
 // The files to load for `mode`: custom files where given, then a model folder's, the official ones
-// otherwise. The decoder alone when `decoder_only`. When official text-model files are missing (and
-// no custom files, --download or --no-demo are given) the built-in demo model is used, with a notice
-// naming what is missing. Prints download progress to stderr.
+// otherwise. The decoder alone when `decoder_only`. When official model files are missing (and no
+// custom files, --download or --no-demo are given) the built-in demo model of that mode, text or
+// image, is used, with a notice naming what is missing. Prints download progress to stderr.
 ModelFileSet resolve_model_files(const ModelOptions& options, ConditioningMode mode, bool decoder_only = false,
                                  const std::atomic<bool>* cancel = nullptr);
 

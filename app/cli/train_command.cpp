@@ -57,17 +57,27 @@ Stage 2: encodes the training shapes with a finished train-encoder run, then tra
 diffusion transformer on them, conditioned on the captions. Writes DIR/loss.csv, checkpoints and, at
 the end, the files generate loads: DIR/text_cond.{yaml,safetensors}, DIR/diffusion.yaml and the
 text tower DIR/clip_text.{json,safetensors} (DIR is then a model folder: generate --model-dir DIR).
+  --image                  the image-conditioned model instead (image300M's class), trained on
+                           pictures of the primitives through a CLIP vision tower; the defaults
+                           below become resources/configs/demo/image_cond.yaml and clip_vision.json,
+                           and DIR gets image_cond.* and clip_vision.* instead
+  --image-cache DIR        where the pictures are rendered and kept (default: <out>/images); runs
+                           with the same --shapes, --seed, --kind-weights and --views share one
+  --views N                pictures of each shape, from random viewpoints (default 4)
+  --init-from-text DIR     --image: start the diffusion transformer from a text model folder of the
+                           same size (e.g. assets/demo-model), all but its condition embedding
   --config PATH            diffusion transformer YAML (default: resources/configs/demo/text_cond.yaml)
   --diffusion-config PATH  noise schedule (default: resources/configs/diffusion.yaml)
-  --clip-config PATH       text tower dimensions, JSON (default: resources/configs/demo/clip_text.json)
-  --clip-weights PATH      frozen CLIP weights instead of a text tower trained jointly
+  --clip-config PATH       CLIP tower dimensions, JSON (default: resources/configs/demo/clip_text.json)
+  --clip-weights PATH      frozen CLIP weights instead of a CLIP tower trained jointly
   --data DIR, --shapes N, --kind-weights LIST   the training shapes, as for train-encoder
   --steps N                (default 4000)
   --batch N                (default 32)
   --lr X                   (default 5e-4)
   --init-from DIR           start from a finished train-diffusion run's weights (fine-tuning)
-  --text-warmup N          train the text tower to match captions to their shapes' latents for N
-                           steps before stage 2 (CLIP-style; default 0)
+  --text-warmup N          train the text tower to match captions (--image: the vision tower to match
+                           pictures) to their shapes' latents for N steps before stage 2 (CLIP-style;
+                           default 0)
   --caption-matching X     keep that matching as a term of the loss, with weight X (default 0)
   --noise-levels KIND      uniform: timesteps drawn uniformly over the schedule (shap-e; default);
                            sampler: noise levels drawn as the 64-step Karras sampler visits them
@@ -87,6 +97,10 @@ constexpr const char* kEvaluateUsage = R"(usage: shape-cli evaluate-primitives [
 Generates captions of the procedural primitives with a model folder, meshes each result and judges
 its shape class and colour with the geometric classifier; prints one line per sample and the accuracy.
   --model-dir DIR   a model folder (default: the built-in demo model, assets/demo-model)
+  --image STYLE     judge the folder's image model instead: each sample generated from a picture of
+                    a fresh primitive of the combination, from a random view; STYLE is training (the
+                    training pictures' renderer and lighting) or photo-like (close perspective, a
+                    floor, soft shadows, highlights: never seen in training)
   --encoder-run DIR judge stage 1 alone: primitives encoded and decoded by a train-encoder run
   --all             every caption (default: the held-out ones, never seen in training)
   --every N         with --all, only every N-th caption (a quicker look)
@@ -235,10 +249,9 @@ int run_train_encoder(const std::vector<std::string>& args) {
 
 int run_train_diffusion(const std::vector<std::string>& args) {
   training::DiffusionTrainingOptions options;
-  options.transformer_config = demo_config("text_cond.yaml");
   options.diffusion_config = shipped_config("diffusion.yaml");
-  options.clip_config = demo_config("clip_text.json");
   std::filesystem::path encoder_run;
+  bool image = false;
   CommonTrainingOptions common;
   ArgumentReader reader(args);
   while (!reader.done()) {
@@ -266,6 +279,14 @@ int run_train_diffusion(const std::vector<std::string>& args) {
       options.clip_weights = reader.value_of(option);
     } else if (option == "--encoder-run") {
       encoder_run = reader.value_of(option);
+    } else if (option == "--image") {
+      image = true;
+    } else if (option == "--image-cache") {
+      options.image_cache = reader.value_of(option);
+    } else if (option == "--init-from-text") {
+      options.initial_text_model = reader.value_of(option);
+    } else if (option == "--views") {
+      options.views_per_shape = parse_count(option, reader.value_of(option));
     } else {
       throw UsageError{"train-diffusion: unknown option '" + option + "'"};
     }
@@ -273,6 +294,12 @@ int run_train_diffusion(const std::vector<std::string>& args) {
   if (common.help) {
     std::cout << kTrainDiffusionUsage;
     return 0;
+  }
+  if (options.transformer_config.empty()) {
+    options.transformer_config = demo_config(image ? "image_cond.yaml" : "text_cond.yaml");
+  }
+  if (options.clip_config.empty() && options.clip_weights.empty()) {
+    options.clip_config = demo_config(image ? "clip_vision.json" : "clip_text.json");
   }
   require_run_dir(options.run_dir);
   if (encoder_run.empty()) throw UsageError{"--encoder-run DIR is required: a finished train-encoder run folder"};
@@ -317,6 +344,7 @@ int run_average_models(const std::vector<std::string>& args) {
 int run_evaluate_primitives(const std::vector<std::string>& args) {
   std::filesystem::path model_dir = demo_model_folder();
   std::filesystem::path encoder_run;
+  bool image = false;
   bool all = false;
   int64_t every = 1;
   training::PrimitiveEvaluationOptions options;
@@ -333,6 +361,14 @@ int run_evaluate_primitives(const std::vector<std::string>& args) {
       precision = parse_precision_option(option, reader.value_of(option));
     } else if (option == "--encoder-run") {
       encoder_run = reader.value_of(option);
+    } else if (option == "--image") {
+      const auto style = reader.value_of(option);
+      if (style != "training" && style != "photo-like") {
+        throw UsageError{"--image: expected 'training' or 'photo-like', got '" + style + "'"};
+      }
+      image = true;
+      options.image_style =
+          style == "training" ? training::PrimitiveImageStyle::kTraining : training::PrimitiveImageStyle::kPhotoLike;
     } else if (option == "--all") {
       all = true;
     } else if (option == "--every") {
@@ -361,7 +397,12 @@ int run_evaluate_primitives(const std::vector<std::string>& args) {
   std::vector<training::PrimitiveCombination> combinations;
   const auto candidates = all ? training::all_primitive_combinations() : training::held_out_primitive_combinations();
   for (size_t i = 0; i < candidates.size(); i += static_cast<size_t>(every)) combinations.push_back(candidates[i]);
-  const ModelFileSet files = encoder_run.empty() ? model_folder_files(model_dir) : ModelFileSet{};
+  if (image && !encoder_run.empty()) {
+    throw UsageError{"evaluate-primitives: --image judges a model folder, not --encoder-run"};
+  }
+  const ModelFileSet files =
+      encoder_run.empty() ? model_folder_files(model_dir, image ? ConditioningMode::kImage : ConditioningMode::kText)
+                          : ModelFileSet{};
   options.generation.guidance_scale = guidance ? *guidance : files.recommended_guidance.value_or(3.0);
   const auto choice = sampler.choice();
   options.generation.sampler = choice.sampler;

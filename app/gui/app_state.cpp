@@ -1,6 +1,7 @@
 #include "gui/app_state.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <iterator>
@@ -139,6 +140,26 @@ void apply_settings(AppState& state, const StudioSettings& settings) {
 void remember_prompt(AppState& state) {
   if (state.image_condition) return;
   add_to_history(state.history, state.prompt_text());
+}
+
+std::filesystem::path pasted_path(const std::string& clipboard_text) {
+  std::string line = clipboard_text.substr(0, clipboard_text.find_first_of("\r\n"));
+  const auto first = line.find_first_not_of(" \t"), last = line.find_last_not_of(" \t");
+  if (first == std::string::npos) return {};
+  line = line.substr(first, last - first + 1);
+  const std::string scheme = "file://";
+  if (line.rfind(scheme, 0) != 0) return line;
+  std::string decoded;
+  for (size_t i = scheme.size(); i < line.size(); ++i) {
+    const auto hex = [&](size_t at) { return std::isxdigit(static_cast<unsigned char>(line[at])) != 0; };
+    if (line[i] == '%' && i + 2 < line.size() && hex(i + 1) && hex(i + 2)) {
+      decoded += static_cast<char>(std::stoi(line.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      decoded += line[i];
+    }
+  }
+  return decoded;
 }
 
 void remove_reference_image(AppState& state) {

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -147,6 +148,10 @@ RenderSettings preview_render_settings(const AppState& state);
 
 // Clears the dropped image: generation goes back to the text prompt.
 void remove_reference_image(AppState& state);
+
+// The file a pasted clipboard text names, as a drop would give it: its first line, trimmed, a
+// file:// URI decoded (file managers copy those). Empty for text that names nothing.
+std::filesystem::path pasted_path(const std::string& clipboard_text);
 
 // RGB, gray or RGBA pixels → RGBA8 for the image display.
 std::vector<uint8_t> to_rgba(const ImageU8& image);

@@ -125,6 +125,7 @@ class Studio {
  private:
   void init_state();
   void handle_drop(const std::filesystem::path& path);
+  void paste_from_clipboard();
   void use_models();
   void apply_model_fields();
   void follow_training_run();
@@ -346,6 +347,16 @@ void Studio::init_state() {
     worker_.load_models(state_.image_condition ? ConditioningMode::kImage : ConditioningMode::kText);
   }
   job_hook_done_ = !options_.generate;
+}
+
+void Studio::paste_from_clipboard() {
+  const char* text = glfwGetClipboardString(window_);
+  const std::filesystem::path path = pasted_path(text ? text : "");
+  if (path.empty()) {
+    state_.set_status("nothing to paste: copy a PNG or JPEG file (copied image data cannot be pasted)", true);
+    return;
+  }
+  handle_drop(path);
 }
 
 void Studio::handle_drop(const std::filesystem::path& path) {
@@ -757,6 +768,10 @@ int Studio::run() {
       if (options_.trace) trace_line("quit asked");
       glfwSetWindowShouldClose(window_, GLFW_TRUE);
     }
+    // Outside a text field, Ctrl+V pastes a picture as if it were dropped: a copied file (its path
+    // or file:// URI, as file managers copy it). GLFW reads only text from the clipboard, so copied
+    // image data itself cannot be pasted.
+    if (io.KeyCtrl && !io.WantTextInput && ImGui::IsKeyPressed(GLFW_KEY_V, false)) paste_from_clipboard();
     save_settings_if_changed();
     imgui_.end_frame();
 

@@ -125,8 +125,10 @@ torch::Tensor ClipVisionTransformerImpl::output_tokens(const torch::Tensor& imag
   return transformer(ln_pre(x));
 }
 
-torch::Tensor ClipVisionTransformerImpl::forward(const torch::Tensor& images) {
-  return torch::matmul(ln_post(output_tokens(images).select(1, 0)), proj);
+torch::Tensor ClipVisionTransformerImpl::forward(const torch::Tensor& images) { return project(output_tokens(images)); }
+
+torch::Tensor ClipVisionTransformerImpl::project(const torch::Tensor& tokens) {
+  return torch::matmul(ln_post(tokens.select(1, 0)), proj);
 }
 
 ClipModelImpl::ClipModelImpl(const ClipConfig& config, ClipTowers towers) : config_(config), towers_(towers) {
@@ -191,19 +193,35 @@ torch::Tensor ClipModelImpl::encode_image(const torch::Tensor& images) {
   return visual(images);
 }
 
-torch::Tensor ClipModelImpl::embed_text(const torch::Tensor& tokens) {
-  const auto features = encode_text(tokens).to(torch::kFloat32);
+namespace {
+
+torch::Tensor unit_rows(const torch::Tensor& features) {
   return features / torch::linalg_norm(features, c10::nullopt, {-1}, /*keepdim=*/true, c10::nullopt);
 }
 
+}  // namespace
+
+torch::Tensor ClipModelImpl::embed_text(const torch::Tensor& tokens) {
+  return unit_rows(encode_text(tokens).to(torch::kFloat32));
+}
+
 torch::Tensor ClipModelImpl::embed_image(const torch::Tensor& images) {
-  const auto features = encode_image(images).to(torch::kFloat32);
-  return features / torch::linalg_norm(features, c10::nullopt, {-1}, /*keepdim=*/true, c10::nullopt);
+  return unit_rows(encode_image(images).to(torch::kFloat32));
 }
 
 torch::Tensor ClipModelImpl::embed_image_grid(const torch::Tensor& images) {
   check_has(towers_ != ClipTowers::kText, "vision");
-  const auto tokens = visual->output_tokens(images);  // [N, 1 + L, width]
+  return grid_of(visual->output_tokens(images));
+}
+
+ClipModelImpl::ImageEmbeddings ClipModelImpl::embed_image_and_grid(const torch::Tensor& images) {
+  check_has(towers_ != ClipTowers::kText, "vision");
+  const auto tokens = visual->output_tokens(images);
+  return {unit_rows(visual->project(tokens).to(torch::kFloat32)), grid_of(tokens)};
+}
+
+torch::Tensor ClipModelImpl::grid_of(const torch::Tensor& tokens) {
+  // [N, 1 + L, width] -> the patch tokens as [N, width, L].
   return tokens.slice(1, 1).permute({0, 2, 1}).contiguous().to(torch::kFloat32);
 }
 

@@ -98,6 +98,8 @@ class ClipVisionTransformerImpl : public torch::nn::Module {
   torch::Tensor output_tokens(const torch::Tensor& images);
   // encode_image: ln_post of the class token, projected: [N, embed_dim].
   torch::Tensor forward(const torch::Tensor& images);
+  // The same from output_tokens' result.
+  torch::Tensor project(const torch::Tensor& output_tokens);
 
   torch::nn::Conv2d conv1{nullptr};
   torch::Tensor class_embedding, positional_embedding;
@@ -130,6 +132,12 @@ class ClipModelImpl : public torch::nn::Module {
   // ImageCLIP.embed_images_grid: the vision transformer's patch tokens (class token dropped, no
   // ln_post or proj) as [N, vision_width, grid_tokens] (image300M; ViT-L/14: [N, 1024, 256]).
   torch::Tensor embed_image_grid(const torch::Tensor& images);
+  // Both of the above from one pass of the vision tower (training wants the grid to condition on
+  // and the vector to match images to shapes).
+  struct ImageEmbeddings {
+    torch::Tensor vector, grid;
+  };
+  ImageEmbeddings embed_image_and_grid(const torch::Tensor& images);
 
   const ClipConfig& config() const { return config_; }
   ClipTowers towers() const { return towers_; }
@@ -147,6 +155,7 @@ class ClipModelImpl : public torch::nn::Module {
 
  private:
   void check_has(bool present, const char* what) const;
+  static torch::Tensor grid_of(const torch::Tensor& output_tokens);
 
   ClipConfig config_;
   ClipTowers towers_;

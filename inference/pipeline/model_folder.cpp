@@ -10,27 +10,46 @@ namespace shape {
 namespace fs = std::filesystem;
 namespace {
 
-std::optional<double> recommended_guidance(const fs::path& folder) {
+constexpr ModelFolderNames kTextNames{kTransformerConfigFile, kTransformerWeightsFile, kClipConfigFile,
+                                      kClipWeightsFile};
+constexpr ModelFolderNames kImageNames{kImageTransformerConfigFile, kImageTransformerWeightsFile, kVisionConfigFile,
+                                       kVisionWeightsFile};
+
+void check_guidance(double guidance, const std::string& key, const fs::path& path) {
+  if (!(guidance >= 0.0 && guidance <= 100.0)) {
+    throw ConfigError(path.string() + ": '" + key + "' must be between 0 and 100, got " + std::to_string(guidance));
+  }
+}
+
+std::optional<double> recommended_guidance(const fs::path& folder, ConditioningMode mode) {
   const fs::path path = folder / kSamplingDefaultsFile;
   if (!fs::exists(path)) return std::nullopt;
   StrictYamlMap map(load_yaml_file(path.string()), path.string());
   const auto guidance = map.required<double>("guidance_scale");
-  if (!(guidance >= 0.0 && guidance <= 100.0)) {
-    throw ConfigError(path.string() + ": 'guidance_scale' must be between 0 and 100, got " + std::to_string(guidance));
-  }
+  check_guidance(guidance, "guidance_scale", path);
+  const auto image_guidance = map.optional<double>("image_guidance_scale", guidance);
+  check_guidance(image_guidance, "image_guidance_scale", path);
   map.reject_unknown_keys();
-  return guidance;
+  return mode == ConditioningMode::kText ? guidance : image_guidance;
 }
+
+const char* mode_name(ConditioningMode mode) { return mode == ConditioningMode::kText ? "text" : "image"; }
 
 }  // namespace
 
-ModelFileSet model_folder_files(const fs::path& folder, const fs::path& clip_weights, const fs::path& clip_config) {
+const ModelFolderNames& model_folder_names(ConditioningMode mode) {
+  return mode == ConditioningMode::kText ? kTextNames : kImageNames;
+}
+
+ModelFileSet model_folder_files(const fs::path& folder, ConditioningMode mode, const fs::path& clip_weights,
+                                const fs::path& clip_config) {
+  const ModelFolderNames& names = model_folder_names(mode);
   ModelFileSet files;
-  files.generator.transformer_config = folder / kTransformerConfigFile;
-  files.generator.transformer_weights = folder / kTransformerWeightsFile;
+  files.generator.transformer_config = folder / names.transformer_config;
+  files.generator.transformer_weights = folder / names.transformer_weights;
   files.generator.diffusion_config = folder / kDiffusionConfigFile;
-  files.generator.clip_weights = clip_weights.empty() ? folder / kClipWeightsFile : clip_weights;
-  files.generator.clip_config = clip_weights.empty() ? folder / kClipConfigFile : clip_config;
+  files.generator.clip_weights = clip_weights.empty() ? folder / names.clip_weights : clip_weights;
+  files.generator.clip_config = clip_weights.empty() ? folder / names.clip_config : clip_config;
   files.decoder_config = folder / kTransmitterConfigFile;
   files.decoder_weights = folder / kTransmitterWeightsFile;
 
@@ -43,9 +62,21 @@ ModelFileSet model_folder_files(const fs::path& folder, const fs::path& clip_wei
   if (!files.generator.clip_config.empty() && !fs::is_regular_file(files.generator.clip_config)) {
     missing += "\n  " + files.generator.clip_config.string();
   }
-  if (!missing.empty()) throw std::runtime_error(folder.string() + " is not a complete model folder; missing:" + missing);
-  files.recommended_guidance = recommended_guidance(folder);
+  if (!missing.empty()) {
+    const ConditioningMode other = mode == ConditioningMode::kText ? ConditioningMode::kImage : ConditioningMode::kText;
+    const std::string what = !model_folder_has(folder, mode) && model_folder_has(folder, other)
+                                 ? " has no " + std::string(mode_name(mode)) + " model (it holds " +
+                                       (other == ConditioningMode::kText ? "a text" : "an image") +
+                                       " model only); missing:"
+                                 : " is not a complete " + std::string(mode_name(mode)) + " model folder; missing:";
+    throw std::runtime_error(folder.string() + what + missing);
+  }
+  files.recommended_guidance = recommended_guidance(folder, mode);
   return files;
+}
+
+bool model_folder_has(const fs::path& folder, ConditioningMode mode) {
+  return fs::is_regular_file(folder / model_folder_names(mode).transformer_weights);
 }
 
 std::string model_folder_label(const fs::path& folder) {
@@ -57,6 +88,6 @@ std::string model_folder_label(const fs::path& folder) {
 
 fs::path demo_model_folder() { return fs::path(SHAPE_ASSETS_DIR) / "demo-model"; }
 
-bool demo_model_available() { return fs::is_regular_file(demo_model_folder() / kTransformerWeightsFile); }
+bool demo_model_available(ConditioningMode mode) { return model_folder_has(demo_model_folder(), mode); }
 
 }  // namespace shape

@@ -56,6 +56,41 @@ CaptionedLatents captioned_latents(torch::Tensor latents, const std::vector<std:
           torch::tensor(count, torch::kLong), phrasing_text, named};
 }
 
+CaptionedLatents pictured_latents(torch::Tensor latents, torch::Tensor images,
+                                  const std::vector<int64_t>& picture_counts, const std::vector<std::string>& captions) {
+  TORCH_CHECK(picture_counts.size() == captions.size() && static_cast<int64_t>(captions.size()) == latents.size(0),
+              "pictured_latents: one picture count and caption per latent");
+  std::vector<int64_t> first, text_of;
+  std::vector<int64_t> shape_text;
+  std::map<std::string, int64_t> text_id;
+  int64_t pictures = 0;
+  for (size_t shape = 0; shape < captions.size(); ++shape) {
+    const int64_t text = text_id.emplace(captions[shape], static_cast<int64_t>(text_id.size())).first->second;
+    shape_text.push_back(text);
+    first.push_back(pictures);
+    pictures += picture_counts[shape];
+    text_of.insert(text_of.end(), static_cast<size_t>(picture_counts[shape]), text);
+  }
+  TORCH_CHECK(pictures == images.size(0), "pictured_latents: ", images.size(0), " pictures for counts adding up to ",
+              pictures);
+  const auto shapes = static_cast<int64_t>(captions.size()), texts = static_cast<int64_t>(text_id.size());
+  auto named = torch::zeros({shapes, texts}, torch::kBool);
+  named.index_put_({torch::arange(shapes), torch::tensor(shape_text, torch::kLong)}, true);
+  CaptionedLatents data;
+  data.latents = std::move(latents);
+  data.images = std::move(images);
+  data.first_phrasing = torch::tensor(first, torch::kLong);
+  data.phrasing_count = torch::tensor(picture_counts, torch::kLong);
+  data.phrasing_text = torch::tensor(text_of, torch::kLong);
+  data.named = named;
+  return data;
+}
+
+torch::Tensor embed_conditions(ClipModel& tower, const CaptionedLatents& data, const torch::Tensor& rows) {
+  if (data.images.defined()) return tower->embed_image(data.images.index_select(0, rows));
+  return tower->embed_text(data.tokens.index_select(0, rows));
+}
+
 CaptionMatcherImpl::CaptionMatcherImpl(int64_t latent_size, int64_t embed_dim, at::Generator& generator) {
   const auto init = torch::randn({latent_size, embed_dim}, generator, torch::kFloat32) /
                     std::sqrt(static_cast<double>(latent_size));
@@ -81,13 +116,13 @@ double CaptionMatcherImpl::match_rate(const torch::Tensor& text_embeddings, cons
   return matches.gather(1, logits(text_embeddings, latents).argmax(1, true)).mean().item<double>();
 }
 
-void warm_up_text_tower(ClipModel& text_tower, CaptionMatcher& matcher, const CaptionedLatents& data,
-                        const TextWarmupOptions& options, const TrainingCallback& on_progress,
+void warm_up_condition_tower(ClipModel& tower, CaptionMatcher& matcher, const CaptionedLatents& data,
+                        const TowerWarmupOptions& options, const TrainingCallback& on_progress,
                         const std::atomic<bool>* cancel) {
-  std::vector<torch::Tensor> parameters = text_tower->parameters();
+  std::vector<torch::Tensor> parameters = tower->parameters();
   for (auto& parameter : matcher->parameters()) parameters.push_back(parameter);
   torch::optim::Adam optimizer(parameters, torch::optim::AdamOptions(options.learning_rate));
-  text_tower->train();
+  tower->train();
   const auto start = std::chrono::steady_clock::now();
   const int64_t report_every = std::max<int64_t>(1, options.steps / 100);
   for (int64_t step = 0; step < options.steps; ++step) {
@@ -99,7 +134,7 @@ void warm_up_text_tower(ClipModel& text_tower, CaptionMatcher& matcher, const Ca
     const auto latents = data.latents.index_select(0, shapes);
 
     clear_gradients(optimizer);
-    const auto text = text_tower->embed_text(data.tokens.index_select(0, captions));
+    const auto text = embed_conditions(tower, data, captions);
     const auto loss = matcher->loss(text, latents, matches);
     loss.backward();
     optimizer.step();
@@ -109,7 +144,8 @@ void warm_up_text_tower(ClipModel& text_tower, CaptionMatcher& matcher, const Ca
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       const double match_rate = matcher->match_rate(text, latents, matches);
       on_progress({done, options.steps, seconds, eta_seconds(seconds, done, options.steps - done),
-                   {{"matching loss", loss.item<double>()}, {"match rate", match_rate}}, "text tower warm-up"});
+                   {{"matching loss", loss.item<double>()}, {"match rate", match_rate}},
+                   data.images.defined() ? "vision tower warm-up" : "text tower warm-up"});
     }
   }
 }

@@ -22,14 +22,18 @@
 
 namespace shape::training {
 
-// Stage 2's training set: each shape's latent and the tokens of each phrasing of its caption.
+// Stage 2's training set: each shape's latent and its conditions, the tokens of each phrasing of its
+// caption (a text model) or its pictures (an image model; a "phrasing" is then one picture, and its
+// text the shape's full caption, so pictures of shapes of one combination match each other's shapes).
 struct CaptionedLatents {
   torch::Tensor latents;         // [shapes, flat latent]
   torch::Tensor tokens;          // [phrasings, context] long: each shape's phrasings, shape after shape
+                                 // (undefined for pictures: see images)
   torch::Tensor first_phrasing;  // [shapes] long: where a shape's phrasings start in `tokens`
   torch::Tensor phrasing_count;  // [shapes] long
   torch::Tensor phrasing_text;   // [phrasings] long: one id per distinct caption text
   torch::Tensor named;           // [shapes, caption texts] bool: one of the shape's phrasings has that text
+  torch::Tensor images;          // instead of tokens: [pictures, 3, R, R] float, CLIP-preprocessed
 
   // One phrasing drawn uniformly for each of `shapes` ([n] long), from `generator`.
   torch::Tensor draw_phrasings(const torch::Tensor& shapes, at::Generator& generator) const;
@@ -43,6 +47,15 @@ struct CaptionedLatents {
 // `phrasings` (shape i's at i).
 CaptionedLatents captioned_latents(torch::Tensor latents, const std::vector<std::vector<std::string>>& phrasings,
                                    const ClipTokenizer& tokenizer);
+
+// The set of shapes whose latents are `latents` and whose pictures are `images` ([pictures, 3, R, R],
+// shape after shape), `picture_counts[i]` of shape i, each captioned `captions[i]`.
+CaptionedLatents pictured_latents(torch::Tensor latents, torch::Tensor images,
+                                  const std::vector<int64_t>& picture_counts, const std::vector<std::string>& captions);
+
+// The condition tower's unit embeddings of rows `rows` of the set's conditions: embed_text of the
+// tokens, or embed_image of the pictures.
+torch::Tensor embed_conditions(ClipModel& tower, const CaptionedLatents& data, const torch::Tensor& rows);
 
 // The shape side of the matching: latent -> unit vector in the text embedding space, and CLIP's
 // learnt temperature.
@@ -62,18 +75,18 @@ class CaptionMatcherImpl : public torch::nn::Module {
 };
 TORCH_MODULE(CaptionMatcher);
 
-struct TextWarmupOptions {
+struct TowerWarmupOptions {
   int64_t steps = 0;
   int64_t batch_size = 64;
   double learning_rate = 1e-3;
   uint64_t seed = 0;
 };
 
-// Trains `text_tower` and `matcher` on the matching loss alone, with an Adam of its own. Each step's
+// Trains `tower` (text or vision) and `matcher` on the matching loss alone, with an Adam of its own. Each step's
 // draws are a function of (seed, step); `cancel` stops it after the current step. Progress, with
 // the loss and the match rate, is reported about a hundred times.
-void warm_up_text_tower(ClipModel& text_tower, CaptionMatcher& matcher, const CaptionedLatents& data,
-                        const TextWarmupOptions& options, const TrainingCallback& on_progress = nullptr,
+void warm_up_condition_tower(ClipModel& tower, CaptionMatcher& matcher, const CaptionedLatents& data,
+                        const TowerWarmupOptions& options, const TrainingCallback& on_progress = nullptr,
                         const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace shape::training

@@ -11,6 +11,7 @@
 #include "inference/clip/clip_config.h"
 #include "inference/clip/clip_model.h"
 #include "inference/clip/clip_weights.h"
+#include "inference/clip/image_file.h"
 #include "inference/config/model_config.h"
 #include "inference/diffusion/gaussian_diffusion.h"
 #include "inference/diffusion/karras_sampler.h"
@@ -20,34 +21,58 @@
 #include "inference/pipeline/model_folder.h"
 #include "inference/training/caption_matching.h"
 #include "inference/training/encoder_trainer.h"
+#include "inference/training/primitive_image_set.h"
 
 namespace shape::training {
 namespace fs = std::filesystem;
 namespace {
 
-CaptionedLatents encode_dataset(const DiffusionTrainingOptions& options, const ClipTokenizer& tokenizer) {
-  Transmitter transmitter(options.transmitter_config);
-  transmitter.load(load_checkpoint(options.transmitter_weights));
-  transmitter.encoder->eval();
-  const auto dataset = open_training_dataset(options.data, options.procedural_shapes, options.kind_weights, options.seed);
+torch::Tensor encode_latents(Transmitter& transmitter, const ShapeDataset& dataset, uint64_t seed) {
   SampleOptions sampling;
   sampling.surface_points = transmitter.encoder->config().data_ctx;
   sampling.near_surface_points = 1;  // queries are not needed to encode
   sampling.uniform_points = 1;
-
   torch::NoGradGuard no_grad;
   std::vector<torch::Tensor> latents;
-  std::vector<std::vector<std::string>> phrasings;
   constexpr int64_t kChunk = 32;
-  for (int64_t begin = 0; begin < dataset->size(); begin += kChunk) {
+  for (int64_t begin = 0; begin < dataset.size(); begin += kChunk) {
     std::vector<torch::Tensor> clouds;
-    for (int64_t i = begin; i < std::min(dataset->size(), begin + kChunk); ++i) {
-      clouds.push_back(dataset->sample(i, options.seed, sampling).surface);
-      phrasings.push_back(dataset->caption_phrasings(i));
+    for (int64_t i = begin; i < std::min(dataset.size(), begin + kChunk); ++i) {
+      clouds.push_back(dataset.sample(i, seed, sampling).surface);
     }
     latents.push_back(transmitter.encoder->forward(torch::stack(clouds)).flatten(1));
   }
-  return captioned_latents(torch::cat(latents), phrasings, tokenizer);
+  return torch::cat(latents);
+}
+
+// The training shapes' latents with their captions (a text model) or pictures (an image model,
+// CLIP-preprocessed exactly as generation preprocesses a user's picture).
+CaptionedLatents encode_dataset(const DiffusionTrainingOptions& options, const ClipModel& clip, bool image_model,
+                                const TrainingCallback& on_progress) {
+  Transmitter transmitter(options.transmitter_config);
+  transmitter.load(load_checkpoint(options.transmitter_weights));
+  transmitter.encoder->eval();
+  const auto dataset =
+      open_training_dataset(options.data, options.procedural_shapes, options.kind_weights, options.seed);
+  torch::Tensor latents = encode_latents(transmitter, *dataset, options.seed);
+  if (!image_model) {
+    std::vector<std::vector<std::string>> phrasings;
+    for (int64_t i = 0; i < dataset->size(); ++i) phrasings.push_back(dataset->caption_phrasings(i));
+    return captioned_latents(std::move(latents), phrasings, ClipTokenizer());
+  }
+  PrimitiveImageSetOptions pictures;
+  pictures.shapes = options.procedural_shapes;
+  pictures.seed = options.seed;
+  pictures.kind_weights = options.kind_weights;
+  pictures.views_per_shape = options.views_per_shape;
+  const auto entries = render_primitive_image_set(
+      options.image_cache.empty() ? options.run_dir / "images" : options.image_cache, pictures, on_progress);
+  std::vector<ImageU8> images;
+  for (const auto& entry : entries) images.push_back(load_image_file(entry.file));
+  std::vector<std::string> captions;
+  for (int64_t i = 0; i < dataset->size(); ++i) captions.push_back(dataset->caption(i));
+  return pictured_latents(std::move(latents), clip_image_batch(images, clip->config().image_resolution),
+                          std::vector<int64_t>(captions.size(), options.views_per_shape), captions);
 }
 
 void copy_whole_file(const fs::path& from, const fs::path& to) {
@@ -77,7 +102,41 @@ void validate(const DiffusionTrainingOptions& options) {
                         "split over ranks: train with it in one process");
   }
   if (options.clip_weights.empty() && options.clip_config.empty()) {
-    throw TrainingError("give CLIP weights (frozen) or a CLIP config JSON for a text tower trained from scratch");
+    throw TrainingError("give CLIP weights (frozen) or a CLIP config JSON for a CLIP tower trained from scratch");
+  }
+}
+
+// See DiffusionTrainingOptions::initial_text_model.
+void bind_text_backbone(SplitVectorDiffusion& model, const fs::path& text_model) {
+  const fs::path path = text_model / kTransformerWeightsFile;
+  const StateDict text = load_checkpoint(path);
+  const std::string condition_embedding = "wrapped.clip_embed.";
+  StateDict merged;
+  for (const auto& [name, tensor] : module_tensors(*model)) {
+    const bool own = name.rfind(condition_embedding, 0) == 0;
+    if (!own && !text.contains(name)) {
+      throw TrainingError(path.string() + " has no '" + name + "': it is not a text model of this model's size");
+    }
+    merged.insert(name, own ? tensor : text.at(name));
+  }
+  try {
+    bind_weights(*model, merged);
+  } catch (const WeightBindingError& error) {
+    throw TrainingError(path.string() + " does not fit this model's backbone: " + error.what());
+  }
+}
+
+void validate_image_model(const DiffusionTrainingOptions& options) {
+  if (!options.data.empty()) {
+    throw TrainingError(options.transformer_config.string() +
+                        " is an image-conditioned model: it trains on pictures of the procedural primitives, not "
+                        "on a mesh folder (" + options.data.string() + ")");
+  }
+  if (options.views_per_shape <= 0) {
+    throw TrainingError("views per shape must be positive, got " + std::to_string(options.views_per_shape));
+  }
+  if (!options.initial_text_model.empty() && !options.initial_model.empty()) {
+    throw TrainingError("start from a text model's backbone or from a finished image run, not both");
   }
 }
 
@@ -101,26 +160,34 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
   validate(options);
   DataParallel parallel(options.distributed);
   torch::manual_seed(options.seed);
+  auto config = load_diffusion_transformer_config(options.transformer_config.string());
+  const bool image_model = config.conditioning == ConditioningKind::kClipGrid;
+  if (image_model) {
+    validate_image_model(options);
+  } else if (!options.initial_text_model.empty()) {
+    throw TrainingError("a text model's backbone starts image models only; for a text model, fine-tune it instead");
+  }
+  const ModelFolderNames& names =
+      model_folder_names(image_model ? ConditioningMode::kImage : ConditioningMode::kText);
+  const ClipTowers tower = image_model ? ClipTowers::kVision : ClipTowers::kText;
 
-  // The text tower: frozen CLIP, or a fresh CLIP-architecture tower trained with the model.
-  const bool joint_text_tower = options.clip_weights.empty();
+  // The CLIP tower: frozen CLIP, or a fresh CLIP-architecture tower trained with the model.
+  const bool joint_tower = options.clip_weights.empty();
   ClipModel clip{nullptr};
-  if (joint_text_tower) {
-    clip = ClipModel(load_clip_config_json(options.clip_config), ClipTowers::kText);
+  if (joint_tower) {
+    clip = ClipModel(load_clip_config_json(options.clip_config), tower);
   } else {
     ClipLoadOptions clip_options;
-    clip_options.towers = ClipTowers::kText;
+    clip_options.towers = tower;
     if (!options.clip_config.empty()) clip_options.config = load_clip_config_json(options.clip_config);
     clip = load_clip_model(options.clip_weights, clip_options);
     for (auto& parameter : clip->parameters()) parameter.requires_grad_(false);
   }
 
-  auto config = load_diffusion_transformer_config(options.transformer_config.string());
-  if (config.conditioning != ConditioningKind::kClipEmbedding) {
-    throw TrainingError(options.transformer_config.string() +
-                        ": training supports text-conditioned models (CLIPImagePointDiffusionTransformer)");
-  }
+  // The conditioning widths come from CLIP, as at inference (latent_generator.cpp).
   config.clip_feature_dim = clip->config().embed_dim;
+  config.clip_grid_feature_dim = clip->config().grid_feature_dim();
+  config.clip_grid_tokens = clip->config().grid_tokens();
   SplitVectorDiffusion model(config);
   const DiffusionConfig diffusion_config = load_diffusion_config(options.diffusion_config.string());
   const GaussianDiffusion diffusion(diffusion_config);
@@ -136,7 +203,7 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
   }
 
   std::vector<torch::Tensor> parameters = model->parameters();
-  if (joint_text_tower) {
+  if (joint_tower) {
     for (auto& parameter : clip->parameters()) parameters.push_back(parameter);
   }
   if (matching_loss) {
@@ -145,7 +212,7 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
   torch::optim::Adam optimizer(parameters, torch::optim::AdamOptions(options.learning_rate));
   auto model_tensors = [&] {
     NamedTensors tensors = module_tensors(*model, "model.");
-    if (joint_text_tower) {
+    if (joint_tower) {
       for (auto& entry : module_tensors(*clip, "clip.")) tensors.push_back(std::move(entry));
     }
     if (matching_loss) {
@@ -159,7 +226,7 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
   double previous_seconds = 0.0;
   if (checkpoint) {
     bind_weights(*model, checkpoint->model, WeightBindingOptions{{"clip.", "caption_match."}, "model."});
-    if (joint_text_tower) {
+    if (joint_tower) {
       bind_weights(*clip, checkpoint->model, WeightBindingOptions{{"model.", "caption_match."}, "clip."});
     }
     if (matching_loss) {
@@ -169,27 +236,28 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
     start_step = checkpoint->step;
     previous_seconds = checkpoint->seconds;
   } else if (!options.initial_model.empty()) {  // a resumed run already holds what it started from
-    bind_weights(*model, load_checkpoint(options.initial_model / kTransformerWeightsFile));
-    if (joint_text_tower) bind_weights(*clip, load_checkpoint(options.initial_model / kClipWeightsFile));
+    bind_weights(*model, load_checkpoint(options.initial_model / names.transformer_weights));
+    if (joint_tower) bind_weights(*clip, load_checkpoint(options.initial_model / names.clip_weights));
+  } else if (!options.initial_text_model.empty()) {
+    bind_text_backbone(model, options.initial_text_model);
   }
   std::vector<std::string> columns{"loss", "lr"};
   if (matching_loss) columns.push_back("matching loss");
   std::optional<LossLog> log;
   if (parallel.is_root()) log.emplace(options.run_dir / "loss.csv", columns, start_step);
 
-  const ClipTokenizer tokenizer;
-  const CaptionedLatents data = encode_dataset(options, tokenizer);
+  const CaptionedLatents data = encode_dataset(options, clip, image_model, on_progress);
   if (data.latents.size(1) != config.d_latent) {
     throw TrainingError(options.transformer_config.string() + ": d_latent is " + std::to_string(config.d_latent) +
                         " but the transmitter's latents have " + std::to_string(data.latents.size(1)) + " values");
   }
   const bool predicts_x_start = diffusion_config.mean_type == "x_start";
   if (!checkpoint && options.text_warmup_steps > 0) {  // a resumed run has had its warm-up
-    TextWarmupOptions warmup;
+    TowerWarmupOptions warmup;
     warmup.steps = options.text_warmup_steps;
     warmup.seed = options.seed;
     const auto warmup_start = std::chrono::steady_clock::now();
-    warm_up_text_tower(clip, matcher, data, warmup, parallel.is_root() ? on_progress : nullptr, cancel);
+    warm_up_condition_tower(clip, matcher, data, warmup, parallel.is_root() ? on_progress : nullptr, cancel);
     previous_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - warmup_start).count();
   }
   parallel.require_same(start_step, "the step to resume from (every rank must see the same run folder)");
@@ -200,7 +268,7 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - session_start).count();
   };
   model->train();
-  clip->train(joint_text_tower);
+  clip->train(joint_tower);
   double window = 0.0, matching_window = 0.0, last_loss = 0.0;
   int64_t window_steps = 0;
   // This rank's share of the global batch, drawn whole on every rank (cheap: indices and noise).
@@ -235,16 +303,25 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
         share(torch::rand({global_batch, 1}, generator, torch::kFloat32) >= config.cond_drop_prob).to(torch::kFloat32);
 
     clear_gradients(optimizer);
-    torch::Tensor condition;
+    // What the model is conditioned on, and the unit embedding caption matching uses (for a text
+    // model the same vector; for an image model the vision tower's projected class token).
+    torch::Tensor condition, embedding;
     {
-      torch::AutoGradMode text_grad(joint_text_tower);
-      condition = clip->embed_text(data.tokens.index_select(0, phrasing_rows));
+      torch::AutoGradMode tower_grad(joint_tower);
+      if (image_model) {
+        auto embeddings = clip->embed_image_and_grid(data.images.index_select(0, phrasing_rows));
+        condition = embeddings.grid * keep.unsqueeze(2);
+        embedding = embeddings.vector;
+      } else {
+        embedding = clip->embed_text(data.tokens.index_select(0, phrasing_rows));
+        condition = embedding * keep;
+      }
     }
-    const auto output = model->forward(x_t, t, condition * keep);
+    const auto output = model->forward(x_t, t, condition);
     const auto prediction = output.narrow(1, 0, config.d_latent);
     const auto loss = (prediction - (predicts_x_start ? x_start : noise)).pow(2).mean();
     if (matching_loss) {
-      const auto matching = matcher->loss(condition, x_start, data.caption_matches(phrasing_rows, rows));
+      const auto matching = matcher->loss(embedding, x_start, data.caption_matches(phrasing_rows, rows));
       (loss + options.caption_matching_weight * matching).backward();
       matching_window += matching.item<double>();
     } else {
@@ -290,17 +367,19 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
   result.gradient_averaging_seconds = parallel.seconds_per_gradient_average();
   if (!parallel.is_root()) return result;
   const fs::path& run = options.run_dir;
-  copy_whole_file(options.transformer_config, run / kTransformerConfigFile);
+  copy_whole_file(options.transformer_config, run / names.transformer_config);
   copy_whole_file(options.diffusion_config, run / kDiffusionConfigFile);
   copy_whole_file(options.transmitter_config, run / kTransmitterConfigFile);
   copy_whole_file(options.transmitter_weights, run / kTransmitterWeightsFile);
-  save_safetensors(run / kTransformerWeightsFile, module_tensors(*model), {{"format", "pt"}, {"stage", "diffusion"}});
-  if (joint_text_tower) {
-    copy_whole_file(options.clip_config, run / kClipConfigFile);
-    save_safetensors(run / kClipWeightsFile, module_tensors(*clip), {{"format", "pt"}, {"stage", "text tower"}});
-    result.files = model_folder_files(run);
+  save_safetensors(run / names.transformer_weights, module_tensors(*model), {{"format", "pt"}, {"stage", "diffusion"}});
+  const ConditioningMode mode = image_model ? ConditioningMode::kImage : ConditioningMode::kText;
+  if (joint_tower) {
+    copy_whole_file(options.clip_config, run / names.clip_config);
+    save_safetensors(run / names.clip_weights, module_tensors(*clip),
+                     {{"format", "pt"}, {"stage", image_model ? "vision tower" : "text tower"}});
+    result.files = model_folder_files(run, mode);
   } else {
-    result.files = model_folder_files(run, options.clip_weights, options.clip_config);
+    result.files = model_folder_files(run, mode, options.clip_weights, options.clip_config);
   }
   return result;
 }

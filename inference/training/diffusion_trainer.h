@@ -1,6 +1,7 @@
-// Stage 2 training: the latent diffusion transformer (the same class as text300M, any size from
-// its config) on the latents the stage-1 encoder gives the training shapes, conditioned on their
-// captions through a CLIP text tower: frozen CLIP weights when given, otherwise a small
+// Stage 2 training: the latent diffusion transformer (text300M's or image300M's class, as its config
+// names, any size) on the latents the stage-1 encoder gives the training shapes, conditioned on
+// their captions through a CLIP text tower, or on pictures of them (primitive_image_set.h) through
+// the patch grid of a CLIP vision tower: frozen CLIP weights when given, otherwise a small
 // CLIP-architecture tower trained jointly (`shape-cli train-diffusion`).
 #pragma once
 
@@ -19,14 +20,18 @@
 namespace shape::training {
 
 struct DiffusionTrainingOptions {
-  std::filesystem::path transformer_config;  // shap-e YAML of a text-conditioned model
+  std::filesystem::path transformer_config;  // shap-e YAML of a text- or image-conditioned model
   std::filesystem::path diffusion_config;    // schedule (shap-e's diffusion_config.yaml)
   std::filesystem::path transmitter_config;  // the stage-1 run's transmitter.yaml
   std::filesystem::path transmitter_weights;  // and its transmitter.safetensors
   std::filesystem::path clip_config;   // JSON of CLIP's dimensions (needed without clip_weights)
-  std::filesystem::path clip_weights;  // optional: frozen CLIP; else the text tower trains jointly
+  std::filesystem::path clip_weights;  // optional: frozen CLIP; else the CLIP tower trains jointly
   std::filesystem::path run_dir;
   std::filesystem::path data;        // as stage 1: a mesh folder, or empty for the primitives
+  // Image models only (they train on the primitives): where their pictures are cached (empty:
+  // <run_dir>/images), and how many of each shape.
+  std::filesystem::path image_cache;
+  int64_t views_per_shape = 4;
   int64_t procedural_shapes = 1024;
   PrimitiveKindWeights kind_weights;  // of the procedural set (make_primitive_dataset)
   int64_t steps = 4000;
@@ -40,7 +45,13 @@ struct DiffusionTrainingOptions {
   // A model folder (a finished train-diffusion run) whose transformer and text tower weights to
   // start from (fine-tuning), instead of a random init.
   std::filesystem::path initial_model;
-  // Caption matching for a jointly trained text tower (caption_matching.h): steps of it alone
+  // Image models: a text model folder of the same size (the demo text model) whose diffusion
+  // transformer starts this one's, all but the condition embedding (a vector's Linear there, the
+  // grid's LayerNorm + Linear here): the backbone then already knows the latents, and stage 2 need
+  // only teach it to read pictures. Not with initial_model.
+  std::filesystem::path initial_text_model;
+  // Caption matching for a jointly trained CLIP tower (caption_matching.h; an image model matches
+  // its pictures to the shapes' latents the same way): steps of it alone
   // before stage 2 (a fresh run only: a resumed one has had them), and its weight as a term of the
   // stage-2 loss. Both 0: off.
   int64_t text_warmup_steps = 0;
@@ -72,8 +83,9 @@ torch::Tensor draw_training_timesteps(const GaussianDiffusion& diffusion, int64_
                                       torch::Generator& generator);
 
 // Trains (or resumes) and makes the run folder a model folder (pipeline/model_folder.h) that
-// generate loads: text_cond.{yaml,safetensors}, diffusion.yaml, clip_text.json, the jointly trained
-// clip_text.safetensors, and a copy of the stage-1 transmitter.{yaml,safetensors}.
+// generate loads: text_cond.{yaml,safetensors}, clip_text.json and the jointly trained
+// clip_text.safetensors (an image model: image_cond.*, clip_vision.*), diffusion.yaml, and a copy of
+// the stage-1 transmitter.{yaml,safetensors}.
 // `cancel` stops after the current step with a checkpoint written.
 DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
                                         const TrainingCallback& on_progress = nullptr,

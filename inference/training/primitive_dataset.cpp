@@ -18,24 +18,7 @@ bool same(const PrimitiveCombination& a, const PrimitiveCombination& b) {
 
 class PrimitiveDataset : public ShapeDataset {
  public:
-  PrimitiveDataset(int64_t count, uint64_t seed, const PrimitiveKindWeights& kind_weights) {
-    if (count < 0) throw std::invalid_argument("make_primitive_dataset: negative count");
-    const auto held_out = held_out_primitive_combinations();
-    std::vector<PrimitiveCombination> training;
-    for (const auto& combination : all_primitive_combinations()) {
-      const auto matches = [&](const PrimitiveCombination& h) { return same(h, combination); };
-      if (std::any_of(held_out.begin(), held_out.end(), matches)) continue;
-      const auto weight = kind_weights.find(combination.kind);
-      const int64_t repeats = weight == kind_weights.end() ? 1 : weight->second;
-      for (int64_t r = 0; r < repeats; ++r) training.push_back(combination);
-    }
-    if (training.empty()) throw std::invalid_argument("make_primitive_dataset: the kind weights leave out every kind");
-    specs_.reserve(static_cast<size_t>(count));
-    for (int64_t i = 0; i < count; ++i) {
-      const auto& c = training[static_cast<size_t>(i) % training.size()];
-      specs_.push_back(make_primitive(c.kind, c.size, c.colour, mix_seed(seed, static_cast<uint64_t>(i))));
-    }
-  }
+  explicit PrimitiveDataset(std::vector<PrimitiveSpec> specs) : specs_(std::move(specs)) {}
 
   int64_t size() const override { return static_cast<int64_t>(specs_.size()); }
 
@@ -67,9 +50,31 @@ class PrimitiveDataset : public ShapeDataset {
 
 }  // namespace
 
+std::vector<PrimitiveSpec> primitive_training_specs(int64_t count, uint64_t seed,
+                                                    const PrimitiveKindWeights& kind_weights) {
+  if (count < 0) throw std::invalid_argument("make_primitive_dataset: negative count");
+  const auto held_out = held_out_primitive_combinations();
+  std::vector<PrimitiveCombination> training;
+  for (const auto& combination : all_primitive_combinations()) {
+    const auto matches = [&](const PrimitiveCombination& h) { return same(h, combination); };
+    if (std::any_of(held_out.begin(), held_out.end(), matches)) continue;
+    const auto weight = kind_weights.find(combination.kind);
+    const int64_t repeats = weight == kind_weights.end() ? 1 : weight->second;
+    for (int64_t r = 0; r < repeats; ++r) training.push_back(combination);
+  }
+  if (training.empty()) throw std::invalid_argument("make_primitive_dataset: the kind weights leave out every kind");
+  std::vector<PrimitiveSpec> specs;
+  specs.reserve(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i) {
+    const auto& c = training[static_cast<size_t>(i) % training.size()];
+    specs.push_back(make_primitive(c.kind, c.size, c.colour, mix_seed(seed, static_cast<uint64_t>(i))));
+  }
+  return specs;
+}
+
 std::unique_ptr<ShapeDataset> make_primitive_dataset(int64_t count, uint64_t seed,
                                                      const PrimitiveKindWeights& kind_weights) {
-  return std::make_unique<PrimitiveDataset>(count, seed, kind_weights);
+  return std::make_unique<PrimitiveDataset>(primitive_training_specs(count, seed, kind_weights));
 }
 
 }  // namespace shape::training

@@ -7,10 +7,13 @@
 #include "inference/decoder/camera.h"
 #include "inference/export/mesh_export.h"
 #include "inference/pipeline/latent_decoder.h"
+#include "inference/training/dataset_sampling.h"
 #include "inference/training/encoder_trainer.h"
 
 namespace shape::training {
 namespace {
+
+constexpr uint64_t kEvaluationStream = 0x6576616c75617465;  // "evaluate"
 
 template <typename Predicate>
 double fraction(const std::vector<PrimitiveJudgement>& judgements, Predicate predicate) {
@@ -65,14 +68,15 @@ PrimitiveJudgement judge(const PrimitiveCombination& combination, uint64_t seed,
   return judgement;
 }
 
-// "a small red cube", seed 1 -> <dir>/a_small_red_cube-1.glb and .png
+// "a small red cube", seed 1 -> <dir>/a_small_red_cube-1.glb and .png (and -input.png)
 void save_sample(const PrimitiveEvaluationOptions& options, const PrimitiveJudgement& judgement, const Mesh& mesh,
-                 const LatentDecoder& decoder, const Latent& latent) {
+                 const LatentDecoder& decoder, const Latent& latent, const std::optional<ImageU8>& picture) {
   if (options.save_dir.empty()) return;
   std::filesystem::create_directories(options.save_dir);
   std::string name = judgement.caption;
   for (char& c : name) c = c == ' ' ? '_' : c;
   const auto stem = options.save_dir / (name + "-" + std::to_string(judgement.seed));
+  if (picture) write_png_file(*picture, stem.string() + "-input.png");
   if (!mesh.empty()) export_mesh(mesh, stem.string() + ".glb", MeshExportOptions{});
   const Camera camera =
       look_at_camera({2.2f, -2.2f, 1.6f}, {0.0f, 0.0f, 0.0f}, {0.0f, 0.0f, 1.0f}, 0.6f, 128, 128);
@@ -81,20 +85,38 @@ void save_sample(const PrimitiveEvaluationOptions& options, const PrimitiveJudge
 
 }  // namespace
 
+ImageU8 evaluation_picture(const PrimitiveCombination& combination, uint64_t seed, PrimitiveImageStyle style) {
+  // Training draws proportions and views from streams of its run seed (0, 1, ...); these come from
+  // a fixed stream of their own, so a sample is a primitive and a view that training never drew.
+  const uint64_t combination_index = (static_cast<uint64_t>(combination.kind) * 2 +
+                                      static_cast<uint64_t>(combination.size)) * 100 +
+                                     static_cast<uint64_t>(combination.colour);
+  const uint64_t stream = mix_seed(mix_seed(kEvaluationStream, combination_index), seed);
+  const auto spec = make_primitive(combination.kind, combination.size, combination.colour, mix_seed(stream, 0));
+  return render_primitive_image(spec, random_primitive_view(style, mix_seed(stream, 1)));
+}
+
 PrimitiveEvaluation evaluate_primitive_generation(const ModelFileSet& files,
                                                   const std::vector<PrimitiveCombination>& combinations,
                                                   const PrimitiveEvaluationOptions& options) {
   LatentGenerator generator(files.generator, "cpu", options.precision);
   const LatentDecoder decoder(files.decoder_config, files.decoder_weights);
+  const bool from_pictures = generator.mode() == ConditioningMode::kImage;
   PrimitiveEvaluation evaluation;
   for (const auto& combination : combinations) {
     for (int64_t s = 0; s < options.seeds_per_caption; ++s) {
       GenerationSettings settings = options.generation;
       settings.seed = options.generation.seed + static_cast<uint64_t>(s);
-      const auto result = generator.generate({{combination.caption(), std::nullopt}}, settings);
+      Condition condition;
+      if (from_pictures) {
+        condition.image = evaluation_picture(combination, settings.seed, options.image_style);
+      } else {
+        condition.prompt = combination.caption();
+      }
+      const auto result = generator.generate({condition}, settings);
       const Mesh mesh = decoder.decode_mesh(result.latents.at(0), {options.grid_size});
       evaluation.judgements.push_back(judge(combination, settings.seed, mesh));
-      save_sample(options, evaluation.judgements.back(), mesh, decoder, result.latents.at(0));
+      save_sample(options, evaluation.judgements.back(), mesh, decoder, result.latents.at(0), condition.image);
     }
   }
   return evaluation;
@@ -121,7 +143,7 @@ PrimitiveEvaluation evaluate_primitive_reconstruction(const std::filesystem::pat
       values.values.assign(flat.data_ptr<float>(), flat.data_ptr<float>() + flat.numel());
       const Mesh mesh = decoder.decode_mesh(values, {options.grid_size});
       evaluation.judgements.push_back(judge(combination, seed, mesh));
-      save_sample(options, evaluation.judgements.back(), mesh, decoder, values);
+      save_sample(options, evaluation.judgements.back(), mesh, decoder, values, std::nullopt);
     }
   }
   return evaluation;

@@ -1,6 +1,7 @@
-// How well a model makes the procedural primitives: each caption is generated (or, for stage 1,
-// encoded and decoded), meshed, and judged by the geometric classifier for shape class and colour.
-// The demo model's accuracy test and `shape-cli evaluate-primitives` both use it.
+// How well a model makes the procedural primitives: each caption is generated (an image model: from
+// a picture of a fresh primitive of that combination; for stage 1, encoded and decoded), meshed, and
+// judged by the geometric classifier for shape class and colour. The demo models' accuracy tests and
+// `shape-cli evaluate-primitives` use it.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 
 #include "inference/pipeline/latent_generator.h"
 #include "inference/pipeline/official_models.h"
+#include "inference/training/primitive_images.h"
 #include "inference/training/primitives.h"
 
 namespace shape::training {
@@ -38,11 +40,19 @@ struct PrimitiveEvaluationOptions {
   int64_t grid_size = 48;
   GenerationSettings generation;  // its seed is the first; the others follow
   Precision precision = Precision::kFloat32;  // of the diffusion transformer
-  // When set, each judged sample is also written here: its mesh (GLB) and a NeRF view (PNG).
+  // When set, each judged sample is also written here: its mesh (GLB) and a NeRF view (PNG), and
+  // an image model's input picture (-input.png).
   std::filesystem::path save_dir;
+  // Image models: the pictures' style. Each sample is a primitive of the combination with
+  // proportions and a view drawn from seeds no training run uses.
+  PrimitiveImageStyle image_style = PrimitiveImageStyle::kTraining;
 };
 
-// Generates every combination's caption with the model folder's files.
+// The picture an image model is evaluated on for `combination` and sample seed `seed`.
+ImageU8 evaluation_picture(const PrimitiveCombination& combination, uint64_t seed, PrimitiveImageStyle style);
+
+// Generates every combination with the model folder's files: from its caption, or from its
+// pictures when `files` are an image model's.
 PrimitiveEvaluation evaluate_primitive_generation(const ModelFileSet& files,
                                                   const std::vector<PrimitiveCombination>& combinations,
                                                   const PrimitiveEvaluationOptions& options);

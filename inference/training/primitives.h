@@ -88,6 +88,9 @@ PrimitiveKindWeights parse_primitive_kind_weights(const std::string& text);
 // comes up that many times per cycle: {cube: 3} trains on three cubes for each sphere.
 std::unique_ptr<ShapeDataset> make_primitive_dataset(int64_t count, uint64_t seed,
                                                      const PrimitiveKindWeights& kind_weights = {});
+// The primitives of that set, shape i at i (what the image renders of stage 2 draw).
+std::vector<PrimitiveSpec> primitive_training_specs(int64_t count, uint64_t seed,
+                                                    const PrimitiveKindWeights& kind_weights = {});
 
 // The geometric classifier: fits every primitive kind to the mesh (parameters from its bounding
 // box) and picks the one whose SDF is closest to zero over the mesh's vertices; the colour is the

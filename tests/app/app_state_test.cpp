@@ -109,5 +109,16 @@ TEST(AppStatePrompt, LongPromptsAreFlaggedAndCutWithAWord) {
   EXPECT_NE(state.status.find("the prompt was cut to its first 4095 characters"), std::string::npos);
 }
 
+// Ctrl+V in the window: a copied file's path or file:// URI (first line, trimmed, decoded) is
+// handled as a drop; text that names nothing gives an empty path.
+TEST(AppStatePaste, ClipboardTextNamesTheFileAsADropWould) {
+  EXPECT_EQ(pasted_path("/home/me/red cube.png"), "/home/me/red cube.png");
+  EXPECT_EQ(pasted_path("  /tmp/a.jpg \n/tmp/b.png\n"), "/tmp/a.jpg");
+  EXPECT_EQ(pasted_path("file:///home/me/red%20cube.png\r\n"), "/home/me/red cube.png");
+  EXPECT_EQ(pasted_path("file:///tmp/100%"), "/tmp/100%");  // not an escape: kept as it is
+  EXPECT_EQ(pasted_path(" \t\n"), "");
+  EXPECT_EQ(pasted_path(""), "");
+}
+
 }  // namespace
 }  // namespace shape::studio

@@ -487,6 +487,60 @@ TEST_F(Cli, TrainDiffusionWithCaptionMatching) {
       << not_a_model.output;
 }
 
+// train-diffusion --image: the image model trains on rendered pictures of the primitives (cached,
+// with their captions) through a jointly trained vision tower; its run folder generates from a
+// picture and says it has no text model; evaluate-primitives --image judges it.
+TEST_F(Cli, TrainDiffusionImageModel) {
+  const std::string fixtures = std::string(SHAPE_TEST_FIXTURES_DIR) + "/training/";
+  ASSERT_EQ(run_shell(cli() + " train-encoder --config " + shell_quoted(fixtures + "tiny_transmitter.yaml") +
+                      " --shapes 4 --batch 2 --query-points 64 --steps 1 --out " + path("encoder"))
+                .exit_code,
+            0);
+  const std::string train = cli() + " train-diffusion --image --encoder-run " + path("encoder") + " --config " +
+                            shell_quoted(fixtures + "tiny_image_cond.yaml") + " --clip-config " +
+                            shell_quoted(fixtures + "tiny_clip_vision.json") +
+                            " --shapes 4 --views 2 --batch 2 --steps 2 --log-every 1";
+  const auto trained = run_shell(train + " --text-warmup 2 --caption-matching 0.5 --image-cache " + path("pictures") +
+                                 " --out " + path("image"));
+  ASSERT_EQ(trained.exit_code, 0) << trained.output;
+  EXPECT_NE(trained.output.find("training pictures: step 8/8"), std::string::npos) << trained.output;
+  EXPECT_NE(trained.output.find("vision tower warm-up: step 2/2"), std::string::npos) << trained.output;
+  EXPECT_TRUE(fs::exists(path("pictures/s000003-v1.png")));
+  EXPECT_EQ(std::count_if(fs::directory_iterator(path("pictures")), fs::directory_iterator(),
+                          [](const fs::directory_entry& e) { return e.path().extension() == ".png"; }),
+            8);
+  for (const char* file : {"image_cond.yaml", "image_cond.safetensors", "clip_vision.json", "clip_vision.safetensors",
+                           "transmitter.safetensors"}) {
+    EXPECT_TRUE(fs::exists(path("image/" + std::string(file)))) << file;
+  }
+
+  const auto generated = run_shell(cli() + " generate --model-dir " + path("image") + " --image " +
+                                   path("pictures/s000000-v0.png") + " --steps 2 --grid 16 -o " + path("x.glb"));
+  EXPECT_EQ(generated.exit_code, 0) << generated.output;
+  const auto no_text = run_shell(cli() + " generate --model-dir " + path("image") + " --prompt 'a red cube' -o " +
+                                 path("y.glb"));
+  EXPECT_EQ(no_text.exit_code, 1) << no_text.output;
+  EXPECT_NE(no_text.output.find("has no text model (it holds an image model only)"), std::string::npos)
+      << no_text.output;
+
+  const auto judged = run_shell(cli() + " evaluate-primitives --model-dir " + path("image") +
+                                " --image photo-like --seeds 1 --every 11 --steps 2 --grid 16 --save " +
+                                path("judged"));
+  ASSERT_EQ(judged.exit_code, 0) << judged.output;
+  EXPECT_NE(judged.output.find("over 1 samples"), std::string::npos) << judged.output;
+  const auto is_input = [](const fs::directory_entry& e) {
+    return e.path().string().find("-input.png") != std::string::npos;
+  };
+  EXPECT_EQ(std::count_if(fs::directory_iterator(path("judged")), fs::directory_iterator(), is_input), 1);
+  const auto bad_style = run_shell(cli() + " evaluate-primitives --model-dir " + path("image") + " --image sketch");
+  EXPECT_EQ(bad_style.exit_code, 2) << bad_style.output;
+  EXPECT_NE(bad_style.output.find("--image: expected 'training' or 'photo-like', got 'sketch'"), std::string::npos)
+      << bad_style.output;
+  const auto with_meshes = run_shell(train + " --data " + path("pictures") + " --out " + path("meshes"));
+  EXPECT_EQ(with_meshes.exit_code, 1) << with_meshes.output;
+  EXPECT_NE(with_meshes.output.find("is an image-conditioned model"), std::string::npos) << with_meshes.output;
+}
+
 // bench projects the chosen sampler's time from the measured forward, and always both presets'.
 TEST_F(Cli, BenchProjectsTheChosenSamplerAndThePresets) {
   const auto result = run_shell(cli() + " bench --only transformer --repeats 1 --precision fp32 --sampler euler --steps 5 --config " +

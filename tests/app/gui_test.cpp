@@ -13,6 +13,9 @@
 #include "inference/clip/image_file.h"
 #include "gui/settings_store.h"
 #include "inference/export/mesh_import.h"
+#include "inference/pipeline/model_folder.h"
+#include "inference/training/primitive_images.h"
+#include "inference/training/primitives.h"
 #include "tests/app/app_test_support.h"
 #include "tests/app/studio_process.h"
 
@@ -261,6 +264,36 @@ TEST_F(Gui, StillNerfViewSharpensToThePaneResolution) {
   std::printf("edge width / object width: preview %.3f, sharp %.3f\n", preview, sharp);
   EXPECT_LT(sharp, 0.08);  // 0.063 measured at 420 rows
   EXPECT_LT(sharp, 0.6 * preview);
+}
+
+// With no downloads at all, dropping a picture of a red cube (a photo-like render: close
+// perspective, a floor and soft shadows, never seen in training) makes the built-in demo image
+// model draw a red cube: the previews turn red and the exported mesh is judged a red cube by the
+// primitives' geometric classifier.
+TEST_F(Gui, DemoImageModelTurnsADroppedRedCubeIntoARedCube) {
+  if (!demo_model_available(ConditioningMode::kImage)) {
+    GTEST_SKIP() << demo_model_folder() << " holds no image model (see its README.md)";
+  }
+  fs::create_directories(path("empty_cache"));
+  const auto cube = training::make_primitive(training::PrimitiveKind::kCube, training::PrimitiveSize::kLarge, 0, 11);
+  write_png_file(training::render_primitive_image(
+                     cube, training::random_primitive_view(training::PrimitiveImageStyle::kPhotoLike, 3)),
+                 path("red_cube.png"));
+  const auto result = run_studio("--drop " + path("red_cube.png") + " --generate --exit-after-job --grid 48 --view split"
+                                 " --preview-size 64 --window 1000x640 --strict-validation --cache-dir " +
+                                 path("empty_cache") + " --screenshot " + path("end.png") + " --export " +
+                                 path("cube.glb"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("the built-in demo model stands in"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("validation messages: 0"), std::string::npos) << result.output;
+  Rect image_view, mesh_view;
+  ASSERT_TRUE(parse_views(result.output, image_view, mesh_view)) << result.output;
+  const ImageU8 end = load_image_file(path("end.png"));
+  EXPECT_GT(fraction_red(end, image_view), 0.03);
+  EXPECT_GT(fraction_red(end, mesh_view), 0.03);
+  const auto judged = training::classify_primitive(read_gltf(path("cube.glb")));
+  EXPECT_EQ(training::primitive_name(judged.kind), "cube");
+  EXPECT_EQ(training::primitive_colours()[static_cast<size_t>(judged.colour)].name, "red");
 }
 
 // A user session through the X server: type a prompt and press Enter, orbit by dragging, pick a

@@ -47,11 +47,11 @@ TEST(TrainingCaptionMatching, WarmUpTeachesTheTowerToTellColoursApart) {
     return std::make_pair(text.matmul(text.t()), matcher->match_rate(text, data.latents, matches));
   };
   const auto [before, match_rate_before] = similarity();
-  TextWarmupOptions options;
+  TowerWarmupOptions options;
   options.steps = 150;
   options.batch_size = 8;
   int64_t reports = 0;
-  warm_up_text_tower(tower, matcher, data, options, [&](const TrainingProgress& progress) {
+  warm_up_condition_tower(tower, matcher, data, options, [&](const TrainingProgress& progress) {
     EXPECT_EQ(progress.phase, "text tower warm-up");
     ++reports;
   });

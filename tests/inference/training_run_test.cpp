@@ -9,9 +9,11 @@
 
 #include "checkpoint_test_util.h"
 #include "inference/checkpoint/checkpoint.h"
+#include "inference/config/config_error.h"
 #include "inference/pipeline/model_folder.h"
 #include "inference/training/diffusion_trainer.h"
 #include "inference/training/encoder_trainer.h"
+#include "inference/training/primitive_images.h"
 #include "inference/training/training_run.h"
 
 namespace shape::training {
@@ -184,6 +186,125 @@ TEST(TrainingDiffusionRun, ResumesExactlyAndLeavesAModelFolderThatGenerates) {
   const auto result = generator.generate({{"a small red cube", std::nullopt}}, settings);
   ASSERT_EQ(result.latents.size(), 1u);
   EXPECT_EQ(result.latents[0].values.size(), 512u);
+}
+
+DiffusionTrainingOptions tiny_image_options(const std::filesystem::path& encoder_run,
+                                             const std::filesystem::path& run_dir, int64_t steps) {
+  auto options = tiny_diffusion_options(encoder_run, run_dir, steps);
+  options.transformer_config = fixture("tiny_image_cond.yaml");
+  options.clip_config = fixture("tiny_clip_vision.json");
+  options.views_per_shape = 2;
+  return options;
+}
+
+// The image model (image300M's class with a jointly trained vision tower) trains on pictures of the
+// same shapes, resumes exactly (vision warm-up and matching included), and leaves a model folder
+// whose image model generates from a picture, next to no text model.
+TEST(TrainingDiffusionRun, ImageModelResumesExactlyAndGeneratesFromAPicture) {
+  TempDir encoder_dir, straight_dir, resumed_dir;
+  train_encoder(tiny_encoder_options(encoder_dir.path(), 1));
+  auto image_options = [&](const std::filesystem::path& run_dir) {
+    auto options = tiny_image_options(encoder_dir.path(), run_dir, 4);
+    options.text_warmup_steps = 3;
+    options.caption_matching_weight = 0.5;
+    options.sampler_noise_levels = true;
+    return options;
+  };
+  std::vector<std::string> phases;
+  train_diffusion(image_options(straight_dir.path()), [&](const TrainingProgress& progress) {
+    if (phases.empty() || phases.back() != progress.phase) phases.push_back(progress.phase);
+  });
+  EXPECT_EQ(phases, (std::vector<std::string>{"training pictures", "vision tower warm-up", ""}));
+  EXPECT_FALSE(std::filesystem::is_empty(straight_dir.path() / "images"));
+  std::atomic<bool> cancel{false};
+  train_diffusion(image_options(resumed_dir.path()),
+                  [&](const TrainingProgress& progress) { cancel = progress.phase.empty() && progress.step >= 2; },
+                  &cancel);
+  auto resume = image_options(resumed_dir.path());
+  resume.resume = true;
+  EXPECT_EQ(train_diffusion(resume).steps, 4);
+  for (const char* file : {kImageTransformerWeightsFile, kVisionWeightsFile}) {
+    const StateDict a = load_checkpoint(straight_dir.path() / file), b = load_checkpoint(resumed_dir.path() / file);
+    ASSERT_EQ(a.keys(), b.keys());
+    for (const auto& key : a.keys()) EXPECT_TRUE(torch::equal(a.at(key), b.at(key))) << file << ": " << key;
+  }
+  EXPECT_TRUE(load_checkpoint(straight_dir.path() / kVisionWeightsFile).contains("visual.conv1.weight"));
+
+  // sampling.yaml: image_guidance_scale for the image model, else the one guidance for both.
+  std::ofstream(straight_dir.path() / kSamplingDefaultsFile) << "guidance_scale: 2\n";
+  EXPECT_EQ(model_folder_files(straight_dir.path(), ConditioningMode::kImage).recommended_guidance, 2.0);
+  std::ofstream(straight_dir.path() / kSamplingDefaultsFile) << "guidance_scale: 2\nimage_guidance_scale: 3.5\n";
+  EXPECT_EQ(model_folder_files(straight_dir.path(), ConditioningMode::kImage).recommended_guidance, 3.5);
+  std::ofstream(straight_dir.path() / kSamplingDefaultsFile) << "guidance_scale: 2\nimage_guidance_scale: -1\n";
+  EXPECT_THROW(model_folder_files(straight_dir.path(), ConditioningMode::kImage), ConfigError);
+  std::filesystem::remove(straight_dir.path() / kSamplingDefaultsFile);
+
+  const ModelFileSet files = model_folder_files(straight_dir.path(), ConditioningMode::kImage);
+  LatentGenerator generator(files.generator);
+  EXPECT_EQ(generator.mode(), ConditioningMode::kImage);
+  GenerationSettings settings;
+  settings.steps = 4;
+  const auto spec = make_primitive(PrimitiveKind::kCube, PrimitiveSize::kLarge, 0, 3);
+  Condition condition;
+  condition.image = render_primitive_image(spec, random_primitive_view(PrimitiveImageStyle::kPhotoLike, 1));
+  const auto result = generator.generate({condition}, settings);
+  ASSERT_EQ(result.latents.size(), 1u);
+  EXPECT_EQ(result.latents[0].values.size(), 512u);
+
+  EXPECT_FALSE(model_folder_has(straight_dir.path(), ConditioningMode::kText));
+  try {
+    model_folder_files(straight_dir.path(), ConditioningMode::kText);
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find("has no text model (it holds an image model only)"), std::string::npos) << message;
+    EXPECT_NE(message.find(kTransformerWeightsFile), std::string::npos) << message;
+  }
+}
+
+// An image model can start from a text model's backbone: at a vanishing learning rate its
+// transformer is the text model's but for the condition embedding, which the text model lacks.
+TEST(TrainingDiffusionRun, ImageModelStartsFromATextModelsBackbone) {
+  TempDir encoder_dir, text_dir, image_dir;
+  train_encoder(tiny_encoder_options(encoder_dir.path(), 1));
+  train_diffusion(tiny_diffusion_options(encoder_dir.path(), text_dir.path(), 1));
+  auto options = tiny_image_options(encoder_dir.path(), image_dir.path(), 1);
+  options.initial_text_model = text_dir.path();
+  options.learning_rate = 1e-12;
+  train_diffusion(options);
+  const StateDict text = load_checkpoint(text_dir.path() / kTransformerWeightsFile);
+  const StateDict image = load_checkpoint(image_dir.path() / kImageTransformerWeightsFile);
+  size_t shared = 0;
+  for (const auto& key : image.keys()) {
+    if (key.rfind("wrapped.clip_embed.", 0) == 0) {
+      EXPECT_FALSE(text.contains(key)) << key;
+      continue;
+    }
+    ASSERT_TRUE(text.contains(key)) << key;
+    EXPECT_TRUE(torch::allclose(image.at(key), text.at(key), 0.0, 1e-8)) << key;
+    ++shared;
+  }
+  EXPECT_GT(shared, 10u);
+
+  auto text_run = tiny_diffusion_options(encoder_dir.path(), image_dir.path() / "text", 1);
+  text_run.initial_text_model = text_dir.path();
+  EXPECT_THROW(train_diffusion(text_run), TrainingError);
+}
+
+TEST(TrainingDiffusionRun, ImageModelsTrainOnThePrimitivesOnly) {
+  TempDir dir;
+  auto options = tiny_image_options(dir.path() / "encoder", dir.path() / "run", 1);
+  options.data = dir.path() / "meshes";
+  try {
+    train_diffusion(options);
+    FAIL() << "expected a TrainingError";
+  } catch (const TrainingError& error) {
+    EXPECT_NE(std::string(error.what()).find("tiny_image_cond.yaml is an image-conditioned model"), std::string::npos)
+        << error.what();
+  }
+  options.data.clear();
+  options.views_per_shape = 0;
+  EXPECT_THROW(train_diffusion(options), TrainingError);
 }
 
 // Caption matching (a text tower warm-up, then a loss term) keeps resumes exact: its projection is
