@@ -359,10 +359,10 @@ void export_section(AppState& state, PanelActions& actions) {
   ImGui::SliderInt("grid", &state.export_grid, 16, 256);
   ImGui::InputInt("simplify to", &state.simplify_triangles, 1000, 10000);
   state.simplify_triangles = std::max(0, state.simplify_triangles);
-  ImGui::InputInt("turntable frames", &state.turntable_frames, 1, 12);
+  ImGui::InputInt("spin frames", &state.turntable_frames, 1, 12);
   state.turntable_frames = std::clamp(state.turntable_frames, static_cast<int>(kMinTurntableFrames),
                                       static_cast<int>(kMaxTurntableFrames));
-  ImGui::InputInt("turntable size", &state.turntable_size, 16, 64);
+  ImGui::InputInt("spin pixels", &state.turntable_size, 16, 64);
   state.turntable_size = std::clamp(state.turntable_size, static_cast<int>(kMinTurntableSize),
                                     static_cast<int>(kMaxTurntableSize));
   if (state.exporting && state.export_cancellable) {
