@@ -353,7 +353,8 @@ void Studio::paste_from_clipboard() {
   const char* text = glfwGetClipboardString(window_);
   const std::filesystem::path path = pasted_path(text ? text : "");
   if (path.empty()) {
-    state_.set_status("nothing to paste: copy a PNG or JPEG file (copied image data cannot be pasted)", true);
+    state_.set_status("nothing to paste: copy a " + std::string(kSupportedImageFormats) +
+                      " file (copied image data cannot be pasted)", true);
     return;
   }
   handle_drop(path);
