@@ -317,17 +317,23 @@ TEST(GenerationWorker, DestructionWhileGeneratingJoinsPromptly) {
   EXPECT_LT(Clock::now() - start, std::chrono::seconds(60));
 }
 
+// The latent of a one-step "a chair" (what the export tests export).
+Latent generate_one_latent(GenerationWorker& worker) {
+  worker.generate(text_request("a chair", 1));
+  const auto events = collect_until(worker, WorkerEventKind::Finished);
+  for (const auto& event : events) {
+    if (event.kind == WorkerEventKind::SamplesReady) return event.latents.at(0);
+  }
+  ADD_FAILURE() << "no samples: " << kinds(events);
+  return {};
+}
+
 TEST(GenerationWorker, ExportsAMeshFileThatReadsBack) {
   const fs::path path = fs::temp_directory_path() / "shape_worker_export_test.glb";
   fs::remove(path);
   GenerationWorker worker(golden_resolver());
-  worker.generate(text_request("a chair", 1));
-  const auto events = collect_until(worker, WorkerEventKind::Finished);
-  const WorkerEvent* samples = nullptr;
-  for (const auto& event : events) if (event.kind == WorkerEventKind::SamplesReady) samples = &event;
-  ASSERT_NE(samples, nullptr) << kinds(events);
   ExportRequest request;
-  request.latent = samples->latents[0];
+  request.latent = generate_one_latent(worker);
   request.grid_size = 24;
   request.path = path;
   worker.export_mesh(request);
@@ -349,12 +355,8 @@ TEST(GenerationWorker, TurntableExportReportsFramesAndCancels) {
   const fs::path path = fs::temp_directory_path() / "shape_worker_turntable_test.webp";
   fs::remove(path);
   GenerationWorker worker(golden_resolver());
-  worker.generate(text_request("a chair", 1));
-  const auto events = collect_until(worker, WorkerEventKind::Finished);
   ExportRequest request;
-  for (const auto& event : events) {
-    if (event.kind == WorkerEventKind::SamplesReady) request.latent = event.latents.at(0);
-  }
+  request.latent = generate_one_latent(worker);
   request.path = path;
   TurntableSettings turntable;
   turntable.frames = 360;  // far more than run before the cancel arrives
