@@ -79,6 +79,9 @@ text tower DIR/clip_text.{json,safetensors} (DIR is then a model folder: generat
                            pictures) to their shapes' latents for N steps before stage 2 (CLIP-style;
                            default 0)
   --caption-matching X     keep that matching as a term of the loss, with weight X (default 0)
+  --caption-words X        also train the tower (in the warm-up and stage 2) to say which words its
+                           caption has (--image: read from the mean of the patch grid stage 2 sees),
+                           a loss term of weight X (default 0)
   --noise-levels KIND      uniform: timesteps drawn uniformly over the schedule (shap-e; default);
                            sampler: noise levels drawn as the 64-step Karras sampler visits them
                            (6x more training below sigma 1, where fine shape and colour settle)
@@ -267,6 +270,8 @@ int run_train_diffusion(const std::vector<std::string>& args) {
       options.text_warmup_steps = parse_count(option, reader.value_of(option));
     } else if (option == "--caption-matching") {
       options.caption_matching_weight = parse_number(option, reader.value_of(option));
+    } else if (option == "--caption-words") {
+      options.caption_word_weight = parse_number(option, reader.value_of(option));
     } else if (option == "--noise-levels") {
       const auto kind = reader.value_of(option);
       if (kind != "uniform" && kind != "sampler") {

@@ -22,6 +22,12 @@ torch::Tensor matched_cross_entropy(const torch::Tensor& logits, const torch::Te
   return -(target * torch::log_softmax(logits, 1)).sum(1).mean();
 }
 
+std::vector<std::string> texts_by_id(const std::map<std::string, int64_t>& text_id) {
+  std::vector<std::string> texts(text_id.size());
+  for (const auto& [text, id] : text_id) texts[static_cast<size_t>(id)] = text;
+  return texts;
+}
+
 }  // namespace
 
 torch::Tensor CaptionedLatents::draw_phrasings(const torch::Tensor& shapes, at::Generator& generator) const {
@@ -52,8 +58,15 @@ CaptionedLatents captioned_latents(torch::Tensor latents, const std::vector<std:
   const auto shapes = static_cast<int64_t>(phrasings.size()), texts = static_cast<int64_t>(text_id.size());
   auto named = torch::zeros({shapes, texts}, torch::kBool);
   named.index_put_({torch::tensor(shape_of, torch::kLong), phrasing_text}, true);
-  return {std::move(latents), clip_token_batch(tokens), torch::tensor(first, torch::kLong),
-          torch::tensor(count, torch::kLong), phrasing_text, named};
+  CaptionedLatents data;
+  data.latents = std::move(latents);
+  data.tokens = clip_token_batch(tokens);
+  data.first_phrasing = torch::tensor(first, torch::kLong);
+  data.phrasing_count = torch::tensor(count, torch::kLong);
+  data.phrasing_text = phrasing_text;
+  data.named = named;
+  data.words = caption_word_table(texts_by_id(text_id));
+  return data;
 }
 
 CaptionedLatents pictured_latents(torch::Tensor latents, torch::Tensor images,
@@ -83,12 +96,22 @@ CaptionedLatents pictured_latents(torch::Tensor latents, torch::Tensor images,
   data.phrasing_count = torch::tensor(picture_counts, torch::kLong);
   data.phrasing_text = torch::tensor(text_of, torch::kLong);
   data.named = named;
+  data.words = caption_word_table(texts_by_id(text_id));
   return data;
 }
 
-torch::Tensor embed_conditions(ClipModel& tower, const CaptionedLatents& data, const torch::Tensor& rows) {
-  if (data.images.defined()) return tower->embed_image(data.images.index_select(0, rows));
-  return tower->embed_text(data.tokens.index_select(0, rows));
+ConditionEmbeddings embed_conditions(ClipModel& tower, const CaptionedLatents& data, const torch::Tensor& rows) {
+  if (data.images.defined()) {
+    auto image = tower->embed_image_and_grid(data.images.index_select(0, rows));
+    auto pooled = image.grid.mean(2);
+    return {std::move(image.vector), std::move(image.grid), std::move(pooled)};
+  }
+  auto text = tower->embed_text(data.tokens.index_select(0, rows));
+  return {text, text, text};
+}
+
+int64_t word_feature_dim(const ClipModel& tower, const CaptionedLatents& data) {
+  return data.images.defined() ? tower->config().grid_feature_dim() : tower->config().embed_dim;
 }
 
 CaptionMatcherImpl::CaptionMatcherImpl(int64_t latent_size, int64_t embed_dim, at::Generator& generator) {
@@ -116,11 +139,14 @@ double CaptionMatcherImpl::match_rate(const torch::Tensor& text_embeddings, cons
   return matches.gather(1, logits(text_embeddings, latents).argmax(1, true)).mean().item<double>();
 }
 
-void warm_up_condition_tower(ClipModel& tower, CaptionMatcher& matcher, const CaptionedLatents& data,
-                        const TowerWarmupOptions& options, const TrainingCallback& on_progress,
-                        const std::atomic<bool>* cancel) {
+void warm_up_condition_tower(ClipModel& tower, CaptionMatcher& matcher, CaptionWordPredictor words,
+                             const CaptionedLatents& data, const TowerWarmupOptions& options,
+                             const TrainingCallback& on_progress, const std::atomic<bool>* cancel) {
   std::vector<torch::Tensor> parameters = tower->parameters();
   for (auto& parameter : matcher->parameters()) parameters.push_back(parameter);
+  if (words) {
+    for (auto& parameter : words->parameters()) parameters.push_back(parameter);
+  }
   torch::optim::Adam optimizer(parameters, torch::optim::AdamOptions(options.learning_rate));
   tower->train();
   const auto start = std::chrono::steady_clock::now();
@@ -134,17 +160,29 @@ void warm_up_condition_tower(ClipModel& tower, CaptionMatcher& matcher, const Ca
     const auto latents = data.latents.index_select(0, shapes);
 
     clear_gradients(optimizer);
-    const auto text = embed_conditions(tower, data, captions);
-    const auto loss = matcher->loss(text, latents, matches);
-    loss.backward();
+    const auto embedded = embed_conditions(tower, data, captions);
+    const auto matching = matcher->loss(embedded.embedding, latents, matches);
+    torch::Tensor has_word, word_loss;
+    if (words) {
+      has_word = data.words.has_word.index_select(0, data.phrasing_text.index_select(0, captions));
+      word_loss = words->loss(embedded.word_features, has_word);
+      (matching + options.word_weight * word_loss).backward();
+    } else {
+      matching.backward();
+    }
     optimizer.step();
 
     const int64_t done = step + 1;
     if (on_progress && (done % report_every == 0 || done == options.steps)) {
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      const double match_rate = matcher->match_rate(text, latents, matches);
-      on_progress({done, options.steps, seconds, eta_seconds(seconds, done, options.steps - done),
-                   {{"matching loss", loss.item<double>()}, {"match rate", match_rate}},
+      std::vector<std::pair<std::string, double>> values{
+          {"matching loss", matching.item<double>()},
+          {"match rate", matcher->match_rate(embedded.embedding, latents, matches)}};
+      if (words) {
+        values.emplace_back("word loss", word_loss.item<double>());
+        values.emplace_back("words right", words->exact_rate(embedded.word_features, has_word));
+      }
+      on_progress({done, options.steps, seconds, eta_seconds(seconds, done, options.steps - done), values,
                    data.images.defined() ? "vision tower warm-up" : "text tower warm-up"});
     }
   }

@@ -18,6 +18,7 @@
 
 #include "inference/clip/bpe_tokenizer.h"
 #include "inference/clip/clip_model.h"
+#include "inference/training/caption_words.h"
 #include "inference/training/training_run.h"
 
 namespace shape::training {
@@ -34,6 +35,7 @@ struct CaptionedLatents {
   torch::Tensor phrasing_text;   // [phrasings] long: one id per distinct caption text
   torch::Tensor named;           // [shapes, caption texts] bool: one of the shape's phrasings has that text
   torch::Tensor images;          // instead of tokens: [pictures, 3, R, R] float, CLIP-preprocessed
+  CaptionWordTable words;        // the words of the caption texts (phrasing_text's ids), caption_words.h
 
   // One phrasing drawn uniformly for each of `shapes` ([n] long), from `generator`.
   torch::Tensor draw_phrasings(const torch::Tensor& shapes, at::Generator& generator) const;
@@ -53,9 +55,16 @@ CaptionedLatents captioned_latents(torch::Tensor latents, const std::vector<std:
 CaptionedLatents pictured_latents(torch::Tensor latents, torch::Tensor images,
                                   const std::vector<int64_t>& picture_counts, const std::vector<std::string>& captions);
 
-// The condition tower's unit embeddings of rows `rows` of the set's conditions: embed_text of the
-// tokens, or embed_image of the pictures.
-torch::Tensor embed_conditions(ClipModel& tower, const CaptionedLatents& data, const torch::Tensor& rows);
+// What the condition tower makes of rows `rows` of the set's conditions: its unit embeddings
+// (embed_text of the tokens, or embed_image of the pictures), what stage 2 is conditioned on (the
+// embedding, or the pictures' patch grid [n, width, tokens]), and the features caption words are
+// read from (the embedding, or the grid's mean over its tokens).
+struct ConditionEmbeddings {
+  torch::Tensor embedding, condition, word_features;
+};
+ConditionEmbeddings embed_conditions(ClipModel& tower, const CaptionedLatents& data, const torch::Tensor& rows);
+// The width of embed_conditions' word_features.
+int64_t word_feature_dim(const ClipModel& tower, const CaptionedLatents& data);
 
 // The shape side of the matching: latent -> unit vector in the text embedding space, and CLIP's
 // learnt temperature.
@@ -80,13 +89,15 @@ struct TowerWarmupOptions {
   int64_t batch_size = 64;
   double learning_rate = 1e-3;
   uint64_t seed = 0;
+  double word_weight = 0.0;  // of the caption word loss, when a word predictor is given
 };
 
-// Trains `tower` (text or vision) and `matcher` on the matching loss alone, with an Adam of its own. Each step's
-// draws are a function of (seed, step); `cancel` stops it after the current step. Progress, with
-// the loss and the match rate, is reported about a hundred times.
-void warm_up_condition_tower(ClipModel& tower, CaptionMatcher& matcher, const CaptionedLatents& data,
-                        const TowerWarmupOptions& options, const TrainingCallback& on_progress = nullptr,
-                        const std::atomic<bool>* cancel = nullptr);
+// Trains `tower` (text or vision) and `matcher` on the matching loss (plus, given `words`, the
+// caption word loss), with an Adam of its own. Each step's draws are a function of (seed, step);
+// `cancel` stops it after the current step. Progress, with the loss and the match rate (and the
+// share of captions whose words are all read right), is reported about a hundred times.
+void warm_up_condition_tower(ClipModel& tower, CaptionMatcher& matcher, CaptionWordPredictor words,
+                             const CaptionedLatents& data, const TowerWarmupOptions& options,
+                             const TrainingCallback& on_progress = nullptr, const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace shape::training

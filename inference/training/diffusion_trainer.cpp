@@ -93,9 +93,13 @@ void validate(const DiffusionTrainingOptions& options) {
   if (!(options.caption_matching_weight >= 0.0)) {
     throw TrainingError("the caption matching weight must not be negative");
   }
+  if (!(options.caption_word_weight >= 0.0)) throw TrainingError("the caption word weight must not be negative");
   const bool matching = options.text_warmup_steps > 0 || options.caption_matching_weight > 0.0;
   if (matching && !options.clip_weights.empty()) {
     throw TrainingError("caption matching trains the text tower: it does not apply to frozen CLIP weights");
+  }
+  if (options.caption_word_weight > 0.0 && !options.clip_weights.empty()) {
+    throw TrainingError("caption words train the condition tower: they do not apply to frozen CLIP weights");
   }
   if (options.caption_matching_weight > 0.0 && options.distributed.launch.world_size > 1) {
     throw TrainingError("caption matching compares each caption with every shape of the batch, so it cannot be "
@@ -193,13 +197,27 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
   const GaussianDiffusion diffusion(diffusion_config);
   const auto alphas_cumprod = torch::tensor(diffusion.alphas_cumprod(), torch::kFloat64).to(torch::kFloat32);
 
+  // The run folder is checked before the (long) encoding of the training set.
+  const auto checkpoint = open_run(options.run_dir, options.resume);
+  const CaptionedLatents data = encode_dataset(options, clip, image_model, on_progress);
+  if (data.latents.size(1) != config.d_latent) {
+    throw TrainingError(options.transformer_config.string() + ": d_latent is " + std::to_string(config.d_latent) +
+                        " but the transmitter's latents have " + std::to_string(data.latents.size(1)) + " values");
+  }
+
   // Caption matching (caption_matching.h): as a warm-up, and as a loss term whose projection then
-  // trains and is checkpointed with the model.
+  // trains and is checkpointed with the model; caption words (caption_words.h) likewise.
   const bool matching_loss = options.caption_matching_weight > 0.0;
+  const bool word_loss = options.caption_word_weight > 0.0;
   CaptionMatcher matcher{nullptr};
   if (matching_loss || options.text_warmup_steps > 0) {
     auto setup = step_generator(options.seed, -1);
     matcher = CaptionMatcher(config.d_latent, clip->config().embed_dim, setup);
+  }
+  CaptionWordPredictor words{nullptr};
+  if (word_loss) {
+    if (data.words.words.empty()) throw TrainingError("caption words: the training captions all have the same words");
+    words = CaptionWordPredictor(word_feature_dim(clip, data), static_cast<int64_t>(data.words.words.size()));
   }
 
   std::vector<torch::Tensor> parameters = model->parameters();
@@ -209,29 +227,40 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
   if (matching_loss) {
     for (auto& parameter : matcher->parameters()) parameters.push_back(parameter);
   }
+  if (word_loss) {
+    for (auto& parameter : words->parameters()) parameters.push_back(parameter);
+  }
   torch::optim::Adam optimizer(parameters, torch::optim::AdamOptions(options.learning_rate));
+  const std::string kModel = "model.", kClip = "clip.", kMatch = "caption_match.", kWords = "caption_words.";
   auto model_tensors = [&] {
-    NamedTensors tensors = module_tensors(*model, "model.");
+    NamedTensors tensors = module_tensors(*model, kModel);
     if (joint_tower) {
-      for (auto& entry : module_tensors(*clip, "clip.")) tensors.push_back(std::move(entry));
+      for (auto& entry : module_tensors(*clip, kClip)) tensors.push_back(std::move(entry));
     }
     if (matching_loss) {
-      for (auto& entry : module_tensors(*matcher, "caption_match.")) tensors.push_back(std::move(entry));
+      for (auto& entry : module_tensors(*matcher, kMatch)) tensors.push_back(std::move(entry));
+    }
+    if (word_loss) {
+      for (auto& entry : module_tensors(*words, kWords)) tensors.push_back(std::move(entry));
     }
     return tensors;
   };
+  // Binds one part of a checkpoint, skipping the others.
+  auto bind_part = [&](torch::nn::Module& module, const StateDict& weights, const std::string& prefix) {
+    std::vector<std::string> others;
+    for (const auto& part : {kModel, kClip, kMatch, kWords}) {
+      if (part != prefix) others.push_back(part);
+    }
+    bind_weights(module, weights, WeightBindingOptions{others, prefix});
+  };
 
-  const auto checkpoint = open_run(options.run_dir, options.resume);
   int64_t start_step = 0;
   double previous_seconds = 0.0;
   if (checkpoint) {
-    bind_weights(*model, checkpoint->model, WeightBindingOptions{{"clip.", "caption_match."}, "model."});
-    if (joint_tower) {
-      bind_weights(*clip, checkpoint->model, WeightBindingOptions{{"model.", "caption_match."}, "clip."});
-    }
-    if (matching_loss) {
-      bind_weights(*matcher, checkpoint->model, WeightBindingOptions{{"model.", "clip."}, "caption_match."});
-    }
+    bind_part(*model, checkpoint->model, kModel);
+    if (joint_tower) bind_part(*clip, checkpoint->model, kClip);
+    if (matching_loss) bind_part(*matcher, checkpoint->model, kMatch);
+    if (word_loss) bind_part(*words, checkpoint->model, kWords);
     load_optimizer_state(*checkpoint, optimizer);
     start_step = checkpoint->step;
     previous_seconds = checkpoint->seconds;
@@ -243,21 +272,18 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
   }
   std::vector<std::string> columns{"loss", "lr"};
   if (matching_loss) columns.push_back("matching loss");
+  if (word_loss) columns.push_back("word loss");
   std::optional<LossLog> log;
   if (parallel.is_root()) log.emplace(options.run_dir / "loss.csv", columns, start_step);
 
-  const CaptionedLatents data = encode_dataset(options, clip, image_model, on_progress);
-  if (data.latents.size(1) != config.d_latent) {
-    throw TrainingError(options.transformer_config.string() + ": d_latent is " + std::to_string(config.d_latent) +
-                        " but the transmitter's latents have " + std::to_string(data.latents.size(1)) + " values");
-  }
   const bool predicts_x_start = diffusion_config.mean_type == "x_start";
   if (!checkpoint && options.text_warmup_steps > 0) {  // a resumed run has had its warm-up
     TowerWarmupOptions warmup;
     warmup.steps = options.text_warmup_steps;
     warmup.seed = options.seed;
+    warmup.word_weight = options.caption_word_weight;
     const auto warmup_start = std::chrono::steady_clock::now();
-    warm_up_condition_tower(clip, matcher, data, warmup, parallel.is_root() ? on_progress : nullptr, cancel);
+    warm_up_condition_tower(clip, matcher, words, data, warmup, parallel.is_root() ? on_progress : nullptr, cancel);
     previous_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - warmup_start).count();
   }
   parallel.require_same(start_step, "the step to resume from (every rank must see the same run folder)");
@@ -269,7 +295,7 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
   };
   model->train();
   clip->train(joint_tower);
-  double window = 0.0, matching_window = 0.0, last_loss = 0.0;
+  double window = 0.0, matching_window = 0.0, word_window = 0.0, last_loss = 0.0;
   int64_t window_steps = 0;
   // This rank's share of the global batch, drawn whole on every rank (cheap: indices and noise).
   const int64_t global_batch = options.batch_size * parallel.world_size();
@@ -303,30 +329,29 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
         share(torch::rand({global_batch, 1}, generator, torch::kFloat32) >= config.cond_drop_prob).to(torch::kFloat32);
 
     clear_gradients(optimizer);
-    // What the model is conditioned on, and the unit embedding caption matching uses (for a text
-    // model the same vector; for an image model the vision tower's projected class token).
-    torch::Tensor condition, embedding;
+    // What the model is conditioned on, and what caption matching and caption words read.
+    ConditionEmbeddings embedded;
     {
       torch::AutoGradMode tower_grad(joint_tower);
-      if (image_model) {
-        auto embeddings = clip->embed_image_and_grid(data.images.index_select(0, phrasing_rows));
-        condition = embeddings.grid * keep.unsqueeze(2);
-        embedding = embeddings.vector;
-      } else {
-        embedding = clip->embed_text(data.tokens.index_select(0, phrasing_rows));
-        condition = embedding * keep;
-      }
+      embedded = embed_conditions(clip, data, phrasing_rows);
     }
+    const auto condition = image_model ? embedded.condition * keep.unsqueeze(2) : embedded.condition * keep;
     const auto output = model->forward(x_t, t, condition);
     const auto prediction = output.narrow(1, 0, config.d_latent);
     const auto loss = (prediction - (predicts_x_start ? x_start : noise)).pow(2).mean();
+    auto total = loss;
     if (matching_loss) {
-      const auto matching = matcher->loss(embedding, x_start, data.caption_matches(phrasing_rows, rows));
-      (loss + options.caption_matching_weight * matching).backward();
+      const auto matching = matcher->loss(embedded.embedding, x_start, data.caption_matches(phrasing_rows, rows));
+      total = total + options.caption_matching_weight * matching;
       matching_window += matching.item<double>();
-    } else {
-      loss.backward();
     }
+    if (word_loss) {
+      const auto has_word = data.words.has_word.index_select(0, data.phrasing_text.index_select(0, phrasing_rows));
+      const auto word = words->loss(embedded.word_features, has_word);
+      total = total + options.caption_word_weight * word;
+      word_window += word.item<double>();
+    }
+    total.backward();
     parallel.average_gradients(optimizer);
     optimizer.step();
     ++step;
@@ -340,6 +365,7 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
       const double seconds = previous_seconds + session_seconds();
       std::vector<double> row{window / window_steps, rate};
       if (matching_loss) row.push_back(matching_window / window_steps);
+      if (word_loss) row.push_back(word_window / window_steps);
       log->append(step, seconds, row);
       if (on_progress) {
         on_progress({step, options.steps, seconds,
@@ -347,6 +373,7 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
       }
       window = 0.0;
       matching_window = 0.0;
+      word_window = 0.0;
       window_steps = 0;
     }
     if (parallel.is_root() && (step % options.checkpoint_every == 0 || step == options.steps)) {

@@ -56,6 +56,8 @@ struct DiffusionTrainingOptions {
   // stage-2 loss. Both 0: off.
   int64_t text_warmup_steps = 0;
   double caption_matching_weight = 0.0;
+  // The weight of the caption word loss (caption_words.h), in the warm-up and in stage 2; 0: off.
+  double caption_word_weight = 0.0;
   // Which noise levels a step trains on: uniformly over the schedule's timesteps (shap-e), or as
   // the Karras sampler visits them (see draw_training_timesteps).
   bool sampler_noise_levels = false;

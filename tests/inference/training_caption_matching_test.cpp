@@ -1,8 +1,10 @@
-// Caption matching: which captions match which shapes, and the text tower warm-up (runs that use
-// it: training_run_test.cpp).
+// Caption matching: which captions match which shapes, and the condition tower warm-up, with
+// caption words (runs that use them: training_run_test.cpp).
 #include <gtest/gtest.h>
 
 #include <torch/torch.h>
+
+#include <tuple>
 
 #include "inference/clip/bpe_tokenizer.h"
 #include "inference/clip/clip_config.h"
@@ -51,7 +53,7 @@ TEST(TrainingCaptionMatching, WarmUpTeachesTheTowerToTellColoursApart) {
   options.steps = 150;
   options.batch_size = 8;
   int64_t reports = 0;
-  warm_up_condition_tower(tower, matcher, data, options, [&](const TrainingProgress& progress) {
+  warm_up_condition_tower(tower, matcher, nullptr, data, options, [&](const TrainingProgress& progress) {
     EXPECT_EQ(progress.phase, "text tower warm-up");
     ++reports;
   });
@@ -62,6 +64,75 @@ TEST(TrainingCaptionMatching, WarmUpTeachesTheTowerToTellColoursApart) {
   // Green and purple (as blue and purple) end further apart than they started.
   EXPECT_LT(after[1][3].item<float>(), before[1][3].item<float>());
   EXPECT_LT(after[2][3].item<float>(), before[2][3].item<float>());
+}
+
+TEST(TrainingCaptionWords, TheWordsThatTellCaptionsApartInFirstSeenOrder) {
+  const auto table = caption_word_table({"a small red cube", "a red cube", "a large blue cube", "a red cube"});
+  EXPECT_EQ(table.words, (std::vector<std::string>{"small", "red", "large", "blue"}));
+  EXPECT_TRUE(torch::equal(table.has_word, torch::tensor({{1.f, 1.f, 0.f, 0.f},
+                                                           {0.f, 1.f, 0.f, 0.f},
+                                                           {0.f, 0.f, 1.f, 1.f},
+                                                           {0.f, 1.f, 0.f, 0.f}})))
+      << table.has_word;
+  EXPECT_TRUE(caption_word_table({"a cube", "a cube"}).words.empty());
+
+  const auto data = captioned({{"a small red cube", "a red cube"}, {"a large blue cube"}}, torch::zeros({2, 4}));
+  EXPECT_EQ(data.words.words, (std::vector<std::string>{"small", "red", "large", "blue"}));
+  EXPECT_EQ(data.words.has_word.size(0), 3);  // one row per caption text
+}
+
+// Pictures of two attributes (red or blue; plain or with white stripes): the warm-up with caption
+// words teaches a vision tower to read both words from the mean of its patch grid (what stage 2
+// reads), on fresh pictures too.
+TEST(TrainingCaptionWords, WarmUpTeachesAVisionTowerToReadTheWords) {
+  torch::manual_seed(0);
+  const int64_t resolution = 32;
+  auto picture = [&](bool red, bool striped, int64_t variant) {
+    auto image = torch::zeros({3, resolution, resolution});
+    image[red ? 0 : 2].fill_(1.0 - 0.1 * static_cast<double>(variant));
+    if (striped) image.slice(1, 0, resolution, 4).fill_(1.0);  // white lines
+    return (image - 0.5) / 0.25 + 0.05 * torch::randn({3, resolution, resolution});
+  };
+  const std::vector<std::tuple<bool, bool, std::string>> kinds = {{true, false, "a plain red square"},
+                                                                  {true, true, "a striped red square"},
+                                                                  {false, false, "a plain blue square"},
+                                                                  {false, true, "a striped blue square"}};
+  auto pictures_of_each = [&](int64_t first_variant) {
+    std::vector<torch::Tensor> images;
+    for (const auto& [red, striped, caption] : kinds) {
+      for (int64_t view = 0; view < 2; ++view) images.push_back(picture(red, striped, first_variant + view));
+    }
+    return torch::stack(images);
+  };
+  std::vector<std::string> captions;
+  for (const auto& kind : kinds) captions.push_back(std::get<2>(kind));
+  const auto data = pictured_latents(torch::randn({4, 32}), pictures_of_each(0), std::vector<int64_t>(4, 2), captions);
+  ASSERT_EQ(data.words.words, (std::vector<std::string>{"plain", "red", "striped", "blue"}));
+
+  ClipModel tower(load_clip_config_json(fixture("tiny_clip_vision.json")), ClipTowers::kVision);
+  auto setup = step_generator(0, -1);
+  CaptionMatcher matcher(32, tower->config().embed_dim, setup);
+  CaptionWordPredictor words(word_feature_dim(tower, data), 4);
+  TowerWarmupOptions options;
+  options.steps = 120;
+  options.batch_size = 8;
+  options.word_weight = 1.0;
+  double last_words_right = 0.0;
+  warm_up_condition_tower(tower, matcher, words, data, options, [&](const TrainingProgress& progress) {
+    EXPECT_EQ(progress.phase, "vision tower warm-up");
+    ASSERT_EQ(progress.losses.size(), 4u);
+    EXPECT_EQ(progress.losses[3].first, "words right");
+    last_words_right = progress.losses[3].second;
+  });
+  EXPECT_EQ(last_words_right, 1.0);
+
+  tower->eval();
+  CaptionedLatents fresh;
+  fresh.images = pictures_of_each(2);
+  const auto embedded = embed_conditions(tower, fresh, torch::arange(8));
+  EXPECT_EQ(embedded.condition.sizes(), (std::vector<int64_t>{8, 64, 16}));
+  const auto has_word = data.words.has_word.repeat_interleave(2, 0);
+  EXPECT_EQ(words->exact_rate(embedded.word_features, has_word), 1.0);
 }
 
 }  // namespace

@@ -198,7 +198,7 @@ DiffusionTrainingOptions tiny_image_options(const std::filesystem::path& encoder
 }
 
 // The image model (image300M's class with a jointly trained vision tower) trains on pictures of the
-// same shapes, resumes exactly (vision warm-up and matching included), and leaves a model folder
+// same shapes, resumes exactly (vision warm-up, matching and caption words included), and leaves a model folder
 // whose image model generates from a picture, next to no text model.
 TEST(TrainingDiffusionRun, ImageModelResumesExactlyAndGeneratesFromAPicture) {
   TempDir encoder_dir, straight_dir, resumed_dir;
@@ -207,6 +207,7 @@ TEST(TrainingDiffusionRun, ImageModelResumesExactlyAndGeneratesFromAPicture) {
     auto options = tiny_image_options(encoder_dir.path(), run_dir, 4);
     options.text_warmup_steps = 3;
     options.caption_matching_weight = 0.5;
+    options.caption_word_weight = 0.5;
     options.sampler_noise_levels = true;
     return options;
   };
@@ -229,6 +230,8 @@ TEST(TrainingDiffusionRun, ImageModelResumesExactlyAndGeneratesFromAPicture) {
     for (const auto& key : a.keys()) EXPECT_TRUE(torch::equal(a.at(key), b.at(key))) << file << ": " << key;
   }
   EXPECT_TRUE(load_checkpoint(straight_dir.path() / kVisionWeightsFile).contains("visual.conv1.weight"));
+  EXPECT_EQ(read_file(straight_dir.path() / "loss.csv").substr(0, 47),
+            "step,seconds,loss,lr,matching loss,word loss\n2,");
 
   // sampling.yaml: image_guidance_scale for the image model, else the one guidance for both.
   std::ofstream(straight_dir.path() / kSamplingDefaultsFile) << "guidance_scale: 2\n";

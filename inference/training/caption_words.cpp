@@ -1,0 +1,44 @@
+#include "inference/training/caption_words.h"
+
+#include <map>
+#include <sstream>
+
+#include <torch/nn/functional/loss.h>
+
+namespace shape::training {
+
+CaptionWordTable caption_word_table(const std::vector<std::string>& captions) {
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<int64_t>> captions_of;
+  for (size_t caption = 0; caption < captions.size(); ++caption) {
+    std::istringstream words(captions[caption]);
+    for (std::string word; words >> word;) {
+      auto& rows = captions_of[word];
+      if (rows.empty()) order.push_back(word);
+      if (rows.empty() || rows.back() != static_cast<int64_t>(caption)) rows.push_back(static_cast<int64_t>(caption));
+    }
+  }
+  CaptionWordTable table;
+  for (const auto& word : order) {
+    if (captions_of[word].size() < captions.size()) table.words.push_back(word);
+  }
+  table.has_word = torch::zeros({static_cast<int64_t>(captions.size()), static_cast<int64_t>(table.words.size())});
+  for (size_t column = 0; column < table.words.size(); ++column) {
+    for (const int64_t row : captions_of[table.words[column]]) table.has_word[row][static_cast<int64_t>(column)] = 1.0;
+  }
+  return table;
+}
+
+CaptionWordPredictorImpl::CaptionWordPredictorImpl(int64_t feature_dim, int64_t words)
+    : read_out_(register_module("read_out", torch::nn::Linear(feature_dim, words))) {}
+
+torch::Tensor CaptionWordPredictorImpl::loss(const torch::Tensor& features, const torch::Tensor& has_word) {
+  return torch::nn::functional::binary_cross_entropy_with_logits(read_out_(features), has_word);
+}
+
+double CaptionWordPredictorImpl::exact_rate(const torch::Tensor& features, const torch::Tensor& has_word) {
+  torch::NoGradGuard no_grad;
+  return ((read_out_(features) > 0) == (has_word > 0.5)).all(1).to(torch::kFloat32).mean().item<double>();
+}
+
+}  // namespace shape::training
