@@ -13,7 +13,7 @@ packages=(
   libimgui-dev libglfw3-dev libvulkan-dev vulkan-validationlayers vulkan-tools
   glslc glslang-tools spirv-tools mesa-vulkan-drivers
   libglm-dev libstb-dev libturbojpeg0-dev libwebp-dev libtinygltf-dev libmeshoptimizer-dev libcurl4-openssl-dev libssl-dev
-  libgtest-dev libbenchmark-dev xvfb xauth xdotool imagemagick
+  libgtest-dev libbenchmark-dev xvfb xauth xdotool xclip imagemagick libx11-dev
   clang-14 libclang-rt-14-dev                       # libFuzzer (scripts/fuzz.sh)
 )
 if [[ "${1:-}" == "--viewers" ]]; then

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "gui/app_state.h"
+#include "gui/clipboard_image.h"
 #include "gui/generation_worker.h"
 #include "gui/imgui_images.h"
 #include "gui/imgui_layer.h"
@@ -126,6 +127,7 @@ class Studio {
   void init_state();
   void handle_drop(const std::filesystem::path& path);
   void paste_from_clipboard();
+  void use_reference_image(ImageU8 image, const std::string& name);
   void use_models();
   void apply_model_fields();
   void follow_training_run();
@@ -186,6 +188,7 @@ class Studio {
   render::ViewRect traced_prompt_;
   std::vector<render::ViewRect> traced_thumbnails_;
   std::string traced_views_;
+  std::string traced_status_;
 
   bool job_failed_ = false;      // for the test hooks' exit code
   bool export_pending_ = false;  // --export's request is out
@@ -350,11 +353,25 @@ void Studio::init_state() {
 }
 
 void Studio::paste_from_clipboard() {
+  // Image data first ("Copy image"), then a copied file's path.
+  const ClipboardImage image = read_clipboard_image(window_);
+  if (!image.error.empty()) {
+    state_.set_status("cannot paste: " + image.error, true);
+    return;
+  }
+  if (!image.bytes.empty()) {
+    const std::string name = "pasted " + image.type.substr(image.type.find('/') + 1) + " image";
+    try {
+      use_reference_image(decode_image(image.bytes.data(), image.bytes.size(), "the " + name), name);
+    } catch (const std::exception& error) {
+      state_.set_status(error.what(), true);
+    }
+    return;
+  }
   const char* text = glfwGetClipboardString(window_);
   const std::filesystem::path path = pasted_path(text ? text : "");
   if (path.empty()) {
-    state_.set_status("nothing to paste: copy a " + std::string(kSupportedImageFormats) +
-                      " file (copied image data cannot be pasted)", true);
+    state_.set_status("nothing to paste: copy a " + std::string(kSupportedImageFormats) + " image or file", true);
     return;
   }
   handle_drop(path);
@@ -366,10 +383,18 @@ void Studio::handle_drop(const std::filesystem::path& path) {
     return;
   }
   try {
+    use_reference_image(load_image_file(path), path.filename().string());
+  } catch (const std::exception& error) {
+    state_.set_status(error.what(), true);
+  }
+}
+
+void Studio::use_reference_image(ImageU8 image, const std::string& name) {
+  {
     // Shown as the panel's thumbnail only: in the NeRF view it would look like a result.
-    state_.image_condition = load_image_file(path);
+    state_.image_condition = std::move(image);
     state_.reference_changed = true;
-    state_.image_name = path.filename().string();
+    state_.image_name = name;
     // Shap-E's image guidance, for this image only: the text guidance is what is saved and what
     // comes back when the image is removed.
     if (!state_.text_guidance) {
@@ -378,8 +403,6 @@ void Studio::handle_drop(const std::filesystem::path& path) {
     state_.guidance_before_recommendation.reset();
     state_.guidance = 3.0f;
     state_.set_status("image condition: " + state_.image_name + " (uses the image300M model)");
-  } catch (const std::exception& error) {
-    state_.set_status(error.what(), true);
   }
 }
 
@@ -677,7 +700,7 @@ void Studio::draw_frame(const render::ViewLayout& layout, const std::filesystem:
   renderer_.end_frame();
 }
 
-// --trace: where the widgets a test clicks are, and the views, whenever they change.
+// --trace: where the widgets a test clicks are, the views and the status line, whenever they change.
 void Studio::trace_layout(const PanelActions& actions, const render::ViewLayout& layout) {
   const auto same = [](const render::ViewRect& a, const render::ViewRect& b) {
     return a.x == b.x && a.y == b.y && a.width == b.width && a.height == b.height;
@@ -699,6 +722,10 @@ void Studio::trace_layout(const PanelActions& actions, const render::ViewLayout&
   if (views != traced_views_) {
     traced_views_ = views;
     trace_line("views %s", views.c_str());
+  }
+  if (state_.status != traced_status_) {
+    traced_status_ = state_.status;
+    trace_line("status %s", traced_status_.c_str());
   }
 }
 
@@ -769,9 +796,8 @@ int Studio::run() {
       if (options_.trace) trace_line("quit asked");
       glfwSetWindowShouldClose(window_, GLFW_TRUE);
     }
-    // Outside a text field, Ctrl+V pastes a picture as if it were dropped: a copied file (its path
-    // or file:// URI, as file managers copy it). GLFW reads only text from the clipboard, so copied
-    // image data itself cannot be pasted.
+    // Outside a text field, Ctrl+V pastes a picture as if it were dropped: copied image data, or a
+    // copied file (its path or file:// URI, as file managers copy it).
     if (io.KeyCtrl && !io.WantTextInput && ImGui::IsKeyPressed(GLFW_KEY_V, false)) paste_from_clipboard();
     save_settings_if_changed();
     imgui_.end_frame();

@@ -408,6 +408,64 @@ TEST_F(Gui, DroppedImageBecomesTheConditionAndOtherFilesAreRefused) {
   EXPECT_NE(result.output.find("status: done"), std::string::npos) << result.output;
 }
 
+// Ctrl+V outside a text field pastes a picture: image data another program copied ("Copy image":
+// xclip offers it as image/png; a large one comes in chunks), a copied file's path, and names what
+// it cannot use.
+TEST_F(Gui, CtrlVPastesCopiedImageDataOrACopiedFile) {
+  if (testing::run_shell("command -v xdotool && command -v xclip && command -v Xvfb").exit_code != 0) {
+    GTEST_SKIP() << "needs xdotool, xclip and Xvfb (scripts/install-deps.sh)";
+  }
+  const testing::PrivateDisplay display;
+  ASSERT_TRUE(display.started()) << "Xvfb did not start";
+  ImageU8 picture;
+  picture.width = picture.height = 32;
+  picture.channels = 3;
+  picture.pixels.assign(32 * 32 * 3, 200);
+  write_png_file(picture, path("copied.png"));
+  // Over X's request size, so it comes in chunks (the INCR protocol): random pixels do not compress.
+  ImageU8 noise;
+  noise.width = noise.height = 600;
+  noise.channels = 3;
+  const auto random = torch::randint(256, {600 * 600 * 3}, torch::kUInt8).contiguous();
+  noise.pixels.assign(random.data_ptr<uint8_t>(), random.data_ptr<uint8_t>() + random.numel());
+  write_png_file(noise, path("large.png"));
+  std::ofstream(path("broken.png")) << "\x89PNG\r\n\x1a\n but not a picture";
+  testing::StudioProcess app(testing::shell_quoted(SHAPE_STUDIO_PATH) + " --trace --window 900x600" +
+                                 golden_text_models(),
+                             path("studio.log"));
+  ASSERT_TRUE(app.started());
+  ASSERT_NE(app.wait_for("trace: prompt field"), std::string::npos) << app.output();
+  pause_for(500);
+  ASSERT_TRUE(testing::xdotool("mousemove 600 300"));  // over the views: keys go to the window under the pointer
+  size_t at = 0;
+  // Puts `what` on the clipboard (xclip keeps serving it in the background), presses Ctrl+V until
+  // the window answers with `status`, and returns where.
+  auto paste = [&](const std::string& copy, const std::string& status) {
+    EXPECT_EQ(testing::run_shell(copy + " >/dev/null 2>&1").exit_code, 0) << copy;
+    size_t found = std::string::npos;
+    for (int attempt = 0; attempt < 5 && found == std::string::npos; ++attempt) {
+      EXPECT_TRUE(testing::xdotool("key --delay 100 ctrl+v"));
+      found = app.wait_for("trace: status " + status, at, std::chrono::seconds(5));
+    }
+    EXPECT_NE(found, std::string::npos) << "no '" << status << "' after " << copy << "\n" << app.output();
+    if (found != std::string::npos) at = found + 1;
+  };
+  paste("xclip -selection clipboard -t image/png -i " + testing::shell_quoted(path("copied.png")),
+        "image condition: pasted png image");
+  paste("printf %s " + testing::shell_quoted("file://" + path("copied.png")) + " | xclip -selection clipboard",
+        "image condition: copied.png");
+  paste("xclip -selection clipboard -t image/png -i " + testing::shell_quoted(path("large.png")),
+        "image condition: pasted png image");
+  paste("xclip -selection clipboard -t image/png -i " + testing::shell_quoted(path("broken.png")),
+        "the pasted png image");
+  paste("printf %s 'just some words' | xclip -selection clipboard", "cannot use just some words");
+  for (int attempt = 0; attempt < 5 && app.wait_for("trace: quit asked", at, std::chrono::seconds(5)) == std::string::npos;
+       ++attempt) {
+    ASSERT_TRUE(testing::xdotool("key --delay 100 ctrl+q"));
+  }
+  EXPECT_EQ(app.wait_exit(), 0) << app.output();
+}
+
 TEST_F(Gui, FailedJobExitsNonZeroWithTheReason) {
   const auto result = run_studio("--prompt '   ' --generate --exit-after-job" + golden_text_models());
   EXPECT_EQ(result.exit_code, 2) << result.output;
