@@ -66,6 +66,9 @@ text tower DIR/clip_text.{json,safetensors} (DIR is then a model folder: generat
   --views N                pictures of each shape, from random viewpoints (default 4)
   --init-from-text DIR     --image: start the diffusion transformer from a text model folder of the
                            same size (e.g. assets/demo-model), all but its condition embedding
+  --teacher DIR            --image: also learn what a text model folder of the same latents (e.g.
+                           assets/demo-model) predicts for each picture's caption
+  --teacher-weight X       that term's weight (default 1)
   --config PATH            diffusion transformer YAML (default: resources/configs/demo/text_cond.yaml)
   --diffusion-config PATH  noise schedule (default: resources/configs/diffusion.yaml)
   --clip-config PATH       CLIP tower dimensions, JSON (default: resources/configs/demo/clip_text.json)
@@ -290,6 +293,10 @@ int run_train_diffusion(const std::vector<std::string>& args) {
       options.image_cache = reader.value_of(option);
     } else if (option == "--init-from-text") {
       options.initial_text_model = reader.value_of(option);
+    } else if (option == "--teacher") {
+      options.teacher_text_model = reader.value_of(option);
+    } else if (option == "--teacher-weight") {
+      options.teacher_weight = parse_number(option, reader.value_of(option));
     } else if (option == "--views") {
       options.views_per_shape = parse_count(option, reader.value_of(option));
     } else {

@@ -65,7 +65,8 @@ CaptionedLatents captioned_latents(torch::Tensor latents, const std::vector<std:
   data.phrasing_count = torch::tensor(count, torch::kLong);
   data.phrasing_text = phrasing_text;
   data.named = named;
-  data.words = caption_word_table(texts_by_id(text_id));
+  data.texts = texts_by_id(text_id);
+  data.words = caption_word_table(data.texts);
   return data;
 }
 
@@ -96,7 +97,8 @@ CaptionedLatents pictured_latents(torch::Tensor latents, torch::Tensor images,
   data.phrasing_count = torch::tensor(picture_counts, torch::kLong);
   data.phrasing_text = torch::tensor(text_of, torch::kLong);
   data.named = named;
-  data.words = caption_word_table(texts_by_id(text_id));
+  data.texts = texts_by_id(text_id);
+  data.words = caption_word_table(data.texts);
   return data;
 }
 

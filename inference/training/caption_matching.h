@@ -34,8 +34,9 @@ struct CaptionedLatents {
   torch::Tensor phrasing_count;  // [shapes] long
   torch::Tensor phrasing_text;   // [phrasings] long: one id per distinct caption text
   torch::Tensor named;           // [shapes, caption texts] bool: one of the shape's phrasings has that text
-  torch::Tensor images;          // instead of tokens: [pictures, 3, R, R] float, CLIP-preprocessed
-  CaptionWordTable words;        // the words of the caption texts (phrasing_text's ids), caption_words.h
+  torch::Tensor images;            // instead of tokens: [pictures, 3, R, R] float, CLIP-preprocessed
+  std::vector<std::string> texts;  // the caption texts, by phrasing_text's ids
+  CaptionWordTable words;          // their words (caption_words.h)
 
   // One phrasing drawn uniformly for each of `shapes` ([n] long), from `generator`.
   torch::Tensor draw_phrasings(const torch::Tensor& shapes, at::Generator& generator) const;

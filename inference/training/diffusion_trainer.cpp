@@ -22,6 +22,7 @@
 #include "inference/training/caption_matching.h"
 #include "inference/training/encoder_trainer.h"
 #include "inference/training/primitive_image_set.h"
+#include "inference/training/text_teacher.h"
 
 namespace shape::training {
 namespace fs = std::filesystem;
@@ -142,6 +143,7 @@ void validate_image_model(const DiffusionTrainingOptions& options) {
   if (!options.initial_text_model.empty() && !options.initial_model.empty()) {
     throw TrainingError("start from a text model's backbone or from a finished image run, not both");
   }
+  if (!(options.teacher_weight >= 0.0)) throw TrainingError("the teacher's weight must not be negative");
 }
 
 }  // namespace
@@ -170,6 +172,8 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
     validate_image_model(options);
   } else if (!options.initial_text_model.empty()) {
     throw TrainingError("a text model's backbone starts image models only; for a text model, fine-tune it instead");
+  } else if (!options.teacher_text_model.empty()) {
+    throw TrainingError("a text model teaches image models only");
   }
   const ModelFolderNames& names =
       model_folder_names(image_model ? ConditioningMode::kImage : ConditioningMode::kText);
@@ -203,6 +207,16 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
   if (data.latents.size(1) != config.d_latent) {
     throw TrainingError(options.transformer_config.string() + ": d_latent is " + std::to_string(config.d_latent) +
                         " but the transmitter's latents have " + std::to_string(data.latents.size(1)) + " values");
+  }
+
+  std::optional<TextTeacher> teacher;
+  torch::Tensor teacher_tokens;  // [caption texts, context]
+  if (!options.teacher_text_model.empty()) {
+    teacher.emplace(options.teacher_text_model, config.d_latent);
+    const ClipTokenizer tokenizer;
+    std::vector<ClipTokens> tokens;
+    for (const auto& text : data.texts) tokens.push_back(tokenizer.tokenize(text));
+    teacher_tokens = clip_token_batch(tokens);
   }
 
   // Caption matching (caption_matching.h): as a warm-up, and as a loss term whose projection then
@@ -273,6 +287,7 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
   std::vector<std::string> columns{"loss", "lr"};
   if (matching_loss) columns.push_back("matching loss");
   if (word_loss) columns.push_back("word loss");
+  if (teacher) columns.push_back("teacher loss");
   std::optional<LossLog> log;
   if (parallel.is_root()) log.emplace(options.run_dir / "loss.csv", columns, start_step);
 
@@ -295,7 +310,7 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
   };
   model->train();
   clip->train(joint_tower);
-  double window = 0.0, matching_window = 0.0, word_window = 0.0, last_loss = 0.0;
+  double window = 0.0, matching_window = 0.0, word_window = 0.0, teacher_window = 0.0, last_loss = 0.0;
   int64_t window_steps = 0;
   // This rank's share of the global batch, drawn whole on every rank (cheap: indices and noise).
   const int64_t global_batch = options.batch_size * parallel.world_size();
@@ -351,6 +366,12 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
       total = total + options.caption_word_weight * word;
       word_window += word.item<double>();
     }
+    if (teacher) {
+      const auto tokens = teacher_tokens.index_select(0, data.phrasing_text.index_select(0, phrasing_rows));
+      const auto taught = (prediction - teacher->predict(x_t, t, tokens, keep)).pow(2).mean();
+      total = total + options.teacher_weight * taught;
+      teacher_window += taught.item<double>();
+    }
     total.backward();
     parallel.average_gradients(optimizer);
     optimizer.step();
@@ -366,6 +387,7 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
       std::vector<double> row{window / window_steps, rate};
       if (matching_loss) row.push_back(matching_window / window_steps);
       if (word_loss) row.push_back(word_window / window_steps);
+      if (teacher) row.push_back(teacher_window / window_steps);
       log->append(step, seconds, row);
       if (on_progress) {
         on_progress({step, options.steps, seconds,
@@ -374,6 +396,7 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
       window = 0.0;
       matching_window = 0.0;
       word_window = 0.0;
+      teacher_window = 0.0;
       window_steps = 0;
     }
     if (parallel.is_root() && (step % options.checkpoint_every == 0 || step == options.steps)) {

@@ -58,6 +58,11 @@ struct DiffusionTrainingOptions {
   double caption_matching_weight = 0.0;
   // The weight of the caption word loss (caption_words.h), in the warm-up and in stage 2; 0: off.
   double caption_word_weight = 0.0;
+  // Image models: a text model folder of the same latents (the demo text model) whose prediction
+  // for each picture's caption the image model also learns (text_teacher.h), as a loss term of
+  // weight teacher_weight. Empty: off.
+  std::filesystem::path teacher_text_model;
+  double teacher_weight = 1.0;
   // Which noise levels a step trains on: uniformly over the schedule's timesteps (shap-e), or as
   // the Karras sampler visits them (see draw_training_timesteps).
   bool sampler_noise_levels = false;

@@ -294,6 +294,44 @@ TEST(TrainingDiffusionRun, ImageModelStartsFromATextModelsBackbone) {
   EXPECT_THROW(train_diffusion(text_run), TrainingError);
 }
 
+// A text model can teach an image model: the image model's prediction is pulled towards the text
+// model's for each picture's caption, and the gap (the loss.csv's teacher column) closes. A folder
+// without a text model, or a text model as the student, is refused.
+TEST(TrainingDiffusionRun, ImageModelLearnsWhatItsTextTeacherPredicts) {
+  TempDir encoder_dir, text_dir, image_dir;
+  train_encoder(tiny_encoder_options(encoder_dir.path(), 1));
+  auto text_options = tiny_diffusion_options(encoder_dir.path(), text_dir.path(), 40);
+  text_options.learning_rate = 2e-3;
+  train_diffusion(text_options);
+  auto options = tiny_image_options(encoder_dir.path(), image_dir.path() / "taught", 60);
+  options.teacher_text_model = text_dir.path();
+  options.teacher_weight = 10.0;
+  options.learning_rate = 2e-3;
+  options.log_every = 10;
+  train_diffusion(options);
+  std::ifstream log(image_dir.path() / "taught" / "loss.csv");
+  std::string header, line;
+  std::getline(log, header);
+  EXPECT_EQ(header, "step,seconds,loss,lr,teacher loss");
+  std::vector<double> teacher_loss;
+  while (std::getline(log, line)) teacher_loss.push_back(std::stod(line.substr(line.rfind(',') + 1)));
+  ASSERT_EQ(teacher_loss.size(), 6u);
+  EXPECT_LT(teacher_loss.back(), 0.5 * teacher_loss.front()) << header;
+
+  auto not_a_text_model = tiny_image_options(encoder_dir.path(), image_dir.path() / "wrong", 1);
+  not_a_text_model.teacher_text_model = image_dir.path() / "taught";
+  try {
+    train_diffusion(not_a_text_model);
+    FAIL() << "expected a TrainingError";
+  } catch (const TrainingError& error) {
+    EXPECT_NE(std::string(error.what()).find("is not a text model folder: it has no text_cond.yaml"),
+              std::string::npos) << error.what();
+  }
+  auto text_student = tiny_diffusion_options(encoder_dir.path(), image_dir.path() / "text", 1);
+  text_student.teacher_text_model = text_dir.path();
+  EXPECT_THROW(train_diffusion(text_student), TrainingError);
+}
+
 TEST(TrainingDiffusionRun, ImageModelsTrainOnThePrimitivesOnly) {
   TempDir dir;
   auto options = tiny_image_options(dir.path() / "encoder", dir.path() / "run", 1);
