@@ -93,8 +93,9 @@ Data-parallel over several processes as train-encoder (--batch is per rank).
 )";
 
 constexpr const char* kAverageUsage = R"(usage: shape-cli average-models --out DIR MODEL_DIR MODEL_DIR...
-Writes a model folder DIR whose diffusion transformer and text tower weights are the element-wise
-mean of the given model folders' ("model soup"): fine-tuning legs of one model, e.g. runs made with
+Writes a model folder DIR whose diffusion transformer and CLIP tower weights (of the text model, the
+image model or both, as the first folder holds) are the element-wise mean of the given model
+folders' ("model soup"): fine-tuning legs of one model, e.g. runs made with
 train-diffusion --init-from the same run. They must share their configs and stage-1 encoder; the
 transmitter (decoder), model.txt and sampling.yaml are the first folder's.
 )";

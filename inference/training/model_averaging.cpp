@@ -65,18 +65,32 @@ NamedTensors mean_of(const std::vector<fs::path>& inputs, const char* file) {
 
 void average_model_folders(const std::vector<fs::path>& inputs, const fs::path& out) {
   if (inputs.size() < 2) throw TrainingError("averaging needs at least two model folders");
+  // The modes the first folder holds; every other must hold them too.
+  std::vector<ConditioningMode> modes;
+  for (const auto mode : {ConditioningMode::kText, ConditioningMode::kImage}) {
+    if (model_folder_has(inputs.front(), mode)) modes.push_back(mode);
+  }
   for (const auto& input : inputs) {
     try {
-      model_folder_files(input);
+      if (modes.empty()) model_folder_files(input);  // names what is missing
+      for (const auto mode : modes) model_folder_files(input, mode);
     } catch (const std::runtime_error& error) {
-      throw TrainingError(input.string() + " is not a model folder: " + error.what());
+      throw TrainingError(input.string() + " is not a model folder like " + inputs.front().string() + ": " +
+                          error.what());
     }
   }
   if (fs::exists(out) && !(fs::is_directory(out) && fs::is_empty(out))) {
     throw TrainingError(out.string() + " already exists: averaging writes a new model folder");
   }
-  const std::vector<const char*> configs = {kTransformerConfigFile, kDiffusionConfigFile, kClipConfigFile,
-                                            kTransmitterConfigFile};
+  std::vector<const char*> configs = {kDiffusionConfigFile, kTransmitterConfigFile};
+  std::vector<const char*> averaged;
+  for (const auto mode : modes) {
+    const ModelFolderNames& names = model_folder_names(mode);
+    configs.push_back(names.transformer_config);
+    configs.push_back(names.clip_config);
+    averaged.push_back(names.transformer_weights);
+    averaged.push_back(names.clip_weights);
+  }
   std::vector<std::string> first_configs;
   for (const char* config : configs) first_configs.push_back(read_whole_file(inputs.front() / config));
   const StateDict first_transmitter = load_checkpoint(inputs.front() / kTransmitterWeightsFile);
@@ -90,8 +104,8 @@ void average_model_folders(const std::vector<fs::path>& inputs, const fs::path& 
     }
     require_same_encoder(first_transmitter, inputs.front(), inputs[i]);
   }
-  const NamedTensors transformer = mean_of(inputs, kTransformerWeightsFile);
-  const NamedTensors text_tower = mean_of(inputs, kClipWeightsFile);
+  std::vector<NamedTensors> means;
+  for (const char* file : averaged) means.push_back(mean_of(inputs, file));
 
   std::error_code error;
   fs::create_directories(out, error);
@@ -101,8 +115,7 @@ void average_model_folders(const std::vector<fs::path>& inputs, const fs::path& 
   for (const char* name : {kTransmitterWeightsFile, kModelLabelFile, kSamplingDefaultsFile}) {
     if (fs::exists(inputs.front() / name)) files.push_back({out / name, read_whole_file(inputs.front() / name)});
   }
-  files.push_back({out / kTransformerWeightsFile, serialize_safetensors(transformer)});
-  files.push_back({out / kClipWeightsFile, serialize_safetensors(text_tower)});
+  for (size_t f = 0; f < averaged.size(); ++f) files.push_back({out / averaged[f], serialize_safetensors(means[f])});
   write_files_atomically(files);
 }
 

@@ -60,6 +60,50 @@ TEST(TrainingModelAveraging, WritesTheMeanOfTheWeightsAndTheFirstFoldersOtherFil
                            load_checkpoint(a / kTransformerWeightsFile).at("wrapped.weight")));
 }
 
+// Adds an image model (image_cond.*, clip_vision.*) to a folder.
+void add_image_model(const fs::path& folder, float weight, float vision) {
+  for (const char* config : {kImageTransformerConfigFile, kVisionConfigFile}) {
+    write_file(folder / config, std::string("config of ") + config + "\n");
+  }
+  save_safetensors(folder / kImageTransformerWeightsFile, {{"wrapped.weight", torch::full({3}, weight)}});
+  save_safetensors(folder / kVisionWeightsFile, {{"visual.conv1.weight", torch::full({2}, vision)}});
+}
+
+// Image models are averaged like text ones, beside them or alone (an image run's folder).
+TEST(TrainingModelAveraging, AveragesImageModelsToo) {
+  TempDir dir;
+  const fs::path a = write_model(dir, "a", {1, 2, 4}, 1, 7, 1), b = write_model(dir, "b", {3, 2, 0}, 3, 7, 1);
+  add_image_model(a, 1, 2);
+  add_image_model(b, 5, 4);
+  average_model_folders({a, b}, dir.path() / "both");
+  EXPECT_TRUE(torch::equal(load_checkpoint(dir.path() / "both" / kTransformerWeightsFile).at("wrapped.weight"),
+                           torch::tensor({2.0f, 2.0f, 2.0f})));
+  EXPECT_TRUE(torch::equal(load_checkpoint(dir.path() / "both" / kImageTransformerWeightsFile).at("wrapped.weight"),
+                           torch::full({3}, 3.0f)));
+  EXPECT_TRUE(torch::equal(load_checkpoint(dir.path() / "both" / kVisionWeightsFile).at("visual.conv1.weight"),
+                           torch::full({2}, 3.0f)));
+
+  for (const fs::path& folder : {a, b}) {
+    for (const char* text_file : {kTransformerConfigFile, kTransformerWeightsFile, kClipConfigFile, kClipWeightsFile}) {
+      fs::remove(folder / text_file);
+    }
+  }
+  average_model_folders({a, b}, dir.path() / "image");
+  EXPECT_TRUE(model_folder_has(dir.path() / "image", ConditioningMode::kImage));
+  EXPECT_FALSE(model_folder_has(dir.path() / "image", ConditioningMode::kText));
+  EXPECT_TRUE(torch::equal(load_checkpoint(dir.path() / "image" / kVisionWeightsFile).at("visual.conv1.weight"),
+                           torch::full({2}, 3.0f)));
+
+  const fs::path text_only = write_model(dir, "text_only", {1, 2, 4}, 1, 7, 1);
+  try {
+    average_model_folders({a, text_only}, dir.path() / "mixed");
+    FAIL() << "averaged an image model with a text one";
+  } catch (const TrainingError& error) {
+    EXPECT_NE(std::string(error.what()).find("is not a model folder like"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find(kImageTransformerWeightsFile), std::string::npos) << error.what();
+  }
+}
+
 TEST(TrainingModelAveraging, RefusesFoldersThatAreNotOfOneModel) {
   TempDir dir;
   const fs::path a = write_model(dir, "a", {1, 2, 4}, 1, 7, 1);
