@@ -71,7 +71,8 @@ CaptionedLatents captioned_latents(torch::Tensor latents, const std::vector<std:
 }
 
 CaptionedLatents pictured_latents(torch::Tensor latents, torch::Tensor images,
-                                  const std::vector<int64_t>& picture_counts, const std::vector<std::string>& captions) {
+                                  const std::vector<int64_t>& picture_counts, const std::vector<std::string>& captions,
+                                  const std::vector<std::string>& colour_words) {
   TORCH_CHECK(picture_counts.size() == captions.size() && static_cast<int64_t>(captions.size()) == latents.size(0),
               "pictured_latents: one picture count and caption per latent");
   std::vector<int64_t> first, text_of;
@@ -98,8 +99,18 @@ CaptionedLatents pictured_latents(torch::Tensor latents, torch::Tensor images,
   data.phrasing_text = torch::tensor(text_of, torch::kLong);
   data.named = named;
   data.texts = texts_by_id(text_id);
-  data.words = caption_word_table(data.texts);
+  data.words = caption_word_table(data.texts, colour_words);
   return data;
+}
+
+torch::Tensor caption_word_loss(ClipModel& tower, CaptionWordPredictor& words, const CaptionedLatents& data,
+                                const torch::Tensor& rows, const ConditionEmbeddings& embedded) {
+  const auto has_word = data.words.has_word.index_select(0, data.phrasing_text.index_select(0, rows));
+  auto loss = words->loss(embedded.word_features, has_word);
+  if (!data.images.defined() || data.words.colour_free.min().item<float>() > 0.5f) return loss;
+  const auto grey = colourless_pictures(data.images.index_select(0, rows));
+  const auto grey_features = tower->embed_image_and_grid(grey).grid.mean(2);
+  return loss + words->masked_loss(grey_features, has_word, data.words.colour_free);
 }
 
 ConditionEmbeddings embed_conditions(ClipModel& tower, const CaptionedLatents& data, const torch::Tensor& rows) {
@@ -167,7 +178,7 @@ void warm_up_condition_tower(ClipModel& tower, CaptionMatcher& matcher, CaptionW
     torch::Tensor has_word, word_loss;
     if (words) {
       has_word = data.words.has_word.index_select(0, data.phrasing_text.index_select(0, captions));
-      word_loss = words->loss(embedded.word_features, has_word);
+      word_loss = caption_word_loss(tower, words, data, captions, embedded);
       (matching + options.word_weight * word_loss).backward();
     } else {
       matching.backward();

@@ -53,8 +53,10 @@ CaptionedLatents captioned_latents(torch::Tensor latents, const std::vector<std:
 
 // The set of shapes whose latents are `latents` and whose pictures are `images` ([pictures, 3, R, R],
 // shape after shape), `picture_counts[i]` of shape i, each captioned `captions[i]`.
+// `colour_words`: the captions' words that name colours (CaptionWordTable::colour_free).
 CaptionedLatents pictured_latents(torch::Tensor latents, torch::Tensor images,
-                                  const std::vector<int64_t>& picture_counts, const std::vector<std::string>& captions);
+                                  const std::vector<int64_t>& picture_counts, const std::vector<std::string>& captions,
+                                  const std::vector<std::string>& colour_words = {});
 
 // What the condition tower makes of rows `rows` of the set's conditions: its unit embeddings
 // (embed_text of the tokens, or embed_image of the pictures), what stage 2 is conditioned on (the
@@ -64,6 +66,10 @@ struct ConditionEmbeddings {
   torch::Tensor embedding, condition, word_features;
 };
 ConditionEmbeddings embed_conditions(ClipModel& tower, const CaptionedLatents& data, const torch::Tensor& rows);
+// The caption word loss of rows `rows` given their embedded conditions; for pictures whose captions
+// have colour words, plus the loss of the words but colours read from grey copies (colourless_pictures).
+torch::Tensor caption_word_loss(ClipModel& tower, CaptionWordPredictor& words, const CaptionedLatents& data,
+                                const torch::Tensor& rows, const ConditionEmbeddings& embedded);
 // The width of embed_conditions' word_features.
 int64_t word_feature_dim(const ClipModel& tower, const CaptionedLatents& data);
 

@@ -72,8 +72,10 @@ CaptionedLatents encode_dataset(const DiffusionTrainingOptions& options, const C
   for (const auto& entry : entries) images.push_back(load_image_file(entry.file));
   std::vector<std::string> captions;
   for (int64_t i = 0; i < dataset->size(); ++i) captions.push_back(dataset->caption(i));
+  std::vector<std::string> colour_words;
+  for (const auto& colour : primitive_colours()) colour_words.push_back(colour.name);
   return pictured_latents(std::move(latents), clip_image_batch(images, clip->config().image_resolution),
-                          std::vector<int64_t>(captions.size(), options.views_per_shape), captions);
+                          std::vector<int64_t>(captions.size(), options.views_per_shape), captions, colour_words);
 }
 
 void copy_whole_file(const fs::path& from, const fs::path& to) {
@@ -361,8 +363,7 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
       matching_window += matching.item<double>();
     }
     if (word_loss) {
-      const auto has_word = data.words.has_word.index_select(0, data.phrasing_text.index_select(0, phrasing_rows));
-      const auto word = words->loss(embedded.word_features, has_word);
+      const auto word = caption_word_loss(clip, words, data, phrasing_rows, embedded);
       total = total + options.caption_word_weight * word;
       word_window += word.item<double>();
     }

@@ -8,6 +8,7 @@
 
 #include "inference/clip/bpe_tokenizer.h"
 #include "inference/clip/clip_config.h"
+#include "inference/clip/image_preprocess.h"
 #include "inference/training/caption_matching.h"
 
 namespace shape::training {
@@ -76,9 +77,24 @@ TEST(TrainingCaptionWords, TheWordsThatTellCaptionsApartInFirstSeenOrder) {
       << table.has_word;
   EXPECT_TRUE(caption_word_table({"a cube", "a cube"}).words.empty());
 
+  const auto coloured = caption_word_table({"a small red cube", "a large blue cube"}, {"red", "blue", "green"});
+  EXPECT_TRUE(torch::equal(coloured.colour_free, torch::tensor({1.f, 0.f, 1.f, 0.f}))) << coloured.colour_free;
+
   const auto data = captioned({{"a small red cube", "a red cube"}, {"a large blue cube"}}, torch::zeros({2, 4}));
   EXPECT_EQ(data.words.words, (std::vector<std::string>{"small", "red", "large", "blue"}));
   EXPECT_EQ(data.words.has_word.size(0), 3);  // one row per caption text
+}
+
+// A grey copy keeps each pixel's luminance and drops its hue: pure red, green and blue come out as
+// the greys of their luma (0.299, 0.587, 0.114), in every channel.
+TEST(TrainingCaptionWords, ColourlessPicturesAreTheirLuminance) {
+  const auto mean = torch::tensor({kClipImageMean[0], kClipImageMean[1], kClipImageMean[2]}).view({1, 3, 1, 1});
+  const auto std = torch::tensor({kClipImageStd[0], kClipImageStd[1], kClipImageStd[2]}).view({1, 3, 1, 1});
+  auto rgb = torch::zeros({3, 3, 1, 1});
+  for (int64_t c = 0; c < 3; ++c) rgb[c][c] = 1.0;
+  const auto grey = colourless_pictures((rgb - mean) / std) * std + mean;
+  const auto expected = torch::tensor({0.299f, 0.587f, 0.114f}).view({3, 1, 1, 1}).expand({3, 3, 1, 1});
+  EXPECT_TRUE(torch::allclose(grey, expected, 1e-5, 1e-6)) << grey;
 }
 
 // Pictures of two attributes (red or blue; plain or with white stripes): the warm-up with caption
