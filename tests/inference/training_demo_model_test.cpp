@@ -19,6 +19,7 @@ namespace fs = std::filesystem;
 
 TEST(TrainingDemoModel, IsCompleteLabelledAndWithinTwentyMegabytes) {
   ASSERT_TRUE(demo_model_available()) << demo_model_folder();
+  ASSERT_TRUE(demo_model_available(ConditioningMode::kImage)) << demo_model_folder();
   EXPECT_EQ(model_folder_files(demo_model_folder()).recommended_guidance, 2.0);  // its sampling.yaml
   EXPECT_NE(model_folder_label(demo_model_folder()).find("demo"), std::string::npos);
   uintmax_t bytes = 0;
@@ -87,6 +88,27 @@ TEST(TrainingDemoModel, HeldOutCaptionsAreNoWorseAtTheFastPreset) {
   const auto evaluation = evaluate_held_out(Precision::kFloat32, preset_choice(SamplerPreset::kFast));
   EXPECT_GE(evaluation.accuracy(), 0.9) << evaluation.table();
   EXPECT_GE(evaluation.colour_accuracy(), 0.9) << evaluation.table();
+}
+
+// Held-out pictures: a picture of a fresh primitive of each held-out combination (never in
+// training), from a view no training run draws, in the training pictures' style, two seeds each at
+// the image model's recommended guidance, in float32. The goal is the text model's, 90%; this
+// model is short of it (50.0% with these seeds in fp32, colour 86.4%; 4 seeds in bf16: 50.0%,
+// colour 93.2%; see assets/demo-model/README.md). The bounds guard what it reaches, a miss below
+// it: colour right almost always, the shape about half the time.
+TEST(TrainingDemoModel, HeldOutPicturesComeOutRightAsOftenAsMeasured) {
+  const ModelFileSet files = model_folder_files(demo_model_folder(), ConditioningMode::kImage);
+  ASSERT_TRUE(files.recommended_guidance.has_value());
+  PrimitiveEvaluationOptions options;
+  options.seeds_per_caption = 2;
+  options.grid_size = 48;
+  options.generation.guidance_scale = *files.recommended_guidance;
+  options.image_style = PrimitiveImageStyle::kTraining;
+  const auto evaluation = evaluate_primitive_generation(files, held_out_primitive_combinations(), options);
+  std::printf("%s", evaluation.table().c_str());
+  EXPECT_GE(evaluation.judgements.size(), 20u);
+  EXPECT_GE(evaluation.accuracy(), 0.45) << evaluation.table();
+  EXPECT_GE(evaluation.colour_accuracy(), 0.8) << evaluation.table();
 }
 
 }  // namespace
