@@ -390,20 +390,18 @@ void Studio::handle_drop(const std::filesystem::path& path) {
 }
 
 void Studio::use_reference_image(ImageU8 image, const std::string& name) {
-  {
-    // Shown as the panel's thumbnail only: in the NeRF view it would look like a result.
-    state_.image_condition = std::move(image);
-    state_.reference_changed = true;
-    state_.image_name = name;
-    // Shap-E's image guidance, for this image only: the text guidance is what is saved and what
-    // comes back when the image is removed.
-    if (!state_.text_guidance) {
-      state_.text_guidance = state_.guidance_before_recommendation.value_or(state_.guidance);
-    }
-    state_.guidance_before_recommendation.reset();
-    state_.guidance = 3.0f;
-    state_.set_status("image condition: " + state_.image_name + " (uses the image300M model)");
+  // Shown as the panel's thumbnail only: in the NeRF view it would look like a result.
+  state_.image_condition = std::move(image);
+  state_.reference_changed = true;
+  state_.image_name = name;
+  // Shap-E's image guidance, for this image only: the text guidance is what is saved and what
+  // comes back when the image is removed.
+  if (!state_.text_guidance) {
+    state_.text_guidance = state_.guidance_before_recommendation.value_or(state_.guidance);
   }
+  state_.guidance_before_recommendation.reset();
+  state_.guidance = 3.0f;
+  state_.set_status("image condition: " + state_.image_name + " (uses the image300M model)");
 }
 
 void Studio::start_generation() {

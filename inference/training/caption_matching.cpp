@@ -103,9 +103,13 @@ CaptionedLatents pictured_latents(torch::Tensor latents, torch::Tensor images,
   return data;
 }
 
+torch::Tensor caption_words_of(const CaptionedLatents& data, const torch::Tensor& rows) {
+  return data.words.has_word.index_select(0, data.phrasing_text.index_select(0, rows));
+}
+
 torch::Tensor caption_word_loss(ClipModel& tower, CaptionWordPredictor& words, const CaptionedLatents& data,
-                                const torch::Tensor& rows, const ConditionEmbeddings& embedded) {
-  const auto has_word = data.words.has_word.index_select(0, data.phrasing_text.index_select(0, rows));
+                                const torch::Tensor& rows, const ConditionEmbeddings& embedded,
+                                const torch::Tensor& has_word) {
   auto loss = words->loss(embedded.word_features, has_word);
   if (!data.images.defined() || data.words.colour_free.min().item<float>() > 0.5f) return loss;
   const auto grey = colourless_pictures(data.images.index_select(0, rows));
@@ -177,8 +181,8 @@ void warm_up_condition_tower(ClipModel& tower, CaptionMatcher& matcher, CaptionW
     const auto matching = matcher->loss(embedded.embedding, latents, matches);
     torch::Tensor has_word, word_loss;
     if (words) {
-      has_word = data.words.has_word.index_select(0, data.phrasing_text.index_select(0, captions));
-      word_loss = caption_word_loss(tower, words, data, captions, embedded);
+      has_word = caption_words_of(data, captions);
+      word_loss = caption_word_loss(tower, words, data, captions, embedded, has_word);
       (matching + options.word_weight * word_loss).backward();
     } else {
       matching.backward();

@@ -66,10 +66,14 @@ struct ConditionEmbeddings {
   torch::Tensor embedding, condition, word_features;
 };
 ConditionEmbeddings embed_conditions(ClipModel& tower, const CaptionedLatents& data, const torch::Tensor& rows);
-// The caption word loss of rows `rows` given their embedded conditions; for pictures whose captions
-// have colour words, plus the loss of the words but colours read from grey copies (colourless_pictures).
+// Which words the captions of rows `rows` have ([n, words], CaptionWordTable::has_word's rows).
+torch::Tensor caption_words_of(const CaptionedLatents& data, const torch::Tensor& rows);
+// The caption word loss of rows `rows` given their embedded conditions and caption_words_of them;
+// for pictures whose captions have colour words, plus the loss of the words but colours read from
+// grey copies (colourless_pictures).
 torch::Tensor caption_word_loss(ClipModel& tower, CaptionWordPredictor& words, const CaptionedLatents& data,
-                                const torch::Tensor& rows, const ConditionEmbeddings& embedded);
+                                const torch::Tensor& rows, const ConditionEmbeddings& embedded,
+                                const torch::Tensor& has_word);
 // The width of embed_conditions' word_features.
 int64_t word_feature_dim(const ClipModel& tower, const CaptionedLatents& data);
 

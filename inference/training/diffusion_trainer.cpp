@@ -363,7 +363,8 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
       matching_window += matching.item<double>();
     }
     if (word_loss) {
-      const auto word = caption_word_loss(clip, words, data, phrasing_rows, embedded);
+      const auto word =
+          caption_word_loss(clip, words, data, phrasing_rows, embedded, caption_words_of(data, phrasing_rows));
       total = total + options.caption_word_weight * word;
       word_window += word.item<double>();
     }

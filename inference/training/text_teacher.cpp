@@ -2,7 +2,9 @@
 
 #include "inference/checkpoint/checkpoint.h"
 #include "inference/clip/clip_config.h"
+#include "inference/clip/clip_weights.h"
 #include "inference/config/model_config.h"
+#include "inference/models/skip_random_init.h"
 #include "inference/models/weight_binding.h"
 #include "inference/pipeline/model_folder.h"
 #include "inference/training/training_run.h"
@@ -15,8 +17,10 @@ TextTeacher::TextTeacher(const std::filesystem::path& model_folder, int64_t late
       throw TrainingError("the teacher " + model_folder.string() + " is not a text model folder: it has no " + file);
     }
   }
-  tower_ = ClipModel(load_clip_config_json(model_folder / kClipConfigFile), ClipTowers::kText);
-  bind_weights(*tower_, load_checkpoint(model_folder / kClipWeightsFile));
+  ClipLoadOptions clip_options;
+  clip_options.towers = ClipTowers::kText;
+  clip_options.config = load_clip_config_json(model_folder / kClipConfigFile);
+  tower_ = load_clip_model(model_folder / kClipWeightsFile, clip_options);
   auto config = load_diffusion_transformer_config((model_folder / kTransformerConfigFile).string());
   if (config.conditioning != ConditioningKind::kClipEmbedding) {
     throw TrainingError("the teacher " + model_folder.string() + "'s " + kTransformerConfigFile +
@@ -27,11 +31,13 @@ TextTeacher::TextTeacher(const std::filesystem::path& model_folder, int64_t late
                         " values, this model " + std::to_string(latent_size));
   }
   config.clip_feature_dim = tower_->config().embed_dim;
-  model_ = SplitVectorDiffusion(config);
+  {
+    const SkipRandomInit skip;  // every parameter is bound below
+    model_ = SplitVectorDiffusion(config);
+  }
   bind_weights(*model_, load_checkpoint(model_folder / kTransformerWeightsFile));
   for (auto& parameter : tower_->parameters()) parameter.requires_grad_(false);
   for (auto& parameter : model_->parameters()) parameter.requires_grad_(false);
-  tower_->eval();
   model_->eval();
 }
 

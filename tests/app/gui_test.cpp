@@ -107,6 +107,11 @@ class Gui : public ::testing::Test {
     if (!dir_.empty()) fs::remove_all(dir_);
   }
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  // " --cache-dir D" for an empty download cache: no official weights, as on a fresh install.
+  std::string empty_cache() const {
+    fs::create_directories(dir_ / "empty_cache");
+    return " --cache-dir " + path("empty_cache");
+  }
   fs::path dir_;
 };
 
@@ -196,10 +201,9 @@ void expect_fits(const Rect& object, const Rect& pane, double margin) {
 // and ends as a red mesh, and the window says which model made it. (No --guidance: the demo model's
 // recommended guidance replaces Shap-E's 15 by itself.)
 TEST_F(Gui, DemoModelFormsARedCubeWithNoDownloads) {
-  fs::create_directories(path("empty_cache"));
   const auto result = run_studio("--prompt 'a red cube' --generate --exit-after-job --steps 16 --grid 48 --view split"
-                                 " --preview-size 64 --window 1000x640 --strict-validation --cache-dir " +
-                                 path("empty_cache") + " --screenshot " + path("end.png") + " --screenshot-at-step 12:" +
+                                 " --preview-size 64 --window 1000x640 --strict-validation" +
+                                 empty_cache() + " --screenshot " + path("end.png") + " --screenshot-at-step 12:" +
                                  path("step12.png"));
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_NE(result.output.find("the built-in demo model stands in"), std::string::npos) << result.output;
@@ -249,10 +253,9 @@ double relative_edge_width(const ImageU8& shot, const Rect& pane) {
 // span a fixed share of the object (rendered by shape-cli at 128 and 256 pixels, 6.2 and 12.2 pixel
 // edges). The final preview, 16 rows stretched over the pane, blurs them well beyond that share.
 TEST_F(Gui, StillNerfViewSharpensToThePaneResolution) {
-  fs::create_directories(path("empty_cache"));
   const auto result = run_studio("--prompt 'a red cube' --generate --exit-after-job --wait-until-sharp --steps 16"
-                                 " --grid 32 --view nerf --preview-size 16 --window 640x420 --trace --cache-dir " +
-                                 path("empty_cache") + " --screenshot " + path("sharp.png") + " --screenshot-at-step 16:" +
+                                 " --grid 32 --view nerf --preview-size 16 --window 640x420 --trace" +
+                                 empty_cache() + " --screenshot " + path("sharp.png") + " --screenshot-at-step 16:" +
                                  path("preview.png"));
   ASSERT_EQ(result.exit_code, 0) << result.output;
   Rect image_view, mesh_view;
@@ -274,14 +277,13 @@ TEST_F(Gui, DemoImageModelTurnsADroppedRedCubeIntoARedCube) {
   if (!demo_model_available(ConditioningMode::kImage)) {
     GTEST_SKIP() << demo_model_folder() << " holds no image model (see its README.md)";
   }
-  fs::create_directories(path("empty_cache"));
   const auto cube = training::make_primitive(training::PrimitiveKind::kCube, training::PrimitiveSize::kLarge, 0, 11);
   write_png_file(training::render_primitive_image(
                      cube, training::random_primitive_view(training::PrimitiveImageStyle::kPhotoLike, 3)),
                  path("red_cube.png"));
   const auto result = run_studio("--drop " + path("red_cube.png") + " --generate --exit-after-job --grid 48 --view split"
-                                 " --preview-size 64 --window 1000x640 --strict-validation --cache-dir " +
-                                 path("empty_cache") + " --screenshot " + path("end.png") + " --export " +
+                                 " --preview-size 64 --window 1000x640 --strict-validation" +
+                                 empty_cache() + " --screenshot " + path("end.png") + " --export " +
                                  path("cube.glb"));
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_NE(result.output.find("the built-in demo model stands in"), std::string::npos) << result.output;
@@ -379,8 +381,7 @@ TEST_F(Gui, XdotoolTypeGenerateDragPickResizeAndQuit) {
 }
 
 TEST_F(Gui, OpensWithoutWeightsAndNamesTheMissingFiles) {
-  fs::create_directories(path("empty_cache"));
-  const auto result = run_studio("--exit-after-job --strict-validation --no-demo --cache-dir " + path("empty_cache") +
+  const auto result = run_studio("--exit-after-job --strict-validation --no-demo" + empty_cache() +
                                  " --screenshot " + path("shot.png"));
   EXPECT_EQ(result.exit_code, 0) << result.output;
   EXPECT_NE(result.output.find("model files are not available"), std::string::npos) << result.output;
@@ -540,8 +541,7 @@ TEST_F(Gui, SavedCustomModelFilesThatAreGoneAreNamedNotFatal) {
   std::ofstream(path("config/settings.ini")) << "transformer_config=/nonexistent/model.yaml\n"
                                                 "transformer_weights=/nonexistent/model.pt\n"
                                                 "decoder_config=" << testing::golden_file("e2e.decoder.yaml") << "\n";
-  fs::create_directories(path("empty_cache"));
-  const auto result = run_studio("--exit-after-job --strict-validation --cache-dir " + path("empty_cache"));
+  const auto result = run_studio("--exit-after-job --strict-validation" + empty_cache());
   EXPECT_EQ(result.exit_code, 0) << result.output;
   EXPECT_NE(result.output.find("diffusion config: no such file: /nonexistent/model.yaml"), std::string::npos)
       << result.output;
@@ -570,8 +570,7 @@ TEST_F(Gui, SavedFp16OnACpuFallsBackToAutoAndSaysSo) {
 TEST_F(Gui, CorruptSettingsAreIgnoredWithAMessage) {
   fs::create_directories(path("config"));
   std::ofstream(path("config/settings.ini"), std::ios::binary) << std::string("\x7f\x45LF\0\0garbage\nno equals\n", 23);
-  fs::create_directories(path("empty_cache"));
-  const auto result = run_studio("--exit-after-job --cache-dir " + path("empty_cache"));
+  const auto result = run_studio("--exit-after-job" + empty_cache());
   EXPECT_EQ(result.exit_code, 0) << result.output;
   EXPECT_NE(result.output.find("ignored the settings file"), std::string::npos) << result.output;
   // Rewritten with valid defaults on exit.
