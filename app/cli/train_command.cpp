@@ -69,6 +69,8 @@ text tower DIR/clip_text.{json,safetensors} (DIR is then a model folder: generat
   --teacher DIR            --image: also learn what a text model folder of the same latents (e.g.
                            assets/demo-model) predicts for each picture's caption
   --teacher-weight X       that term's weight (default 1)
+  --jitter-pictures        --image: flip, zoom (0.9-1.1x) and shift (up to 1/20 of the side) each
+                           picture at random each time the tower sees it
   --config PATH            diffusion transformer YAML (default: resources/configs/demo/text_cond.yaml)
   --diffusion-config PATH  noise schedule (default: resources/configs/diffusion.yaml)
   --clip-config PATH       CLIP tower dimensions, JSON (default: resources/configs/demo/clip_text.json)
@@ -296,6 +298,8 @@ int run_train_diffusion(const std::vector<std::string>& args) {
       options.initial_text_model = reader.value_of(option);
     } else if (option == "--teacher") {
       options.teacher_text_model = reader.value_of(option);
+    } else if (option == "--jitter-pictures") {
+      options.jitter_pictures = true;
     } else if (option == "--teacher-weight") {
       options.teacher_weight = parse_number(option, reader.value_of(option));
     } else if (option == "--views") {

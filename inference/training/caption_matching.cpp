@@ -8,6 +8,8 @@
 #include <torch/nn/functional/normalization.h>
 #include <torch/optim/adam.h>
 
+#include "inference/training/picture_jitter.h"
+
 namespace shape::training {
 namespace {
 
@@ -108,23 +110,26 @@ torch::Tensor caption_words_of(const CaptionedLatents& data, const torch::Tensor
 }
 
 torch::Tensor caption_word_loss(ClipModel& tower, CaptionWordPredictor& words, const CaptionedLatents& data,
-                                const torch::Tensor& rows, const ConditionEmbeddings& embedded,
-                                const torch::Tensor& has_word) {
+                                const ConditionEmbeddings& embedded, const torch::Tensor& has_word) {
   auto loss = words->loss(embedded.word_features, has_word);
   if (!data.images.defined() || data.words.colour_free.min().item<float>() > 0.5f) return loss;
-  const auto grey = colourless_pictures(data.images.index_select(0, rows));
+  const auto grey = colourless_pictures(embedded.pictures);
   const auto grey_features = tower->embed_image_and_grid(grey).grid.mean(2);
   return loss + words->masked_loss(grey_features, has_word, data.words.colour_free);
 }
 
-ConditionEmbeddings embed_conditions(ClipModel& tower, const CaptionedLatents& data, const torch::Tensor& rows) {
+ConditionEmbeddings embed_conditions(ClipModel& tower, const CaptionedLatents& data, const torch::Tensor& rows,
+                                     const torch::Tensor& jitter) {
   if (data.images.defined()) {
-    auto image = tower->embed_image_and_grid(data.images.index_select(0, rows));
+    auto pictures = data.images.index_select(0, rows);
+    if (jitter.defined()) pictures = jitter_pictures(pictures, jitter);
+    auto image = tower->embed_image_and_grid(pictures);
     auto pooled = image.grid.mean(2);
-    return {std::move(image.vector), std::move(image.grid), std::move(pooled)};
+    return {std::move(image.vector), std::move(image.grid), std::move(pooled), std::move(pictures)};
   }
+  TORCH_CHECK(!jitter.defined(), "embed_conditions: jitter is for pictures, not captions");
   auto text = tower->embed_text(data.tokens.index_select(0, rows));
-  return {text, text, text};
+  return {text, text, text, {}};
 }
 
 int64_t word_feature_dim(const ClipModel& tower, const CaptionedLatents& data) {
@@ -175,14 +180,15 @@ void warm_up_condition_tower(ClipModel& tower, CaptionMatcher& matcher, CaptionW
     const auto captions = data.draw_phrasings(shapes, generator);
     const auto matches = data.caption_matches(captions, shapes);
     const auto latents = data.latents.index_select(0, shapes);
+    const auto jitter = options.jitter_pictures ? draw_picture_jitter(options.batch_size, generator) : torch::Tensor();
 
     clear_gradients(optimizer);
-    const auto embedded = embed_conditions(tower, data, captions);
+    const auto embedded = embed_conditions(tower, data, captions, jitter);
     const auto matching = matcher->loss(embedded.embedding, latents, matches);
     torch::Tensor has_word, word_loss;
     if (words) {
       has_word = caption_words_of(data, captions);
-      word_loss = caption_word_loss(tower, words, data, captions, embedded, has_word);
+      word_loss = caption_word_loss(tower, words, data, embedded, has_word);
       (matching + options.word_weight * word_loss).backward();
     } else {
       matching.backward();

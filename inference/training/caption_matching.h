@@ -61,19 +61,21 @@ CaptionedLatents pictured_latents(torch::Tensor latents, torch::Tensor images,
 // What the condition tower makes of rows `rows` of the set's conditions: its unit embeddings
 // (embed_text of the tokens, or embed_image of the pictures), what stage 2 is conditioned on (the
 // embedding, or the pictures' patch grid [n, width, tokens]), and the features caption words are
-// read from (the embedding, or the grid's mean over its tokens).
+// read from (the embedding, or the grid's mean over its tokens). Pictures go through `jitter`
+// (picture_jitter.h; one per row) when it is given.
 struct ConditionEmbeddings {
   torch::Tensor embedding, condition, word_features;
+  torch::Tensor pictures;  // the pictures the tower saw (undefined for captions)
 };
-ConditionEmbeddings embed_conditions(ClipModel& tower, const CaptionedLatents& data, const torch::Tensor& rows);
+ConditionEmbeddings embed_conditions(ClipModel& tower, const CaptionedLatents& data, const torch::Tensor& rows,
+                                     const torch::Tensor& jitter = {});
 // Which words the captions of rows `rows` have ([n, words], CaptionWordTable::has_word's rows).
 torch::Tensor caption_words_of(const CaptionedLatents& data, const torch::Tensor& rows);
-// The caption word loss of rows `rows` given their embedded conditions and caption_words_of them;
+// The caption word loss of embedded conditions (embed_conditions) given caption_words_of their rows;
 // for pictures whose captions have colour words, plus the loss of the words but colours read from
-// grey copies (colourless_pictures).
+// grey copies (colourless_pictures) of the pictures the tower saw.
 torch::Tensor caption_word_loss(ClipModel& tower, CaptionWordPredictor& words, const CaptionedLatents& data,
-                                const torch::Tensor& rows, const ConditionEmbeddings& embedded,
-                                const torch::Tensor& has_word);
+                                const ConditionEmbeddings& embedded, const torch::Tensor& has_word);
 // The width of embed_conditions' word_features.
 int64_t word_feature_dim(const ClipModel& tower, const CaptionedLatents& data);
 
@@ -101,6 +103,7 @@ struct TowerWarmupOptions {
   double learning_rate = 1e-3;
   uint64_t seed = 0;
   double word_weight = 0.0;  // of the caption word loss, when a word predictor is given
+  bool jitter_pictures = false;  // picture_jitter.h
 };
 
 // Trains `tower` (text or vision) and `matcher` on the matching loss (plus, given `words`, the

@@ -21,6 +21,7 @@
 #include "inference/pipeline/model_folder.h"
 #include "inference/training/caption_matching.h"
 #include "inference/training/encoder_trainer.h"
+#include "inference/training/picture_jitter.h"
 #include "inference/training/primitive_image_set.h"
 #include "inference/training/text_teacher.h"
 
@@ -176,6 +177,8 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
     throw TrainingError("a text model's backbone starts image models only; for a text model, fine-tune it instead");
   } else if (!options.teacher_text_model.empty()) {
     throw TrainingError("a text model teaches image models only");
+  } else if (options.jitter_pictures) {
+    throw TrainingError("picture jitter is for image models: a text model trains on captions");
   }
   const ModelFolderNames& names =
       model_folder_names(image_model ? ConditioningMode::kImage : ConditioningMode::kText);
@@ -299,6 +302,7 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
     warmup.steps = options.text_warmup_steps;
     warmup.seed = options.seed;
     warmup.word_weight = options.caption_word_weight;
+    warmup.jitter_pictures = options.jitter_pictures;
     const auto warmup_start = std::chrono::steady_clock::now();
     warm_up_condition_tower(clip, matcher, words, data, warmup, parallel.is_root() ? on_progress : nullptr, cancel);
     previous_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - warmup_start).count();
@@ -344,13 +348,15 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
     // sampling uses for the unconditional half (drawn from the step's generator, so resumes are exact).
     const auto keep =
         share(torch::rand({global_batch, 1}, generator, torch::kFloat32) >= config.cond_drop_prob).to(torch::kFloat32);
+    // Drawn last, so runs without jitter draw as before.
+    const auto jitter = options.jitter_pictures ? share(draw_picture_jitter(global_batch, generator)) : torch::Tensor();
 
     clear_gradients(optimizer);
     // What the model is conditioned on, and what caption matching and caption words read.
     ConditionEmbeddings embedded;
     {
       torch::AutoGradMode tower_grad(joint_tower);
-      embedded = embed_conditions(clip, data, phrasing_rows);
+      embedded = embed_conditions(clip, data, phrasing_rows, jitter);
     }
     const auto condition = image_model ? embedded.condition * keep.unsqueeze(2) : embedded.condition * keep;
     const auto output = model->forward(x_t, t, condition);
@@ -364,7 +370,7 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
     }
     if (word_loss) {
       const auto word =
-          caption_word_loss(clip, words, data, phrasing_rows, embedded, caption_words_of(data, phrasing_rows));
+          caption_word_loss(clip, words, data, embedded, caption_words_of(data, phrasing_rows));
       total = total + options.caption_word_weight * word;
       word_window += word.item<double>();
     }

@@ -63,6 +63,9 @@ struct DiffusionTrainingOptions {
   // weight teacher_weight. Empty: off.
   std::filesystem::path teacher_text_model;
   double teacher_weight = 1.0;
+  // Image models: the pictures go through random flips, zooms and shifts (picture_jitter.h) in the
+  // warm-up and stage 2.
+  bool jitter_pictures = false;
   // Which noise levels a step trains on: uniformly over the schedule's timesteps (shap-e), or as
   // the Karras sampler visits them (see draw_training_timesteps).
   bool sampler_noise_levels = false;

@@ -198,7 +198,7 @@ DiffusionTrainingOptions tiny_image_options(const std::filesystem::path& encoder
 }
 
 // The image model (image300M's class with a jointly trained vision tower) trains on pictures of the
-// same shapes, resumes exactly (vision warm-up, matching and caption words included), and leaves a model folder
+// same shapes, resumes exactly (vision warm-up, matching, caption words and picture jitter included), and leaves a model folder
 // whose image model generates from a picture, next to no text model.
 TEST(TrainingDiffusionRun, ImageModelResumesExactlyAndGeneratesFromAPicture) {
   TempDir encoder_dir, straight_dir, resumed_dir;
@@ -209,6 +209,7 @@ TEST(TrainingDiffusionRun, ImageModelResumesExactlyAndGeneratesFromAPicture) {
     options.caption_matching_weight = 0.5;
     options.caption_word_weight = 0.5;
     options.sampler_noise_levels = true;
+    options.jitter_pictures = true;
     return options;
   };
   std::vector<std::string> phases;
@@ -330,6 +331,14 @@ TEST(TrainingDiffusionRun, ImageModelLearnsWhatItsTextTeacherPredicts) {
   auto text_student = tiny_diffusion_options(encoder_dir.path(), image_dir.path() / "text", 1);
   text_student.teacher_text_model = text_dir.path();
   EXPECT_THROW(train_diffusion(text_student), TrainingError);
+  auto jittered_text = tiny_diffusion_options(encoder_dir.path(), image_dir.path() / "jittered", 1);
+  jittered_text.jitter_pictures = true;
+  try {
+    train_diffusion(jittered_text);
+    FAIL() << "expected a TrainingError";
+  } catch (const TrainingError& error) {
+    EXPECT_NE(std::string(error.what()).find("picture jitter is for image models"), std::string::npos) << error.what();
+  }
 }
 
 TEST(TrainingDiffusionRun, ImageModelsTrainOnThePrimitivesOnly) {
