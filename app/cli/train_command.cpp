@@ -298,10 +298,10 @@ int run_train_diffusion(const std::vector<std::string>& args) {
       options.initial_text_model = reader.value_of(option);
     } else if (option == "--teacher") {
       options.teacher_text_model = reader.value_of(option);
-    } else if (option == "--jitter-pictures") {
-      options.jitter_pictures = true;
     } else if (option == "--teacher-weight") {
       options.teacher_weight = parse_number(option, reader.value_of(option));
+    } else if (option == "--jitter-pictures") {
+      options.jitter_pictures = true;
     } else if (option == "--views") {
       options.views_per_shape = parse_count(option, reader.value_of(option));
     } else {

@@ -1,5 +1,6 @@
 // Shared by the front-end tests: the golden small models as model files and as command-line
-// options, a folder per test (and tests/shell_command.h to run a command line).
+// options, a folder per test, a picture for the demo image model (and tests/shell_command.h to
+// run a command line).
 #pragma once
 
 #include <filesystem>
@@ -9,7 +10,10 @@
 
 #include <gtest/gtest.h>
 
+#include "inference/clip/image_file.h"
 #include "inference/pipeline/official_models.h"
+#include "inference/training/primitive_images.h"
+#include "inference/training/primitives.h"
 #include "tests/shell_command.h"
 
 namespace shape::testing {
@@ -59,5 +63,14 @@ class TestWithFolder : public ::testing::Test {
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
   std::filesystem::path dir_;
 };
+
+// A photo-like picture of a large red cube (a close camera, a floor and soft shadows: a look the
+// demo image model never trained on), as a PNG file.
+inline void write_photo_like_red_cube(const std::filesystem::path& file) {
+  const auto cube = training::make_primitive(training::PrimitiveKind::kCube, training::PrimitiveSize::kLarge, 0, 11);
+  write_png_file(training::render_primitive_image(
+                     cube, training::random_primitive_view(training::PrimitiveImageStyle::kPhotoLike, 3)),
+                 file);
+}
 
 }  // namespace shape::testing

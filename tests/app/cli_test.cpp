@@ -335,10 +335,7 @@ TEST_F(Cli, WithoutOfficialWeightsTheDemoModelStandsInAndSaysSo) {
 // shadows, a look the demo image model never trained on) comes out of `generate --image` as a red
 // cube, judged by the primitives' geometric classifier.
 TEST_F(Cli, WithoutOfficialWeightsTheDemoImageModelTurnsAPictureIntoThatPrimitive) {
-  const auto cube = training::make_primitive(training::PrimitiveKind::kCube, training::PrimitiveSize::kLarge, 0, 11);
-  write_png_file(training::render_primitive_image(
-                     cube, training::random_primitive_view(training::PrimitiveImageStyle::kPhotoLike, 3)),
-                 path("red_cube.png"));
+  testing::write_photo_like_red_cube(path("red_cube.png"));
   const auto result = run_shell("SHAPE_STUDIO_CACHE=" + shell_quoted(path("cache")) + " " + cli() +
                                 " generate --image " + path("red_cube.png") + " --grid 48 -o " + path("cube.glb"));
   ASSERT_EQ(result.exit_code, 0) << result.output;

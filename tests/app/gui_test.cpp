@@ -277,10 +277,7 @@ TEST_F(Gui, DemoImageModelTurnsADroppedRedCubeIntoARedCube) {
   if (!demo_model_available(ConditioningMode::kImage)) {
     GTEST_SKIP() << demo_model_folder() << " holds no image model (see its README.md)";
   }
-  const auto cube = training::make_primitive(training::PrimitiveKind::kCube, training::PrimitiveSize::kLarge, 0, 11);
-  write_png_file(training::render_primitive_image(
-                     cube, training::random_primitive_view(training::PrimitiveImageStyle::kPhotoLike, 3)),
-                 path("red_cube.png"));
+  testing::write_photo_like_red_cube(path("red_cube.png"));
   const auto result = run_studio("--drop " + path("red_cube.png") + " --generate --exit-after-job --grid 48 --view split"
                                  " --preview-size 64 --window 1000x640 --strict-validation" +
                                  empty_cache() + " --screenshot " + path("end.png") + " --export " +

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <functional>
 #include <tuple>
 
 #include <torch/optim/adam.h>
@@ -197,9 +198,20 @@ DiffusionTrainingOptions tiny_image_options(const std::filesystem::path& encoder
   return options;
 }
 
+// `train` throws a TrainingError whose message has `fragment`.
+void expect_training_error(const std::function<void()>& train, const std::string& fragment) {
+  try {
+    train();
+    ADD_FAILURE() << "expected a TrainingError saying '" << fragment << "'";
+  } catch (const TrainingError& error) {
+    EXPECT_NE(std::string(error.what()).find(fragment), std::string::npos) << error.what();
+  }
+}
+
 // The image model (image300M's class with a jointly trained vision tower) trains on pictures of the
-// same shapes, resumes exactly (vision warm-up, matching, caption words and picture jitter included), and leaves a model folder
-// whose image model generates from a picture, next to no text model.
+// same shapes, resumes exactly (vision warm-up, matching, caption words and picture jitter
+// included), and leaves a model folder whose image model generates from a picture, next to no text
+// model.
 TEST(TrainingDiffusionRun, ImageModelResumesExactlyAndGeneratesFromAPicture) {
   TempDir encoder_dir, straight_dir, resumed_dir;
   train_encoder(tiny_encoder_options(encoder_dir.path(), 1));
@@ -321,37 +333,21 @@ TEST(TrainingDiffusionRun, ImageModelLearnsWhatItsTextTeacherPredicts) {
 
   auto not_a_text_model = tiny_image_options(encoder_dir.path(), image_dir.path() / "wrong", 1);
   not_a_text_model.teacher_text_model = image_dir.path() / "taught";
-  try {
-    train_diffusion(not_a_text_model);
-    FAIL() << "expected a TrainingError";
-  } catch (const TrainingError& error) {
-    EXPECT_NE(std::string(error.what()).find("is not a text model folder: it has no text_cond.yaml"),
-              std::string::npos) << error.what();
-  }
+  expect_training_error([&] { train_diffusion(not_a_text_model); },
+                        "is not a text model folder: it has no text_cond.yaml");
   auto text_student = tiny_diffusion_options(encoder_dir.path(), image_dir.path() / "text", 1);
   text_student.teacher_text_model = text_dir.path();
   EXPECT_THROW(train_diffusion(text_student), TrainingError);
   auto jittered_text = tiny_diffusion_options(encoder_dir.path(), image_dir.path() / "jittered", 1);
   jittered_text.jitter_pictures = true;
-  try {
-    train_diffusion(jittered_text);
-    FAIL() << "expected a TrainingError";
-  } catch (const TrainingError& error) {
-    EXPECT_NE(std::string(error.what()).find("picture jitter is for image models"), std::string::npos) << error.what();
-  }
+  expect_training_error([&] { train_diffusion(jittered_text); }, "picture jitter is for image models");
 }
 
 TEST(TrainingDiffusionRun, ImageModelsTrainOnThePrimitivesOnly) {
   TempDir dir;
   auto options = tiny_image_options(dir.path() / "encoder", dir.path() / "run", 1);
   options.data = dir.path() / "meshes";
-  try {
-    train_diffusion(options);
-    FAIL() << "expected a TrainingError";
-  } catch (const TrainingError& error) {
-    EXPECT_NE(std::string(error.what()).find("tiny_image_cond.yaml is an image-conditioned model"), std::string::npos)
-        << error.what();
-  }
+  expect_training_error([&] { train_diffusion(options); }, "tiny_image_cond.yaml is an image-conditioned model");
   options.data.clear();
   options.views_per_shape = 0;
   EXPECT_THROW(train_diffusion(options), TrainingError);
@@ -392,13 +388,7 @@ TEST(TrainingDiffusionRun, CaptionMatchingResumesExactly) {
 
   auto frozen = matching_options(plain_dir.path());
   frozen.clip_weights = "ViT-L-14.pt";
-  try {
-    train_diffusion(frozen);
-    FAIL() << "expected a TrainingError";
-  } catch (const TrainingError& error) {
-    EXPECT_NE(std::string(error.what()).find("does not apply to frozen CLIP weights"), std::string::npos)
-        << error.what();
-  }
+  expect_training_error([&] { train_diffusion(frozen); }, "does not apply to frozen CLIP weights");
 }
 
 // Fine-tuning (--init-from) starts from the given run's weights: at a vanishing learning rate the
@@ -462,12 +452,7 @@ TEST(TrainingRuns, DecoderOnlyFineTuningKeepsTheEncoder) {
 
   auto unstarted = tiny_encoder_options(unstarted_dir.path(), 1);
   unstarted.decoder_only = true;
-  try {
-    train_encoder(unstarted);
-    ADD_FAILURE() << "decoder-only training started from a random encoder";
-  } catch (const TrainingError& error) {
-    EXPECT_NE(std::string(error.what()).find("decoder-only"), std::string::npos) << error.what();
-  }
+  expect_training_error([&] { train_encoder(unstarted); }, "decoder-only");
 }
 
 }  // namespace
