@@ -79,7 +79,9 @@ text tower DIR/clip_text.{json,safetensors} (DIR is then a model folder: generat
   --steps N                (default 4000)
   --batch N                (default 32)
   --lr X                   (default 5e-4)
-  --init-from DIR           start from a finished train-diffusion run's weights (fine-tuning)
+  --init-from DIR          start from a finished train-diffusion run's weights (fine-tuning); --image
+                           with a --clip-config at k times its tower's resolution and patch size (the
+                           same grid) widens the tower: each patch kernel spread over k x k pixels
   --text-warmup N          train the text tower to match captions (--image: the vision tower to match
                            pictures) to their shapes' latents for N steps before stage 2 (CLIP-style;
                            default 0)

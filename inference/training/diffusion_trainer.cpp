@@ -24,6 +24,7 @@
 #include "inference/training/picture_jitter.h"
 #include "inference/training/primitive_image_set.h"
 #include "inference/training/text_teacher.h"
+#include "inference/training/tower_widening.h"
 
 namespace shape::training {
 namespace fs = std::filesystem;
@@ -134,6 +135,22 @@ void bind_text_backbone(SplitVectorDiffusion& model, const fs::path& text_model)
   }
 }
 
+// --init-from's tower; an image model's may be at a lower resolution than --clip-config's
+// (tower_widening.h).
+void bind_initial_tower(ClipModel& clip, const fs::path& path, bool image_model) {
+  StateDict tower = load_checkpoint(path);
+  if (image_model) tower = widen_patch_kernels(tower, clip->config().vision_patch_size);
+  try {
+    bind_weights(*clip, tower);
+  } catch (const WeightBindingError& error) {
+    throw TrainingError(path.string() + " does not fit the CLIP config" +
+                        (image_model ? " (a wider tower keeps the patch grid: its resolution and patch size are "
+                                       "both a whole multiple of the starting tower's)"
+                                     : "") +
+                        ": " + error.what());
+  }
+}
+
 void validate_image_model(const DiffusionTrainingOptions& options) {
   if (!options.data.empty()) {
     throw TrainingError(options.transformer_config.string() +
@@ -208,6 +225,14 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
 
   // The run folder is checked before the (long) encoding of the training set.
   const auto checkpoint = open_run(options.run_dir, options.resume);
+  // A resumed run already holds what it started from. Starting weights are bound before the
+  // encoding too, so one that does not fit is named at once.
+  if (!checkpoint && !options.initial_model.empty()) {
+    bind_weights(*model, load_checkpoint(options.initial_model / names.transformer_weights));
+    if (joint_tower) bind_initial_tower(clip, options.initial_model / names.clip_weights, image_model);
+  } else if (!checkpoint && !options.initial_text_model.empty()) {
+    bind_text_backbone(model, options.initial_text_model);
+  }
   const CaptionedLatents data = encode_dataset(options, clip, image_model, on_progress);
   if (data.latents.size(1) != config.d_latent) {
     throw TrainingError(options.transformer_config.string() + ": d_latent is " + std::to_string(config.d_latent) +
@@ -283,11 +308,6 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
     load_optimizer_state(*checkpoint, optimizer);
     start_step = checkpoint->step;
     previous_seconds = checkpoint->seconds;
-  } else if (!options.initial_model.empty()) {  // a resumed run already holds what it started from
-    bind_weights(*model, load_checkpoint(options.initial_model / names.transformer_weights));
-    if (joint_tower) bind_weights(*clip, load_checkpoint(options.initial_model / names.clip_weights));
-  } else if (!options.initial_text_model.empty()) {
-    bind_text_backbone(model, options.initial_text_model);
   }
   std::vector<std::string> columns{"loss", "lr"};
   if (matching_loss) columns.push_back("matching loss");

@@ -43,7 +43,8 @@ struct DiffusionTrainingOptions {
   int64_t checkpoint_every = 200;
   bool resume = false;
   // A model folder (a finished train-diffusion run) whose transformer and text tower weights to
-  // start from (fine-tuning), instead of a random init.
+  // start from (fine-tuning), instead of a random init. An image model's tower may be widened on
+  // the way: clip_config at k times its resolution and patch size (tower_widening.h).
   std::filesystem::path initial_model;
   // Image models: a text model folder of the same size (the demo text model) whose diffusion
   // transformer starts this one's, all but the condition embedding (a vector's Linear there, the

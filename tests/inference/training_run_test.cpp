@@ -3,6 +3,7 @@
 
 #include <fstream>
 #include <functional>
+#include <regex>
 #include <tuple>
 
 #include <torch/optim/adam.h>
@@ -15,6 +16,7 @@
 #include "inference/training/diffusion_trainer.h"
 #include "inference/training/encoder_trainer.h"
 #include "inference/training/primitive_images.h"
+#include "inference/training/tower_widening.h"
 #include "inference/training/training_run.h"
 
 namespace shape::training {
@@ -305,6 +307,35 @@ TEST(TrainingDiffusionRun, ImageModelStartsFromATextModelsBackbone) {
   auto text_run = tiny_diffusion_options(encoder_dir.path(), image_dir.path() / "text", 1);
   text_run.initial_text_model = text_dir.path();
   EXPECT_THROW(train_diffusion(text_run), TrainingError);
+}
+
+// An image model started from a finished run with a tower config at twice the resolution and patch
+// size widens the run's tower (tower_widening.h): at a vanishing learning rate the new tower is the
+// old one with its patch kernel spread 2 x 2. A config that changes the patch grid is refused.
+TEST(TrainingDiffusionRun, ImageModelWidensTheTowerItStartsFrom) {
+  TempDir encoder_dir, narrow_dir, wide_dir;
+  train_encoder(tiny_encoder_options(encoder_dir.path(), 1));
+  train_diffusion(tiny_image_options(encoder_dir.path(), narrow_dir.path(), 1));
+  auto options = tiny_image_options(encoder_dir.path(), wide_dir.path() / "wide", 1);
+  options.initial_model = narrow_dir.path();
+  options.clip_config = fixture("tiny_clip_vision_wide.json");
+  options.learning_rate = 1e-12;
+  train_diffusion(options);
+  const StateDict expected = widen_patch_kernels(load_checkpoint(narrow_dir.path() / kVisionWeightsFile), 16);
+  const StateDict wide = load_checkpoint(wide_dir.path() / "wide" / kVisionWeightsFile);
+  ASSERT_EQ(wide.keys(), expected.keys());
+  EXPECT_EQ(wide.sizes("visual.conv1.weight")[3], 16);
+  for (const auto& key : wide.keys()) {
+    EXPECT_TRUE(torch::allclose(wide.at(key), expected.at(key), 0.0, 1e-8)) << key;
+  }
+
+  const auto finer_grid = wide_dir.path() / "finer_grid.json";
+  std::ofstream(finer_grid) << std::regex_replace(read_file(fixture("tiny_clip_vision_wide.json")),
+                                                  std::regex("\"vision_patch_size\": 16"),
+                                                  "\"vision_patch_size\": 8");
+  options.run_dir = wide_dir.path() / "finer";
+  options.clip_config = finer_grid;
+  expect_training_error([&] { train_diffusion(options); }, "a wider tower keeps the patch grid");
 }
 
 // A text model can teach an image model: the image model's prediction is pulled towards the text

@@ -1,0 +1,20 @@
+// Starting a vision tower at a higher resolution from one trained at a lower one. The demo tower
+// reads 64 px pictures on an 8 x 8 patch grid, where a small cone is 12 px tall; a tower at k times
+// the resolution with k times the patch size keeps the grid (so the image model's condition tokens
+// keep their shape) and sees k x k times the pixels of each patch.
+#pragma once
+
+#include <cstdint>
+
+#include "inference/checkpoint/state_dict.h"
+
+namespace shape::training {
+
+// `tower` (CLIP vision weights) with its patch kernel, visual.conv1.weight [width, 3, p, p],
+// spread to `patch_size` = k * p: each k x k block of the new kernel holds the old weight / k², so
+// the widened tower computes on a picture what the old one computed on that picture averaged down
+// k x k. The other weights are shared, not copied. A kernel already of `patch_size` comes back as
+// it is; a `patch_size` that is not a whole multiple of p throws a TrainingError.
+StateDict widen_patch_kernels(const StateDict& tower, int64_t patch_size);
+
+}  // namespace shape::training
