@@ -42,7 +42,7 @@ struct DiffusionTrainingOptions {
   int64_t log_every = 10;
   int64_t checkpoint_every = 200;
   bool resume = false;
-  // A model folder (a finished train-diffusion run) whose transformer and text tower weights to
+  // A model folder (a finished train-diffusion run) whose transformer and CLIP tower weights to
   // start from (fine-tuning), instead of a random init. An image model's tower may be widened on
   // the way: clip_config at k times its resolution and patch size (tower_widening.h).
   std::filesystem::path initial_model;

@@ -1,7 +1,7 @@
 // Starting a vision tower at a higher resolution from one trained at a lower one. The demo tower
-// reads 64 px pictures on an 8 x 8 patch grid, where a small cone is 12 px tall; a tower at k times
-// the resolution with k times the patch size keeps the grid (so the image model's condition tokens
-// keep their shape) and sees k x k times the pixels of each patch.
+// reads 64 px pictures on an 8 x 8 patch grid; a tower at k times the resolution with k times the
+// patch size keeps the grid (so the image model's condition tokens keep their shape) and sees k x k
+// times the pixels of each patch, without starting its training over.
 #pragma once
 
 #include <cstdint>
