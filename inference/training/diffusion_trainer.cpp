@@ -135,19 +135,19 @@ void bind_text_backbone(SplitVectorDiffusion& model, const fs::path& text_model)
   }
 }
 
-// --init-from's tower; an image model's may be at a lower resolution than --clip-config's
+// --init-from's tower. An image model's may be at a lower resolution than --clip-config's
 // (tower_widening.h).
 void bind_initial_tower(ClipModel& clip, const fs::path& path, bool image_model) {
-  StateDict tower = load_checkpoint(path);
-  if (image_model) tower = widen_patch_kernels(tower, clip->config().vision_patch_size);
+  if (!image_model) {
+    bind_weights(*clip, load_checkpoint(path));
+    return;
+  }
   try {
-    bind_weights(*clip, tower);
+    bind_weights(*clip, widen_patch_kernels(load_checkpoint(path), clip->config().vision_patch_size));
   } catch (const WeightBindingError& error) {
-    throw TrainingError(path.string() + " does not fit the CLIP config" +
-                        (image_model ? " (a wider tower keeps the patch grid: its resolution and patch size are "
-                                       "both a whole multiple of the starting tower's)"
-                                     : "") +
-                        ": " + error.what());
+    throw TrainingError(path.string() + " does not fit the CLIP config (a wider tower keeps the patch grid: its "
+                        "resolution and patch size are both a whole multiple of the starting tower's): " +
+                        error.what());
   }
 }
 
