@@ -97,6 +97,56 @@ TEST(TrainingCaptionWords, ColourlessPicturesAreTheirLuminance) {
   EXPECT_TRUE(torch::allclose(grey, expected, 1e-5, 1e-6)) << grey;
 }
 
+// Rows flagged grey are seen grey by the tower and asked only the words a grey picture shows: their
+// colour words do not move the loss, another row's do.
+TEST(TrainingCaptionWords, TheTowerSeesFlaggedRowsGreyAndIsAskedNoColourOfThem) {
+  torch::manual_seed(0);
+  const std::vector<std::string> captions = {"a plain red square", "a striped blue square"};
+  const auto data = pictured_latents(torch::randn({2, 32}), torch::randn({2, 3, 32, 32}), {1, 1}, captions,
+                                     {"red", "blue"});
+  ASSERT_EQ(data.words.words, (std::vector<std::string>{"plain", "red", "striped", "blue"}));
+  ClipModel tower(load_clip_config_json(fixture("tiny_clip_vision.json")), ClipTowers::kVision);
+  CaptionWordPredictor words(word_feature_dim(tower, data), 4);
+  const auto rows = torch::tensor({0, 1}, torch::kLong);
+  const auto embedded = embed_conditions(tower, data, rows, {}, torch::tensor({false, true}));
+  EXPECT_TRUE(torch::equal(embedded.pictures[0], data.images[0]));
+  EXPECT_TRUE(torch::allclose(embedded.pictures[1], colourless_pictures(data.images.narrow(0, 1, 1))[0]));
+  EXPECT_TRUE(torch::equal(embedded.grey_rows, torch::tensor({0.0f, 1.0f})));
+  EXPECT_THROW(embed_conditions(tower, data, rows, {}, torch::tensor({true})), c10::Error);
+
+  torch::NoGradGuard no_grad;
+  const auto has_word = caption_words_of(data, rows);
+  const auto loss = caption_word_loss(tower, words, data, embedded, has_word).item<double>();
+  auto grey_row_recoloured = has_word.clone();
+  grey_row_recoloured[1][3] = 0.0;  // the grey row's "blue"
+  EXPECT_NEAR(caption_word_loss(tower, words, data, embedded, grey_row_recoloured).item<double>(), loss, 1e-6);
+  auto colour_row_recoloured = has_word.clone();
+  colour_row_recoloured[0][1] = 0.0;  // the coloured row's "red"
+  EXPECT_GT(std::abs(caption_word_loss(tower, words, data, embedded, colour_row_recoloured).item<double>() - loss), 1e-4);
+}
+
+// The agreement loss is the cross-entropy of one reading against the other's probabilities less
+// that floor (a KL divergence per word) over the masked words: 0 for equal readings, and only the
+// first reading learns from it.
+TEST(TrainingCaptionWords, AgreementLossIsTheMaskedDivergenceFromTheReferenceReading) {
+  torch::manual_seed(0);
+  CaptionWordPredictor words(5, 3);
+  const auto features = torch::randn({4, 5}).requires_grad_(), reference = torch::randn({4, 5}).requires_grad_();
+  const auto mask = torch::tensor({1.0f, 0.0f, 1.0f});
+  EXPECT_NEAR(words->agreement_loss(features, features, mask).item<double>(), 0.0, 1e-6);
+
+  const auto loss = words->agreement_loss(features, reference, mask);
+  const auto weight = words->named_parameters()["read_out.weight"], bias = words->named_parameters()["read_out.bias"];
+  const auto p = torch::sigmoid(features.matmul(weight.t()) + bias).detach();
+  const auto q = torch::sigmoid(reference.matmul(weight.t()) + bias).detach();
+  const auto divergence = q * (q / p).log() + (1 - q) * ((1 - q) / (1 - p)).log();
+  const auto expected = (divergence * mask).sum() / (4 * 2);
+  EXPECT_NEAR(loss.item<double>(), expected.item<double>(), 1e-5);
+  loss.backward();
+  EXPECT_GT(features.grad().abs().sum().item<double>(), 0.0);
+  EXPECT_FALSE(reference.grad().defined() && reference.grad().abs().sum().item<double>() > 0.0);
+}
+
 // Pictures of two attributes (red or blue; plain or with white stripes): the warm-up with caption
 // words teaches a vision tower to read both words from the mean of its patch grid (what stage 2
 // reads), on fresh pictures too.
