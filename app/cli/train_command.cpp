@@ -71,9 +71,6 @@ text tower DIR/clip_text.{json,safetensors} (DIR is then a model folder: generat
   --teacher-weight X       that term's weight (default 1)
   --jitter-pictures        --image: flip, zoom (0.9-1.1x) and shift (up to 1/20 of the side) each
                            picture at random each time the tower sees it
-  --grey-pictures X        --image: show that share (0 to below 1) of stage 2's pictures grey, the
-                           shape's latent still the target, so stage 2 draws shapes from what the
-                           tower reads without colour too (default 0)
   --config PATH            diffusion transformer YAML (default: resources/configs/demo/text_cond.yaml)
   --diffusion-config PATH  noise schedule (default: resources/configs/diffusion.yaml)
   --clip-config PATH       CLIP tower dimensions, JSON (default: resources/configs/demo/clip_text.json)
@@ -307,8 +304,6 @@ int run_train_diffusion(const std::vector<std::string>& args) {
       options.teacher_text_model = reader.value_of(option);
     } else if (option == "--teacher-weight") {
       options.teacher_weight = parse_number(option, reader.value_of(option));
-    } else if (option == "--grey-pictures") {
-      options.grey_picture_share = parse_number(option, reader.value_of(option));
     } else if (option == "--colour-blind-words") {
       options.colour_blind_weight = parse_number(option, reader.value_of(option));
     } else if (option == "--jitter-pictures") {

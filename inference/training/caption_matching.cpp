@@ -113,11 +113,7 @@ torch::Tensor caption_word_loss(ClipModel& tower, CaptionWordPredictor& words, c
                                 const ConditionEmbeddings& embedded, const torch::Tensor& has_word,
                                 double colour_blind_weight) {
   const auto& colour_free = data.words.colour_free;
-  // Rows seen grey are asked only the words a grey picture shows.
-  auto loss = embedded.grey_rows.defined()
-                  ? words->masked_loss(embedded.word_features, has_word,
-                                       1.0 - embedded.grey_rows.unsqueeze(1) * (1.0 - colour_free).unsqueeze(0))
-                  : words->loss(embedded.word_features, has_word);
+  auto loss = words->loss(embedded.word_features, has_word);
   if (!data.images.defined() || colour_free.min().item<float>() > 0.5f) return loss;
   const auto grey = colourless_pictures(embedded.pictures);
   const auto grey_features = tower->embed_image_and_grid(grey).grid.mean(2);
@@ -129,24 +125,17 @@ torch::Tensor caption_word_loss(ClipModel& tower, CaptionWordPredictor& words, c
 }
 
 ConditionEmbeddings embed_conditions(ClipModel& tower, const CaptionedLatents& data, const torch::Tensor& rows,
-                                     const torch::Tensor& jitter, const torch::Tensor& grey_rows) {
+                                     const torch::Tensor& jitter) {
   if (data.images.defined()) {
     auto pictures = data.images.index_select(0, rows);
     if (jitter.defined()) pictures = jitter_pictures(pictures, jitter);
-    torch::Tensor grey;
-    if (grey_rows.defined()) {
-      TORCH_CHECK(grey_rows.dim() == 1 && grey_rows.size(0) == pictures.size(0),
-                  "embed_conditions: one grey flag per row");
-      grey = grey_rows.to(torch::kFloat32);
-      pictures = torch::where(grey_rows.to(torch::kBool).view({-1, 1, 1, 1}), colourless_pictures(pictures), pictures);
-    }
     auto image = tower->embed_image_and_grid(pictures);
     auto pooled = image.grid.mean(2);
-    return {std::move(image.vector), std::move(image.grid), std::move(pooled), std::move(pictures), std::move(grey)};
+    return {std::move(image.vector), std::move(image.grid), std::move(pooled), std::move(pictures)};
   }
-  TORCH_CHECK(!jitter.defined() && !grey_rows.defined(), "embed_conditions: jitter and grey are for pictures, not captions");
+  TORCH_CHECK(!jitter.defined(), "embed_conditions: jitter is for pictures, not captions");
   auto text = tower->embed_text(data.tokens.index_select(0, rows));
-  return {text, text, text, {}, {}};
+  return {text, text, text, {}};
 }
 
 int64_t word_feature_dim(const ClipModel& tower, const CaptionedLatents& data) {

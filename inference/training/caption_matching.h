@@ -62,23 +62,21 @@ CaptionedLatents pictured_latents(torch::Tensor latents, torch::Tensor images,
 // (embed_text of the tokens, or embed_image of the pictures), what stage 2 is conditioned on (the
 // embedding, or the pictures' patch grid [n, width, tokens]), and the features caption words are
 // read from (the embedding, or the grid's mean over its tokens). Pictures go through `jitter`
-// (picture_jitter.h; one per row) when it is given, and those of the rows where `grey_rows` [n]
-// (bool) is true are shown grey (colourless_pictures).
+// (picture_jitter.h; one per row) when it is given.
 struct ConditionEmbeddings {
   torch::Tensor embedding, condition, word_features;
-  torch::Tensor pictures;   // the pictures the tower saw (undefined for captions)
-  torch::Tensor grey_rows;  // [n] float, 1 where the tower saw the picture grey (undefined: none)
+  torch::Tensor pictures;  // the pictures the tower saw (undefined for captions)
 };
 ConditionEmbeddings embed_conditions(ClipModel& tower, const CaptionedLatents& data, const torch::Tensor& rows,
-                                     const torch::Tensor& jitter = {}, const torch::Tensor& grey_rows = {});
+                                     const torch::Tensor& jitter = {});
 // Which words the captions of rows `rows` have ([n, words], CaptionWordTable::has_word's rows).
 torch::Tensor caption_words_of(const CaptionedLatents& data, const torch::Tensor& rows);
-// The caption word loss of embedded conditions (embed_conditions) given caption_words_of their rows
-// (a picture the tower saw grey: the words but colours); for pictures whose captions have colour
-// words, plus the loss of the words but colours read from grey copies (colourless_pictures) of the
-// pictures the tower saw, and, weighted `colour_blind_weight`, the agreement loss of the words but
-// colours read from the pictures with those read from their grey copies: a tower may be no surer
-// of a picture's kind and size than its shape shows (caption_words.h).
+// The caption word loss of embedded conditions (embed_conditions) given caption_words_of their rows;
+// for pictures whose captions have colour words, plus the loss of the words but colours read from
+// grey copies (colourless_pictures) of the pictures the tower saw and, weighted
+// `colour_blind_weight`, the agreement loss of the words but colours read from the pictures with
+// those read from their grey copies: the tower may be no surer of a picture's kind and size than
+// its shape shows.
 torch::Tensor caption_word_loss(ClipModel& tower, CaptionWordPredictor& words, const CaptionedLatents& data,
                                 const ConditionEmbeddings& embedded, const torch::Tensor& has_word,
                                 double colour_blind_weight = 0.0);

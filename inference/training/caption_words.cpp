@@ -49,17 +49,17 @@ torch::Tensor CaptionWordPredictorImpl::masked_loss(const torch::Tensor& feature
                                                    const torch::Tensor& mask) {
   const auto each = torch::nn::functional::binary_cross_entropy_with_logits(
       read_out_(features), has_word, torch::nn::functional::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kNone));
-  const auto weights = mask.dim() == 1 ? mask.expand_as(each) : mask;
-  return (each * weights).sum() / weights.sum().clamp_min(1.0);
+  return (each * mask).sum() / (mask.sum() * features.size(0)).clamp_min(1.0);
 }
 
 torch::Tensor CaptionWordPredictorImpl::agreement_loss(const torch::Tensor& features, const torch::Tensor& reference,
                                                       const torch::Tensor& mask) {
+  namespace F = torch::nn::functional;
   const auto target = torch::sigmoid(read_out_(reference)).detach();
-  const auto no_reduction =
-      torch::nn::functional::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kNone);
-  const auto each = torch::nn::functional::binary_cross_entropy_with_logits(read_out_(features), target, no_reduction);
-  const auto floor = torch::nn::functional::binary_cross_entropy(target, target, torch::nn::functional::BinaryCrossEntropyFuncOptions().reduction(torch::kNone));
+  const auto each = F::binary_cross_entropy_with_logits(
+      read_out_(features), target, F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kNone));
+  // The reference's own entropy: what the cross-entropy is when the readings agree.
+  const auto floor = F::binary_cross_entropy(target, target, F::BinaryCrossEntropyFuncOptions().reduction(torch::kNone));
   const auto weights = mask.expand_as(each);
   return ((each - floor) * weights).sum() / weights.sum().clamp_min(1.0);
 }

@@ -42,7 +42,7 @@ class CaptionWordPredictorImpl : public torch::nn::Module {
   // Mean binary cross-entropy of the word logits of `features` [n, feature_dim] against
   // `has_word` [n, words].
   torch::Tensor loss(const torch::Tensor& features, const torch::Tensor& has_word);
-  // The same over the words where `mask` ([words], or [n, words] row by row) is 1 only.
+  // The same over the words where `mask` [words] is 1 only.
   torch::Tensor masked_loss(const torch::Tensor& features, const torch::Tensor& has_word, const torch::Tensor& mask);
   // How far the words read from `features` are from those read from `reference` [n, feature_dim]
   // (taken as fixed), over the words where `mask` [words] is 1: the mean binary cross-entropy

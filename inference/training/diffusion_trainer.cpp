@@ -164,9 +164,6 @@ void validate_image_model(const DiffusionTrainingOptions& options) {
     throw TrainingError("start from a text model's backbone or from a finished image run, not both");
   }
   if (!(options.teacher_weight >= 0.0)) throw TrainingError("the teacher's weight must not be negative");
-  if (!(options.grey_picture_share >= 0.0 && options.grey_picture_share < 1.0)) {
-    throw TrainingError("the share of grey pictures must be at least 0 and below 1");
-  }
   if (!(options.colour_blind_weight >= 0.0)) throw TrainingError("the colour-blind words' weight must not be negative");
   if (options.colour_blind_weight > 0.0 && !(options.caption_word_weight > 0.0)) {
     throw TrainingError("colour-blind words need caption words (--caption-words)");
@@ -203,8 +200,8 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
     throw TrainingError("a text model teaches image models only");
   } else if (options.jitter_pictures) {
     throw TrainingError("picture jitter is for image models: a text model trains on captions");
-  } else if (options.grey_picture_share > 0.0 || options.colour_blind_weight > 0.0) {
-    throw TrainingError("grey pictures and colour-blind words are for image models: a text model trains on captions");
+  } else if (options.colour_blind_weight > 0.0) {
+    throw TrainingError("colour-blind words are for image models: a text model trains on captions");
   }
   const ModelFolderNames& names =
       model_folder_names(image_model ? ConditioningMode::kImage : ConditioningMode::kText);
@@ -380,16 +377,13 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
         share(torch::rand({global_batch, 1}, generator, torch::kFloat32) >= config.cond_drop_prob).to(torch::kFloat32);
     // Drawn last, so runs without jitter draw as before.
     const auto jitter = options.jitter_pictures ? share(draw_picture_jitter(global_batch, generator)) : torch::Tensor();
-    const auto grey_rows = options.grey_picture_share > 0.0
-                               ? share(torch::rand({global_batch}, generator, torch::kFloat32) < options.grey_picture_share)
-                               : torch::Tensor();
 
     clear_gradients(optimizer);
     // What the model is conditioned on, and what caption matching and caption words read.
     ConditionEmbeddings embedded;
     {
       torch::AutoGradMode tower_grad(joint_tower);
-      embedded = embed_conditions(clip, data, phrasing_rows, jitter, grey_rows);
+      embedded = embed_conditions(clip, data, phrasing_rows, jitter);
     }
     const auto condition = image_model ? embedded.condition * keep.unsqueeze(2) : embedded.condition * keep;
     const auto output = model->forward(x_t, t, condition);
@@ -403,7 +397,8 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
     }
     if (word_loss) {
       const auto word =
-          caption_word_loss(clip, words, data, embedded, caption_words_of(data, phrasing_rows), options.colour_blind_weight);
+          caption_word_loss(clip, words, data, embedded, caption_words_of(data, phrasing_rows),
+                            options.colour_blind_weight);
       total = total + options.caption_word_weight * word;
       word_window += word.item<double>();
     }

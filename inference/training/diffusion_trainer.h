@@ -60,12 +60,9 @@ struct DiffusionTrainingOptions {
   // The weight of the caption word loss (caption_words.h), in the warm-up and in stage 2; 0: off.
   double caption_word_weight = 0.0;
   // Image models with caption words: the weight of their agreement term (caption_word_loss), which
-  // keeps the tower from reading a picture's kind from its colour. 0: off.
+  // pulls the kind and size the tower reads from a picture towards those it reads from the
+  // picture's grey copy. 0: off.
   double colour_blind_weight = 0.0;
-  // Image models: the share of stage 2's pictures shown grey (colourless_pictures), the shape's
-  // latent, colour and all, still the target, so that stage 2 learns to draw shapes from what the
-  // tower reads in grey too. 0: off.
-  double grey_picture_share = 0.0;
   // Image models: a text model folder of the same latents (the demo text model) whose prediction
   // for each picture's caption the image model also learns (text_teacher.h), as a loss term of
   // weight teacher_weight. Empty: off.

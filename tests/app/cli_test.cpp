@@ -553,10 +553,6 @@ TEST_F(Cli, TrainDiffusionImageModel) {
   EXPECT_EQ(bad_style.exit_code, 2) << bad_style.output;
   EXPECT_NE(bad_style.output.find("--image: expected 'training' or 'photo-like', got 'sketch'"), std::string::npos)
       << bad_style.output;
-  const auto all_grey = run_shell(train + " --grey-pictures 1 --out " + path("grey"));
-  EXPECT_EQ(all_grey.exit_code, 1) << all_grey.output;
-  EXPECT_NE(all_grey.output.find("the share of grey pictures must be at least 0 and below 1"), std::string::npos)
-      << all_grey.output;
   const auto blind = run_shell(train + " --colour-blind-words 2 --out " + path("blind"));
   EXPECT_EQ(blind.exit_code, 1) << blind.output;
   EXPECT_NE(blind.output.find("colour-blind words need caption words (--caption-words)"), std::string::npos)

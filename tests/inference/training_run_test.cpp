@@ -211,8 +211,8 @@ void expect_training_error(const std::function<void()>& train, const std::string
 }
 
 // The image model (image300M's class with a jointly trained vision tower) trains on pictures of the
-// same shapes, resumes exactly (vision warm-up, matching, caption words, colour-blind words, picture
-// jitter and grey pictures included), and leaves a model folder whose image model generates from a picture, next to no text
+// same shapes, resumes exactly (vision warm-up, matching, caption words, colour-blind words and
+// picture jitter included), and leaves a model folder whose image model generates from a picture, next to no text
 // model.
 TEST(TrainingDiffusionRun, ImageModelResumesExactlyAndGeneratesFromAPicture) {
   TempDir encoder_dir, straight_dir, resumed_dir;
@@ -224,7 +224,6 @@ TEST(TrainingDiffusionRun, ImageModelResumesExactlyAndGeneratesFromAPicture) {
     options.caption_word_weight = 0.5;
     options.sampler_noise_levels = true;
     options.jitter_pictures = true;
-    options.grey_picture_share = 0.25;
     options.colour_blind_weight = 1.0;
     return options;
   };
@@ -376,20 +375,18 @@ TEST(TrainingDiffusionRun, ImageModelLearnsWhatItsTextTeacherPredicts) {
   expect_training_error([&] { train_diffusion(jittered_text); }, "picture jitter is for image models");
 }
 
-// Grey pictures and colour-blind words are image model options, the latter on top of caption words;
-// each is checked before anything is encoded.
-TEST(TrainingDiffusionRun, GreyPicturesAndColourBlindWordsAreCheckedFirst) {
+// Colour-blind words are an image model option on top of caption words, checked before anything is
+// encoded.
+TEST(TrainingDiffusionRun, ColourBlindWordsAreCheckedFirst) {
   TempDir dir;
-  auto all_grey = tiny_image_options(dir.path() / "encoder", dir.path() / "grey", 1);
-  all_grey.grey_picture_share = 1.0;
-  expect_training_error([&] { train_diffusion(all_grey); }, "the share of grey pictures must be at least 0 and below 1");
   auto no_words = tiny_image_options(dir.path() / "encoder", dir.path() / "blind", 1);
   no_words.colour_blind_weight = 1.0;
   expect_training_error([&] { train_diffusion(no_words); }, "colour-blind words need caption words (--caption-words)");
-  auto grey_text = tiny_diffusion_options(dir.path() / "encoder", dir.path() / "text", 1);
-  grey_text.grey_picture_share = 0.5;
-  expect_training_error([&] { train_diffusion(grey_text); }, "grey pictures and colour-blind words are for image models");
-  EXPECT_FALSE(std::filesystem::exists(dir.path() / "grey"));
+  auto blind_text = tiny_diffusion_options(dir.path() / "encoder", dir.path() / "text", 1);
+  blind_text.colour_blind_weight = 1.0;
+  blind_text.caption_word_weight = 1.0;
+  expect_training_error([&] { train_diffusion(blind_text); }, "colour-blind words are for image models");
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "blind"));
 }
 
 TEST(TrainingDiffusionRun, ImageModelsTrainOnThePrimitivesOnly) {
