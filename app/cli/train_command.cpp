@@ -118,6 +118,8 @@ its shape class and colour with the geometric classifier; prints one line per sa
   --all             every caption (default: the held-out ones, never seen in training)
   --every N         with --all, only every N-th caption (a quicker look)
   --seeds N         samples per caption (default 2)
+  --first-seed N    the samples' seeds start at N (default 0): other pictures and noise, a second
+                    opinion on choices made while looking at seeds from 0
   --guidance X      classifier-free guidance scale (default: the model folder's sampling.yaml, else 3)
   --grid N          STF grid for the meshes (default 48)
   --precision auto|fp32|bf16   arithmetic (default auto, as generate)
@@ -398,6 +400,8 @@ int run_evaluate_primitives(const std::vector<std::string>& args) {
       every = parse_count(option, reader.value_of(option));
     } else if (option == "--seeds") {
       options.seeds_per_caption = parse_count(option, reader.value_of(option));
+    } else if (option == "--first-seed") {
+      options.generation.seed = parse_seed(option, reader.value_of(option));
     } else if (option == "--guidance") {
       guidance = parse_number(option, reader.value_of(option));
     } else if (option == "--grid") {

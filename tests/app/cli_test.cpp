@@ -541,12 +541,13 @@ TEST_F(Cli, TrainDiffusionImageModel) {
       << no_text.output;
 
   const auto judged = run_shell(cli() + " evaluate-primitives --model-dir " + path("image") +
-                                " --image photo-like --seeds 1 --every 11 --steps 2 --grid 16 --save " +
+                                " --image photo-like --seeds 1 --first-seed 7 --every 11 --steps 2 --grid 16 --save " +
                                 path("judged"));
   ASSERT_EQ(judged.exit_code, 0) << judged.output;
   EXPECT_NE(judged.output.find("over 1 samples"), std::string::npos) << judged.output;
+  EXPECT_NE(judged.output.find(" seed 7 "), std::string::npos) << judged.output;  // --first-seed
   const auto is_input = [](const fs::directory_entry& e) {
-    return e.path().string().find("-input.png") != std::string::npos;
+    return e.path().string().find("-7-input.png") != std::string::npos;
   };
   EXPECT_EQ(std::count_if(fs::directory_iterator(path("judged")), fs::directory_iterator(), is_input), 1);
   const auto bad_style = run_shell(cli() + " evaluate-primitives --model-dir " + path("image") + " --image sketch");
