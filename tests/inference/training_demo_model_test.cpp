@@ -93,8 +93,8 @@ TEST(TrainingDemoModel, HeldOutCaptionsAreNoWorseAtTheFastPreset) {
 // Held-out pictures: a picture of a fresh primitive of each held-out combination (never in
 // training), from a view no training run draws, in the training pictures' style, two seeds each at
 // the image model's recommended guidance, in float32. The goal is the text model's, 90%; this
-// model is short of it (81.8% with these seeds in fp32, colour 95.5%; 8 seeds in bf16: 78.4%,
-// colour 94.3%; see assets/demo-model/README.md). The bounds sit two samples below what it reaches.
+// model is short of it (81.8% with these seeds in fp32, colour 95.5%; 8 seeds in bf16: 83.0%,
+// colour 96.6%; see assets/demo-model/README.md). The bounds sit two samples below what it reaches.
 TEST(TrainingDemoModel, HeldOutPicturesComeOutRightAsOftenAsMeasured) {
   const ModelFileSet files = model_folder_files(demo_model_folder(), ConditioningMode::kImage);
   ASSERT_TRUE(files.recommended_guidance.has_value());
