@@ -212,8 +212,8 @@ void expect_training_error(const std::function<void()>& train, const std::string
 
 // The image model (image300M's class with a jointly trained vision tower) trains on pictures of the
 // same shapes, resumes exactly (vision warm-up, matching, caption words, colour-blind words and
-// picture jitter included), and leaves a model folder whose image model generates from a picture, next to no text
-// model.
+// picture jitter included), and leaves a model folder whose image model generates from a picture,
+// next to no text model.
 TEST(TrainingDiffusionRun, ImageModelResumesExactlyAndGeneratesFromAPicture) {
   TempDir encoder_dir, straight_dir, resumed_dir;
   train_encoder(tiny_encoder_options(encoder_dir.path(), 1));
