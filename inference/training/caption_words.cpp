@@ -54,14 +54,9 @@ torch::Tensor CaptionWordPredictorImpl::masked_loss(const torch::Tensor& feature
 
 torch::Tensor CaptionWordPredictorImpl::agreement_loss(const torch::Tensor& features, const torch::Tensor& reference,
                                                       const torch::Tensor& mask) {
-  namespace F = torch::nn::functional;
   const auto target = torch::sigmoid(read_out_(reference)).detach();
-  const auto each = F::binary_cross_entropy_with_logits(
-      read_out_(features), target, F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kNone));
-  // The reference's own entropy: what the cross-entropy is when the readings agree.
-  const auto floor = F::binary_cross_entropy(target, target, F::BinaryCrossEntropyFuncOptions().reduction(torch::kNone));
-  const auto weights = mask.expand_as(each);
-  return ((each - floor) * weights).sum() / weights.sum().clamp_min(1.0);
+  // Less the reference's cross-entropy with itself (its entropy), so 0 when the readings agree.
+  return masked_loss(features, target, mask) - masked_loss(reference, target, mask).detach();
 }
 
 torch::Tensor colourless_pictures(const torch::Tensor& pictures) {

@@ -45,8 +45,8 @@ class CaptionWordPredictorImpl : public torch::nn::Module {
   // The same over the words where `mask` [words] is 1 only.
   torch::Tensor masked_loss(const torch::Tensor& features, const torch::Tensor& has_word, const torch::Tensor& mask);
   // How far the words read from `features` are from those read from `reference` [n, feature_dim]
-  // (taken as fixed), over the words where `mask` [words] is 1: the mean binary cross-entropy
-  // against the reference's probabilities, less that floor, so 0 when they agree.
+  // (taken as fixed), over the words where `mask` [words] is 1: masked_loss against the reference's
+  // probabilities, less that of the reference itself (a KL divergence per word).
   torch::Tensor agreement_loss(const torch::Tensor& features, const torch::Tensor& reference, const torch::Tensor& mask);
   // Share of rows whose predicted words (logit > 0) are exactly their caption's.
   double exact_rate(const torch::Tensor& features, const torch::Tensor& has_word);
