@@ -211,8 +211,8 @@ void expect_training_error(const std::function<void()>& train, const std::string
 }
 
 // The image model (image300M's class with a jointly trained vision tower) trains on pictures of the
-// same shapes, resumes exactly (vision warm-up, matching, caption words, colour-blind words and
-// picture jitter included), and leaves a model folder whose image model generates from a picture,
+// same shapes, resumes exactly (vision warm-up, matching, caption words, colour-blind words,
+// picture jitter and the decoded-shape terms included), and leaves a model folder whose image model generates from a picture,
 // next to no text model.
 TEST(TrainingDiffusionRun, ImageModelResumesExactlyAndGeneratesFromAPicture) {
   TempDir encoder_dir, straight_dir, resumed_dir;
@@ -225,6 +225,8 @@ TEST(TrainingDiffusionRun, ImageModelResumesExactlyAndGeneratesFromAPicture) {
     options.sampler_noise_levels = true;
     options.jitter_pictures = true;
     options.colour_blind_weight = 1.0;
+    options.shape_loss_weight = 0.5;
+    options.colour_blind_shape_weight = 1.0;
     return options;
   };
   std::vector<std::string> phases;
@@ -246,8 +248,8 @@ TEST(TrainingDiffusionRun, ImageModelResumesExactlyAndGeneratesFromAPicture) {
     for (const auto& key : a.keys()) EXPECT_TRUE(torch::equal(a.at(key), b.at(key))) << file << ": " << key;
   }
   EXPECT_TRUE(load_checkpoint(straight_dir.path() / kVisionWeightsFile).contains("visual.conv1.weight"));
-  EXPECT_EQ(read_file(straight_dir.path() / "loss.csv").substr(0, 47),
-            "step,seconds,loss,lr,matching loss,word loss\n2,");
+  EXPECT_EQ(read_file(straight_dir.path() / "loss.csv").substr(0, 58),
+            "step,seconds,loss,lr,matching loss,word loss,shape loss\n2,");
 
   // sampling.yaml: image_guidance_scale for the image model, else the one guidance for both.
   std::ofstream(straight_dir.path() / kSamplingDefaultsFile) << "guidance_scale: 2\n";
@@ -387,6 +389,54 @@ TEST(TrainingDiffusionRun, ColourBlindWordsAreCheckedFirst) {
   blind_text.caption_word_weight = 1.0;
   expect_training_error([&] { train_diffusion(blind_text); }, "colour-blind words are for image models");
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "blind"));
+}
+
+// The decoded-shape terms: weights not negative, colour-blind shapes for image models only, and
+// a model that predicts the clean latent (they decode it), all checked before anything is encoded.
+TEST(TrainingDiffusionRun, DecodedShapeTermsAreCheckedFirst) {
+  TempDir dir;
+  auto negative = tiny_diffusion_options(dir.path() / "encoder", dir.path() / "negative", 1);
+  negative.shape_loss_weight = -1.0;
+  expect_training_error([&] { train_diffusion(negative); }, "the shape loss weight must not be negative");
+  auto blind_text = tiny_diffusion_options(dir.path() / "encoder", dir.path() / "text", 1);
+  blind_text.colour_blind_shape_weight = 1.0;
+  expect_training_error([&] { train_diffusion(blind_text); }, "colour-blind shapes are for image models");
+  auto noise_model = tiny_diffusion_options(dir.path() / "encoder", dir.path() / "noise", 1);
+  noise_model.diffusion_config = dir.path() / "epsilon.yaml";
+  std::ofstream(noise_model.diffusion_config) << "schedule: exp\ntimesteps: 1024\nmean_type: epsilon\n";
+  noise_model.shape_loss_weight = 1.0;
+  expect_training_error([&] { train_diffusion(noise_model); }, "they need a model that predicts it (mean_type: x_start)");
+  for (const char* run : {"negative", "text", "noise"}) EXPECT_FALSE(std::filesystem::exists(dir.path() / run)) << run;
+}
+
+// The shape loss (a text model's here) logs how far what the predictions decode to is from the true
+// shape, and as a term of the loss it pulls that in: trained on one shape, a run that weights it
+// ends far closer than one whose weight is too small to matter (the latent loss alone first moves
+// predictions through latents that decode worse). On the demo's stage 1: a tiny one trained for
+// seconds decodes every latent to the same saturated field.
+TEST(TrainingDiffusionRun, TheShapeLossPullsWhatPredictionsDecodeToTowardsTheShape) {
+  TempDir weighted_dir, logged_dir;
+  const std::filesystem::path demo = std::filesystem::path(SHAPE_ASSETS_DIR) / "demo-model";
+  auto last_shape_loss = [&](const std::filesystem::path& run_dir, double weight) {
+    auto options = tiny_diffusion_options(demo, run_dir, 40);
+    options.transformer_config = std::string(SHAPE_RESOURCES_DIR) + "/configs/demo/text_cond.yaml";
+    options.procedural_shapes = 1;
+    options.shape_loss_weight = weight;
+    options.log_every = 20;
+    options.checkpoint_every = 40;
+    options.learning_rate = 1e-3;
+    double last = -1.0;
+    train_diffusion(options, [&](const TrainingProgress& progress) {
+      for (const auto& [name, value] : progress.losses) {
+        if (name == "shape loss") last = value;
+      }
+    });
+    return last;
+  };
+  const double weighted = last_shape_loss(weighted_dir.path(), 100.0);
+  const double logged_only = last_shape_loss(logged_dir.path(), 1e-9);
+  ASSERT_GT(weighted, 0.0);
+  EXPECT_LT(weighted, 0.7 * logged_only);
 }
 
 TEST(TrainingDiffusionRun, ImageModelsTrainOnThePrimitivesOnly) {
