@@ -20,7 +20,6 @@
 #include "inference/models/weight_binding.h"
 #include "inference/pipeline/model_folder.h"
 #include "inference/training/caption_matching.h"
-#include "inference/training/caption_words.h"
 #include "inference/training/decoded_shapes.h"
 #include "inference/training/encoder_trainer.h"
 #include "inference/training/picture_jitter.h"
@@ -98,9 +97,6 @@ void validate(const DiffusionTrainingOptions& options) {
   }
   if (!(options.caption_word_weight >= 0.0)) throw TrainingError("the caption word weight must not be negative");
   if (!(options.shape_loss_weight >= 0.0)) throw TrainingError("the shape loss weight must not be negative");
-  if (!(options.colour_blind_shape_weight >= 0.0)) {
-    throw TrainingError("the colour-blind shapes' weight must not be negative");
-  }
   const bool matching = options.text_warmup_steps > 0 || options.caption_matching_weight > 0.0;
   if (matching && !options.clip_weights.empty()) {
     throw TrainingError("caption matching trains the text tower: it does not apply to frozen CLIP weights");
@@ -117,7 +113,7 @@ void validate(const DiffusionTrainingOptions& options) {
   }
 }
 
-// Query points per training shape for the decoded-shape terms: most near its surface, where a cone
+// Query points per training shape for the shape loss: most near its surface, where a cone
 // and a pyramid differ, some anywhere in the cube so that stray matter away from it costs too.
 constexpr int64_t kShapeQueriesNearSurface = 192;
 constexpr int64_t kShapeQueriesUniform = 64;
@@ -209,8 +205,6 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
     throw TrainingError("picture jitter is for image models: a text model trains on captions");
   } else if (options.colour_blind_weight > 0.0) {
     throw TrainingError("colour-blind words are for image models: a text model trains on captions");
-  } else if (options.colour_blind_shape_weight > 0.0) {
-    throw TrainingError("colour-blind shapes are for image models: a text model trains on captions");
   }
   const ModelFolderNames& names =
       model_folder_names(image_model ? ConditioningMode::kImage : ConditioningMode::kText);
@@ -237,11 +231,11 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
   const DiffusionConfig diffusion_config = load_diffusion_config(options.diffusion_config.string());
   const GaussianDiffusion diffusion(diffusion_config);
   const auto alphas_cumprod = torch::tensor(diffusion.alphas_cumprod(), torch::kFloat64).to(torch::kFloat32);
-  // The decoded-shape terms judge predicted clean latents through the frozen stage-1 decoder.
-  const bool shape_terms = options.shape_loss_weight > 0.0 || options.colour_blind_shape_weight > 0.0;
-  if (shape_terms && diffusion_config.mean_type != "x_start") {
-    throw TrainingError("the decoded-shape terms decode the predicted clean latent: they need a model that predicts "
-                        "it (mean_type: x_start), not the noise");
+  // The shape loss judges predicted clean latents through the frozen stage-1 decoder.
+  const bool shape_loss = options.shape_loss_weight > 0.0;
+  if (shape_loss && diffusion_config.mean_type != "x_start") {
+    throw TrainingError("the shape loss decodes the predicted clean latent: it needs a model that predicts it "
+                        "(mean_type: x_start), not the noise");
   }
 
   // The run folder is checked before the (long) encoding of the training set.
@@ -276,7 +270,7 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
   }
 
   ShapeQueries queries;
-  if (shape_terms) {
+  if (shape_loss) {
     queries = sample_shape_queries(*dataset, options.seed, kShapeQueriesNearSurface, kShapeQueriesUniform);
     transmitter.decoder->eval();
     for (auto& parameter : transmitter.decoder->parameters()) parameter.requires_grad_(false);
@@ -346,7 +340,7 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
   if (matching_loss) columns.push_back("matching loss");
   if (word_loss) columns.push_back("word loss");
   if (teacher) columns.push_back("teacher loss");
-  if (shape_terms) columns.push_back("shape loss");
+  if (shape_loss) columns.push_back("shape loss");
   std::optional<LossLog> log;
   if (parallel.is_root()) log.emplace(options.run_dir / "loss.csv", columns, start_step);
 
@@ -371,8 +365,8 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
   };
   model->train();
   clip->train(joint_tower);
-  double window = 0.0, matching_window = 0.0, word_window = 0.0, teacher_window = 0.0, shape_window = 0.0;
-  double last_loss = 0.0;
+  double window = 0.0, matching_window = 0.0, word_window = 0.0, teacher_window = 0.0, last_loss = 0.0;
+  double shape_window = 0.0, shape_rows = 0.0;  // the shape loss's sum over the window's rows it judged
   int64_t window_steps = 0;
   // This rank's share of the global batch, drawn whole on every rank (cheap: indices and noise).
   const int64_t global_batch = options.batch_size * parallel.world_size();
@@ -437,25 +431,18 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
       total = total + options.teacher_weight * taught;
       teacher_window += taught.item<double>();
     }
-    if (shape_terms) {
+    if (shape_loss) {
+      // At the smallest noise level only, where the prediction is the sample's final latent; higher
+      // up it is a mean over the shapes the noisy latent may become, and judging the shape that
+      // mean decodes to rounds cubes into cylinders and pyramids into cones.
+      const auto final_level = (t == 0).to(torch::kFloat32);
       const auto points = queries.points.index_select(0, rows);
       const auto true_sdf = queries.sdf.index_select(0, rows).clamp(-kSdfClamp, kSdfClamp);
-      const auto decoded = decoded_signed_distances(*transmitter.decoder, prediction, points);
-      const auto shape = (decoded - true_sdf).abs().mean();
+      const auto errors = (decoded_signed_distances(*transmitter.decoder, prediction, points) - true_sdf).abs().mean(1);
+      const auto shape = (errors * final_level).sum() / final_level.sum().clamp_min(1.0);
       total = total + options.shape_loss_weight * shape;
-      shape_window += shape.item<double>();
-      if (options.colour_blind_shape_weight > 0.0) {
-        torch::Tensor grey_grid;
-        {
-          torch::AutoGradMode tower_grad(joint_tower);
-          grey_grid = clip->embed_image_and_grid(colourless_pictures(embedded.pictures)).grid;
-        }
-        const auto grey_prediction =
-            model->forward(x_t, t, grey_grid * keep.unsqueeze(2)).narrow(1, 0, config.d_latent);
-        const auto grey = decoded_signed_distances(*transmitter.decoder, grey_prediction, points);
-        total = total + options.colour_blind_shape_weight *
-                            ((grey - true_sdf).abs().mean() + (decoded - grey.detach()).abs().mean());
-      }
+      shape_window += (errors * final_level).sum().item<double>();
+      shape_rows += final_level.sum().item<double>();
     }
     total.backward();
     parallel.average_gradients(optimizer);
@@ -473,7 +460,7 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
       if (matching_loss) row.push_back(matching_window / window_steps);
       if (word_loss) row.push_back(word_window / window_steps);
       if (teacher) row.push_back(teacher_window / window_steps);
-      if (shape_terms) row.push_back(shape_window / window_steps);
+      if (shape_loss) row.push_back(shape_rows > 0.0 ? shape_window / shape_rows : 0.0);
       log->append(step, seconds, row);
       if (on_progress) {
         on_progress({step, options.steps, seconds,
@@ -484,6 +471,7 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
       word_window = 0.0;
       teacher_window = 0.0;
       shape_window = 0.0;
+      shape_rows = 0.0;
       window_steps = 0;
     }
     if (parallel.is_root() && (step % options.checkpoint_every == 0 || step == options.steps)) {

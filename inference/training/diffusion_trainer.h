@@ -71,14 +71,11 @@ struct DiffusionTrainingOptions {
   // Image models: the pictures go through random flips, zooms and shifts (picture_jitter.h) in the
   // warm-up and stage 2.
   bool jitter_pictures = false;
-  // Terms on the shapes predictions decode to (decoded_shapes.h), through the stage-1 decoder at
-  // fixed query points of each training shape; weights 0: off. shape_loss_weight: the predicted
-  // clean latent's signed distance against the shape's true one. colour_blind_shape_weight (image
-  // models): stage 2 also predicts from each picture's grey copy; that prediction's shape is held to
-  // the true one, and the picture's own prediction's shape to the grey copy's (taken as fixed), so
-  // colour may not make stage 2 surer of a shape than the shape itself shows.
+  // The shape loss (decoded_shapes.h): at the smallest noise level, where the prediction is the
+  // sample's final latent, the signed distance it decodes to through the stage-1 decoder against the
+  // shape's true one at fixed query points, so that stage 2 may draw latents that mesh truer than
+  // the encoder's own (which round some cubes into cylinders). Its weight; 0: off.
   double shape_loss_weight = 0.0;
-  double colour_blind_shape_weight = 0.0;
   // Which noise levels a step trains on: uniformly over the schedule's timesteps (shap-e), or as
   // the Karras sampler visits them (see draw_training_timesteps).
   bool sampler_noise_levels = false;
