@@ -91,9 +91,6 @@ text tower DIR/clip_text.{json,safetensors} (DIR is then a model folder: generat
                            a loss term of weight X (default 0)
   --colour-blind-words X   --image, with --caption-words: the tower may be no surer of a picture's
                            kind and size than of its grey copy's, a term of weight X (default 0)
-  --shape-loss X           at the smallest noise level (where the prediction is the sample's final
-                           latent), also judge it by the shape it decodes to: the stage-1 decoder's
-                           signed distance against the shape's true one, weight X (default 0)
   --noise-levels KIND      uniform: timesteps drawn uniformly over the schedule (shap-e; default);
                            sampler: noise levels drawn as the 64-step Karras sampler visits them
                            (6x more training below sigma 1, where fine shape and colour settle)
@@ -311,8 +308,6 @@ int run_train_diffusion(const std::vector<std::string>& args) {
       options.teacher_weight = parse_number(option, reader.value_of(option));
     } else if (option == "--colour-blind-words") {
       options.colour_blind_weight = parse_number(option, reader.value_of(option));
-    } else if (option == "--shape-loss") {
-      options.shape_loss_weight = parse_number(option, reader.value_of(option));
     } else if (option == "--jitter-pictures") {
       options.jitter_pictures = true;
     } else if (option == "--views") {

@@ -20,7 +20,6 @@
 #include "inference/models/weight_binding.h"
 #include "inference/pipeline/model_folder.h"
 #include "inference/training/caption_matching.h"
-#include "inference/training/decoded_shapes.h"
 #include "inference/training/encoder_trainer.h"
 #include "inference/training/picture_jitter.h"
 #include "inference/training/primitive_image_set.h"
@@ -51,13 +50,17 @@ torch::Tensor encode_latents(Transmitter& transmitter, const ShapeDataset& datas
 
 // The training shapes' latents with their captions (a text model) or pictures (an image model,
 // CLIP-preprocessed exactly as generation preprocesses a user's picture).
-CaptionedLatents encode_dataset(const DiffusionTrainingOptions& options, Transmitter& transmitter,
-                                const ShapeDataset& dataset, const ClipModel& clip, bool image_model,
+CaptionedLatents encode_dataset(const DiffusionTrainingOptions& options, const ClipModel& clip, bool image_model,
                                 const TrainingCallback& on_progress) {
-  torch::Tensor latents = encode_latents(transmitter, dataset, options.seed);
+  Transmitter transmitter(options.transmitter_config);
+  transmitter.load(load_checkpoint(options.transmitter_weights));
+  transmitter.encoder->eval();
+  const auto dataset =
+      open_training_dataset(options.data, options.procedural_shapes, options.kind_weights, options.seed);
+  torch::Tensor latents = encode_latents(transmitter, *dataset, options.seed);
   if (!image_model) {
     std::vector<std::vector<std::string>> phrasings;
-    for (int64_t i = 0; i < dataset.size(); ++i) phrasings.push_back(dataset.caption_phrasings(i));
+    for (int64_t i = 0; i < dataset->size(); ++i) phrasings.push_back(dataset->caption_phrasings(i));
     return captioned_latents(std::move(latents), phrasings, ClipTokenizer());
   }
   PrimitiveImageSetOptions pictures;
@@ -70,7 +73,7 @@ CaptionedLatents encode_dataset(const DiffusionTrainingOptions& options, Transmi
   std::vector<ImageU8> images;
   for (const auto& entry : entries) images.push_back(load_image_file(entry.file));
   std::vector<std::string> captions;
-  for (int64_t i = 0; i < dataset.size(); ++i) captions.push_back(dataset.caption(i));
+  for (int64_t i = 0; i < dataset->size(); ++i) captions.push_back(dataset->caption(i));
   std::vector<std::string> colour_words;
   for (const auto& colour : primitive_colours()) colour_words.push_back(colour.name);
   return pictured_latents(std::move(latents), clip_image_batch(images, clip->config().image_resolution),
@@ -96,7 +99,6 @@ void validate(const DiffusionTrainingOptions& options) {
     throw TrainingError("the caption matching weight must not be negative");
   }
   if (!(options.caption_word_weight >= 0.0)) throw TrainingError("the caption word weight must not be negative");
-  if (!(options.shape_loss_weight >= 0.0)) throw TrainingError("the shape loss weight must not be negative");
   const bool matching = options.text_warmup_steps > 0 || options.caption_matching_weight > 0.0;
   if (matching && !options.clip_weights.empty()) {
     throw TrainingError("caption matching trains the text tower: it does not apply to frozen CLIP weights");
@@ -112,11 +114,6 @@ void validate(const DiffusionTrainingOptions& options) {
     throw TrainingError("give CLIP weights (frozen) or a CLIP config JSON for a CLIP tower trained from scratch");
   }
 }
-
-// Query points per training shape for the shape loss: most near its surface, where a cone
-// and a pyramid differ, some anywhere in the cube so that stray matter away from it costs too.
-constexpr int64_t kShapeQueriesNearSurface = 192;
-constexpr int64_t kShapeQueriesUniform = 64;
 
 // See DiffusionTrainingOptions::initial_text_model.
 void bind_text_backbone(SplitVectorDiffusion& model, const fs::path& text_model) {
@@ -231,12 +228,6 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
   const DiffusionConfig diffusion_config = load_diffusion_config(options.diffusion_config.string());
   const GaussianDiffusion diffusion(diffusion_config);
   const auto alphas_cumprod = torch::tensor(diffusion.alphas_cumprod(), torch::kFloat64).to(torch::kFloat32);
-  // The shape loss judges predicted clean latents through the frozen stage-1 decoder.
-  const bool shape_loss = options.shape_loss_weight > 0.0;
-  if (shape_loss && diffusion_config.mean_type != "x_start") {
-    throw TrainingError("the shape loss decodes the predicted clean latent: it needs a model that predicts it "
-                        "(mean_type: x_start), not the noise");
-  }
 
   // The run folder is checked before the (long) encoding of the training set.
   const auto checkpoint = open_run(options.run_dir, options.resume);
@@ -248,12 +239,7 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
   } else if (!checkpoint && !options.initial_text_model.empty()) {
     bind_text_backbone(model, options.initial_text_model);
   }
-  Transmitter transmitter(options.transmitter_config);
-  transmitter.load(load_checkpoint(options.transmitter_weights));
-  transmitter.encoder->eval();
-  const auto dataset =
-      open_training_dataset(options.data, options.procedural_shapes, options.kind_weights, options.seed);
-  const CaptionedLatents data = encode_dataset(options, transmitter, *dataset, clip, image_model, on_progress);
+  const CaptionedLatents data = encode_dataset(options, clip, image_model, on_progress);
   if (data.latents.size(1) != config.d_latent) {
     throw TrainingError(options.transformer_config.string() + ": d_latent is " + std::to_string(config.d_latent) +
                         " but the transmitter's latents have " + std::to_string(data.latents.size(1)) + " values");
@@ -267,13 +253,6 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
     std::vector<ClipTokens> tokens;
     for (const auto& text : data.texts) tokens.push_back(tokenizer.tokenize(text));
     teacher_tokens = clip_token_batch(tokens);
-  }
-
-  ShapeQueries queries;
-  if (shape_loss) {
-    queries = sample_shape_queries(*dataset, options.seed, kShapeQueriesNearSurface, kShapeQueriesUniform);
-    transmitter.decoder->eval();
-    for (auto& parameter : transmitter.decoder->parameters()) parameter.requires_grad_(false);
   }
 
   // Caption matching (caption_matching.h): as a warm-up, and as a loss term whose projection then
@@ -340,7 +319,6 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
   if (matching_loss) columns.push_back("matching loss");
   if (word_loss) columns.push_back("word loss");
   if (teacher) columns.push_back("teacher loss");
-  if (shape_loss) columns.push_back("shape loss");
   std::optional<LossLog> log;
   if (parallel.is_root()) log.emplace(options.run_dir / "loss.csv", columns, start_step);
 
@@ -366,7 +344,6 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
   model->train();
   clip->train(joint_tower);
   double window = 0.0, matching_window = 0.0, word_window = 0.0, teacher_window = 0.0, last_loss = 0.0;
-  double shape_window = 0.0, shape_rows = 0.0;  // the shape loss's sum over the window's rows it judged
   int64_t window_steps = 0;
   // This rank's share of the global batch, drawn whole on every rank (cheap: indices and noise).
   const int64_t global_batch = options.batch_size * parallel.world_size();
@@ -431,19 +408,6 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
       total = total + options.teacher_weight * taught;
       teacher_window += taught.item<double>();
     }
-    if (shape_loss) {
-      // At the smallest noise level only, where the prediction is the sample's final latent; higher
-      // up it is a mean over the shapes the noisy latent may become, and judging the shape that
-      // mean decodes to rounds cubes into cylinders and pyramids into cones.
-      const auto final_level = (t == 0).to(torch::kFloat32);
-      const auto points = queries.points.index_select(0, rows);
-      const auto true_sdf = queries.sdf.index_select(0, rows).clamp(-kSdfClamp, kSdfClamp);
-      const auto errors = (decoded_signed_distances(*transmitter.decoder, prediction, points) - true_sdf).abs().mean(1);
-      const auto shape = (errors * final_level).sum() / final_level.sum().clamp_min(1.0);
-      total = total + options.shape_loss_weight * shape;
-      shape_window += (errors * final_level).sum().item<double>();
-      shape_rows += final_level.sum().item<double>();
-    }
     total.backward();
     parallel.average_gradients(optimizer);
     optimizer.step();
@@ -460,7 +424,6 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
       if (matching_loss) row.push_back(matching_window / window_steps);
       if (word_loss) row.push_back(word_window / window_steps);
       if (teacher) row.push_back(teacher_window / window_steps);
-      if (shape_loss) row.push_back(shape_rows > 0.0 ? shape_window / shape_rows : 0.0);
       log->append(step, seconds, row);
       if (on_progress) {
         on_progress({step, options.steps, seconds,
@@ -470,8 +433,6 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
       matching_window = 0.0;
       word_window = 0.0;
       teacher_window = 0.0;
-      shape_window = 0.0;
-      shape_rows = 0.0;
       window_steps = 0;
     }
     if (parallel.is_root() && (step % options.checkpoint_every == 0 || step == options.steps)) {

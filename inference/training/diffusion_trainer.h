@@ -71,11 +71,6 @@ struct DiffusionTrainingOptions {
   // Image models: the pictures go through random flips, zooms and shifts (picture_jitter.h) in the
   // warm-up and stage 2.
   bool jitter_pictures = false;
-  // The shape loss (decoded_shapes.h): at the smallest noise level, where the prediction is the
-  // sample's final latent, the signed distance it decodes to through the stage-1 decoder against the
-  // shape's true one at fixed query points, so that stage 2 may draw latents that mesh truer than
-  // the encoder's own (which round some cubes into cylinders). Its weight; 0: off.
-  double shape_loss_weight = 0.0;
   // Which noise levels a step trains on: uniformly over the schedule's timesteps (shap-e), or as
   // the Karras sampler visits them (see draw_training_timesteps).
   bool sampler_noise_levels = false;

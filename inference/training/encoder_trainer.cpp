@@ -9,7 +9,6 @@
 #include "inference/decoder/decoder_config.h"
 #include "inference/export/file_io.h"
 #include "inference/pipeline/model_folder.h"
-#include "inference/training/decoded_shapes.h"
 #include "inference/training/primitives.h"
 
 namespace shape::training {
@@ -20,6 +19,9 @@ namespace {
 // Rendering steps are shorter (~0.02), but rays cross at least ~0.5 of a solid primitive, an
 // optical depth of ~6: opaque, without densities in the hundreds that a small MLP learns slowly.
 constexpr double kDensityStep = 0.25;
+// SDF targets are clamped so the tanh head is not driven into saturation far from the surface,
+// where only the sign matters.
+constexpr double kSdfClamp = 0.5;
 // Half the queries lie near the surface, half anywhere in the cube: fewer uniform ones leave sign
 // errors away from the surface unpunished, which mesh as floating blobs.
 constexpr int64_t kNearSurfaceQueriesPerHundred = 50;
@@ -29,6 +31,17 @@ constexpr int64_t kNearSurfaceQueriesPerHundred = 50;
 torch::Tensor linear_to_srgb(const torch::Tensor& linear) {
   const auto clamped = linear.clamp(0.0, 1.0);
   return torch::where(clamped <= 0.0031308, clamped * 12.92, 1.055 * torch::pow(clamped, 1.0 / 2.4) - 0.055);
+}
+
+// The STF fields at `points`, queried without a direction as the mesher does.
+NerstfFields stf_fields(ShapeDecoderImpl& decoder, const torch::Tensor& points, const MetaParameters& params) {
+  auto& mlp = decoder.mlp();
+  return mlp.activate(mlp.forward_raw(points, {}, params), NerfLevel::kFine, FieldMode::kStf);
+}
+
+// Per query: how far the predicted signed distance is from the (clamped) target.
+torch::Tensor signed_distance_errors(const NerstfFields& stf, const torch::Tensor& target_sdf) {
+  return (stf.signed_distance.squeeze(-1) - target_sdf.clamp(-kSdfClamp, kSdfClamp)).abs();
 }
 
 // Every shape of the dataset sampled once, with more points than a step uses; steps draw subsets.

@@ -517,10 +517,9 @@ TEST_F(Cli, TrainDiffusionImageModel) {
                             shell_quoted(fixtures + "tiny_image_cond.yaml") + " --clip-config " +
                             shell_quoted(fixtures + "tiny_clip_vision.json") +
                             " --shapes 4 --views 2 --batch 2 --steps 2 --log-every 1";
-  const auto trained = run_shell(train + " --text-warmup 2 --caption-matching 0.5 --shape-loss 0.5 --image-cache " +
-                                 path("pictures") + " --out " + path("image"));
+  const auto trained = run_shell(train + " --text-warmup 2 --caption-matching 0.5 --image-cache " + path("pictures") +
+                                 " --out " + path("image"));
   ASSERT_EQ(trained.exit_code, 0) << trained.output;
-  EXPECT_NE(trained.output.find("shape loss"), std::string::npos) << trained.output;
   EXPECT_NE(trained.output.find("training pictures: step 8/8"), std::string::npos) << trained.output;
   EXPECT_NE(trained.output.find("vision tower warm-up: step 2/2"), std::string::npos) << trained.output;
   EXPECT_TRUE(fs::exists(path("pictures/s000003-v1.png")));
@@ -559,9 +558,6 @@ TEST_F(Cli, TrainDiffusionImageModel) {
   EXPECT_EQ(blind.exit_code, 1) << blind.output;
   EXPECT_NE(blind.output.find("colour-blind words need caption words (--caption-words)"), std::string::npos)
       << blind.output;
-  const auto negative = run_shell(train + " --shape-loss -1 --out " + path("negative"));
-  EXPECT_EQ(negative.exit_code, 1) << negative.output;
-  EXPECT_NE(negative.output.find("the shape loss weight must not be negative"), std::string::npos) << negative.output;
   const auto with_meshes = run_shell(train + " --data " + path("pictures") + " --out " + path("meshes"));
   EXPECT_EQ(with_meshes.exit_code, 1) << with_meshes.output;
   EXPECT_NE(with_meshes.output.find("is an image-conditioned model"), std::string::npos) << with_meshes.output;

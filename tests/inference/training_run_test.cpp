@@ -211,8 +211,8 @@ void expect_training_error(const std::function<void()>& train, const std::string
 }
 
 // The image model (image300M's class with a jointly trained vision tower) trains on pictures of the
-// same shapes, resumes exactly (vision warm-up, matching, caption words, colour-blind words,
-// picture jitter and the shape loss included), and leaves a model folder whose image model generates from a picture,
+// same shapes, resumes exactly (vision warm-up, matching, caption words, colour-blind words and
+// picture jitter included), and leaves a model folder whose image model generates from a picture,
 // next to no text model.
 TEST(TrainingDiffusionRun, ImageModelResumesExactlyAndGeneratesFromAPicture) {
   TempDir encoder_dir, straight_dir, resumed_dir;
@@ -225,7 +225,6 @@ TEST(TrainingDiffusionRun, ImageModelResumesExactlyAndGeneratesFromAPicture) {
     options.sampler_noise_levels = true;
     options.jitter_pictures = true;
     options.colour_blind_weight = 1.0;
-    options.shape_loss_weight = 0.5;
     return options;
   };
   std::vector<std::string> phases;
@@ -247,8 +246,8 @@ TEST(TrainingDiffusionRun, ImageModelResumesExactlyAndGeneratesFromAPicture) {
     for (const auto& key : a.keys()) EXPECT_TRUE(torch::equal(a.at(key), b.at(key))) << file << ": " << key;
   }
   EXPECT_TRUE(load_checkpoint(straight_dir.path() / kVisionWeightsFile).contains("visual.conv1.weight"));
-  EXPECT_EQ(read_file(straight_dir.path() / "loss.csv").substr(0, 58),
-            "step,seconds,loss,lr,matching loss,word loss,shape loss\n2,");
+  EXPECT_EQ(read_file(straight_dir.path() / "loss.csv").substr(0, 47),
+            "step,seconds,loss,lr,matching loss,word loss\n2,");
 
   // sampling.yaml: image_guidance_scale for the image model, else the one guidance for both.
   std::ofstream(straight_dir.path() / kSamplingDefaultsFile) << "guidance_scale: 2\n";
@@ -388,57 +387,6 @@ TEST(TrainingDiffusionRun, ColourBlindWordsAreCheckedFirst) {
   blind_text.caption_word_weight = 1.0;
   expect_training_error([&] { train_diffusion(blind_text); }, "colour-blind words are for image models");
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "blind"));
-}
-
-// The shape loss: its weight not negative, and a model that predicts the clean latent (it decodes
-// that), both checked before anything is encoded.
-TEST(TrainingDiffusionRun, TheShapeLossIsCheckedFirst) {
-  TempDir dir;
-  auto negative = tiny_diffusion_options(dir.path() / "encoder", dir.path() / "negative", 1);
-  negative.shape_loss_weight = -1.0;
-  expect_training_error([&] { train_diffusion(negative); }, "the shape loss weight must not be negative");
-  auto noise_model = tiny_diffusion_options(dir.path() / "encoder", dir.path() / "noise", 1);
-  noise_model.diffusion_config = dir.path() / "epsilon.yaml";
-  std::ofstream(noise_model.diffusion_config) << "schedule: exp\ntimesteps: 1024\nmean_type: epsilon\n";
-  noise_model.shape_loss_weight = 1.0;
-  expect_training_error([&] { train_diffusion(noise_model); }, "it needs a model that predicts it (mean_type: x_start)");
-  for (const char* run : {"negative", "noise"}) EXPECT_FALSE(std::filesystem::exists(dir.path() / run)) << run;
-}
-
-// The shape loss (a text model's here, on the demo's stage 1) logs how far the final predictions
-// decode from the true shapes, and it is a term of the loss: the same run with a weight too small to
-// matter ends with other weights. (That it pulls a latent's shape the right way is
-// TrainingDecodedShapes' test.)
-TEST(TrainingDiffusionRun, TheShapeLossIsLoggedAndTrainsTheModel) {
-  TempDir weighted_dir, logged_dir;
-  const std::filesystem::path demo = std::filesystem::path(SHAPE_ASSETS_DIR) / "demo-model";
-  auto train = [&](const std::filesystem::path& run_dir, double weight) {
-    auto options = tiny_diffusion_options(demo, run_dir, 8);
-    options.transformer_config = std::string(SHAPE_RESOURCES_DIR) + "/configs/demo/text_cond.yaml";
-    options.procedural_shapes = 4;
-    options.shape_loss_weight = weight;
-    options.sampler_noise_levels = true;  // a fifth of the draws at the smallest noise level
-    options.log_every = 8;
-    options.checkpoint_every = 8;
-    std::vector<double> shape_losses;
-    train_diffusion(options, [&](const TrainingProgress& progress) {
-      for (const auto& [name, value] : progress.losses) {
-        if (name == "shape loss") shape_losses.push_back(value);
-      }
-    });
-    return shape_losses;
-  };
-  const auto logged = train(weighted_dir.path(), 1.0);
-  ASSERT_EQ(logged.size(), 1u);
-  // The demo's own latents decode about 0.014 from their shapes; a fresh model's predictions worse.
-  EXPECT_GT(logged[0], 0.01);
-  EXPECT_LT(logged[0], 0.5);
-  train(logged_dir.path(), 1e-9);
-  const StateDict weighted = load_checkpoint(weighted_dir.path() / kTransformerWeightsFile);
-  const StateDict unweighted = load_checkpoint(logged_dir.path() / kTransformerWeightsFile);
-  const std::string key = "wrapped.output_proj.weight";
-  ASSERT_TRUE(weighted.contains(key));
-  EXPECT_FALSE(torch::allclose(weighted.at(key), unweighted.at(key))) << key;
 }
 
 TEST(TrainingDiffusionRun, ImageModelsTrainOnThePrimitivesOnly) {
