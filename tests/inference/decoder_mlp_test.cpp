@@ -104,8 +104,11 @@ TEST(NerstfMlp, ChunkedQueryEqualsOneShot) {
   EXPECT_TRUE(all_close(chunked.density, whole.density, 1e-4, 1e-5));
 }
 
-// A point's encoding and fields do not depend, to the last bit, on the other points of its batch or
-// on where it sits in it (batches of at least 128 points: smaller products take other BLAS kernels).
+// A point's encoding does not depend, to the last bit, on the other points of its batch or on where
+// it sits in it, nor do its fields beyond float32 rounding: to the last bit with OpenBLAS's AVX-512
+// kernels (batches of at least 128 points: smaller products take other kernels), while its AVX2
+// kernels (CPUs without AVX-512, or too new for Debian 12's OpenBLAS) round a row by its batch,
+// which the MLP's layers carry to 8e-5 here, as chunking does (above).
 TEST(NerstfMlp, APointsFieldsDoNotDependOnItsBatch) {
   torch::NoGradGuard no_grad;
   auto decoder = testing::golden_decoder();
@@ -119,7 +122,7 @@ TEST(NerstfMlp, APointsFieldsDoNotDependOnItsBatch) {
   };
   const auto all = sdf(positions);
   for (const int64_t start : {1, 7, 501}) {
-    EXPECT_TRUE(torch::equal(sdf(positions.narrow(1, start, 1000)), all.narrow(1, start, 1000))) << start;
+    EXPECT_TRUE(all_close(sdf(positions.narrow(1, start, 1000)), all.narrow(1, start, 1000), 2e-4, 0)) << start;
   }
 }
 
