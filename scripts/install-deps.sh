@@ -17,7 +17,8 @@ packages=(
   clang-14 libclang-rt-14-dev                       # libFuzzer (scripts/fuzz.sh)
 )
 if [[ "${1:-}" == "--viewers" ]]; then
-  packages+=(blender python3-numpy f3d chromium libgl1-mesa-dri)  # numpy: Blender's glTF importer; f3d draws through Mesa GL
+  # Blender's glTF importer needs numpy; f3d draws through Mesa GL under Xvfb.
+  packages+=(blender python3-numpy f3d chromium libgl1-mesa-dri)
 fi
 
 missing=()

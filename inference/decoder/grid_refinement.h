@@ -5,9 +5,12 @@
 //
 // When the mesh equals the dense grid's. Marching cubes reads only the sign of every point (v > 0
 // is inside) and the values at both ends of every edge whose sign changes. Evaluated points hold
-// the dense grid's values bit for bit: an MLP result does not depend on the other points of its
-// batch (nerf_positional_encoding works point by point; batches are padded to sizes where the
-// matrix products round alike; tested). After the levels, a check refines, down to stride 1, the
+// the dense grid's values bit for bit where an MLP result does not depend on the other points of
+// its batch (nerf_positional_encoding works point by point; batches are padded to sizes where
+// OpenBLAS's AVX-512 kernels round the matrix products alike). Its AVX2 kernels (CPUs without
+// AVX-512, and those Debian 12's OpenBLAS does not know, such as AMD Zen 5) round a point ~1e-7
+// apart by its batch, so there the mesh may differ where that flips a near-zero value's sign
+// (the tests compare the two as surfaces). After the levels, a check refines, down to stride 1, the
 // blocks holding any point left out that is a corner of a cell (of the grid padded with the -1
 // border) whose corners differ in sign, and repeats until no such cell is left. Then the mesh is the
 // dense one, vertices and faces, unless some 6-connected region of inside points, or of outside

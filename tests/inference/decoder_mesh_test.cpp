@@ -58,7 +58,7 @@ void expect_same_surface(const Surface& refined, const Surface& dense) {
 }
 
 // Both samplings of one latent's grid at `grid_size` give the same surface (expect_same_surface).
-void expect_coarse_to_fine_equals_dense(ShapeDecoder& decoder, const MetaParameters& params, int64_t grid_size) {
+void expect_coarse_to_fine_matches_dense(ShapeDecoder& decoder, const MetaParameters& params, int64_t grid_size) {
   SCOPED_TRACE("grid " + std::to_string(grid_size));
   auto options = decoder->default_mesh_options();
   options.grid_size = grid_size;
@@ -173,14 +173,14 @@ TEST(StfMesher, FieldWithoutSurfaceGivesAnEmptyMesh) {
   }
 }
 
-TEST(StfMesher, CoarseToFineMeshEqualsTheDenseOneOnTheGoldenDecoder) {
+TEST(StfMesher, CoarseToFineMeshMatchesTheDenseOneOnTheGoldenDecoder) {
   torch::NoGradGuard no_grad;
   auto decoder = testing::golden_decoder();
   const auto params = decoder->latent_to_params(testing::load_golden("decoder").at("latent"));
-  for (const int64_t grid : {32, 64, 100}) expect_coarse_to_fine_equals_dense(decoder, params, grid);
+  for (const int64_t grid : {32, 64, 100}) expect_coarse_to_fine_matches_dense(decoder, params, grid);
 }
 
-TEST(StfMesher, CoarseToFineMeshEqualsTheDenseOneOnTheEndToEndLatents) {
+TEST(StfMesher, CoarseToFineMeshMatchesTheDenseOneOnTheEndToEndLatents) {
   torch::NoGradGuard no_grad;
   ShapeDecoder decoder = testing::end_to_end_decoder();
   for (const std::string kind : {"text", "image"}) {
@@ -188,13 +188,13 @@ TEST(StfMesher, CoarseToFineMeshEqualsTheDenseOneOnTheEndToEndLatents) {
     for (int64_t i = 0; i < latents.size(0); ++i) {
       SCOPED_TRACE(kind + " latent " + std::to_string(i));
       const auto params = decoder->latent_to_params(latents.narrow(0, i, 1));
-      for (const int64_t grid : {32, 64}) expect_coarse_to_fine_equals_dense(decoder, params, grid);
+      for (const int64_t grid : {32, 64}) expect_coarse_to_fine_matches_dense(decoder, params, grid);
     }
   }
 }
 
 // The demo model's "a red cube" (a real, trained field), through the torch-free front end.
-TEST(StfMesher, CoarseToFineMeshEqualsTheDenseOneOnTheDemoModel) {
+TEST(StfMesher, CoarseToFineMeshMatchesTheDenseOneOnTheDemoModel) {
   const auto files = model_folder_files(demo_model_folder());
   LatentGenerator generator(files.generator);
   GenerationSettings settings;
