@@ -1,6 +1,7 @@
 // STF mesh extraction against the official code (golden `decoder`), and coarse-to-fine grid
 // sampling against the dense grid on the golden, end-to-end and demo decoders.
 #include "decoder_golden.h"
+#include "pipeline_test_support.h"
 #include "inference/pipeline/latent_decoder.h"
 #include "inference/pipeline/latent_generator.h"
 #include "inference/pipeline/model_folder.h"
@@ -26,14 +27,7 @@ struct Surface {
 Surface surface_of(const StfMeshResult& mesh) { return {mesh.vertices, mesh.faces, mesh.vertex_colors}; }
 
 Surface surface_of(const Mesh& mesh) {
-  const auto count = static_cast<int64_t>(mesh.positions.size());
-  const auto floats = [&](const std::vector<std::array<float, 3>>& rows) {
-    return torch::from_blob(const_cast<std::array<float, 3>*>(rows.data()), {count, 3}, torch::kFloat32).clone();
-  };
-  const auto faces = torch::from_blob(const_cast<std::array<uint32_t, 3>*>(mesh.triangles.data()),
-                                      {static_cast<int64_t>(mesh.triangles.size()), 3}, torch::kInt32)
-                         .to(torch::kLong);
-  return {floats(mesh.positions), faces, floats(mesh.colors)};
+  return {testing::mesh_positions(mesh), testing::mesh_faces(mesh), testing::mesh_colors(mesh)};
 }
 
 double surface_area(const Surface& mesh) {
@@ -51,7 +45,8 @@ void expect_same_surface(const Surface& refined, const Surface& dense) {
   ASSERT_GT(dense.faces.size(0), 0);
   const auto faces = static_cast<double>(dense.faces.size(0));
   EXPECT_NEAR(static_cast<double>(refined.faces.size(0)), faces, 0.002 * faces);
-  EXPECT_NEAR(surface_area(refined), surface_area(dense), 1e-3 * surface_area(dense));
+  const double area = surface_area(dense);
+  EXPECT_NEAR(surface_area(refined), area, 1e-3 * area);
   EXPECT_TRUE(all_close(std::get<0>(refined.vertices.min(0)), std::get<0>(dense.vertices.min(0)), 1e-4, 0));
   EXPECT_TRUE(all_close(std::get<0>(refined.vertices.max(0)), std::get<0>(dense.vertices.max(0)), 1e-4, 0));
   EXPECT_TRUE(all_close(refined.colours.mean(0), dense.colours.mean(0), 1e-4, 0));
