@@ -184,7 +184,7 @@ int run_bulk_generation(const BulkGenerationRequest& request, const ModelOptions
   const auto files = resolve_model_files(models, ConditioningMode::kText, false, &interrupt_flag());
   if (!files.notice.empty()) std::fprintf(stderr, "note: %s\n", files.notice.c_str());
   GenerationSettings settings;
-  settings.guidance_scale = request.guidance.value_or(files.recommended_guidance.value_or(15.0));
+  choose_guidance(settings, request.guidance, files.recommended_guidance, 15.0);
   const auto choice = sampler.choice();
   settings.sampler = choice.sampler;
   settings.steps = choice.steps;

@@ -56,6 +56,7 @@ int run_evaluate_samplers(const std::vector<std::string>& args) {
   ModelOptions models;
   SamplerEvaluationOptions options;
   std::optional<double> guidance;
+  std::optional<std::pair<double, double>> interval;
   std::vector<SamplerKind> samplers = all_sampler_kinds();
   std::vector<int64_t> step_counts = {8, 16, 32, 64};
   while (!reader.done()) {
@@ -91,8 +92,7 @@ int run_evaluate_samplers(const std::vector<std::string>& args) {
       options.settings.rho = parse_number(option, reader.value_of(option));
       if (!(options.settings.rho > 0.0)) throw UsageError{"--rho must be positive"};
     } else if (option == "--guidance-interval") {
-      std::tie(options.settings.guidance_sigma_low, options.settings.guidance_sigma_high) =
-          parse_interval(option, reader.value_of(option));
+      interval = parse_interval(option, reader.value_of(option));
     } else if (option == "--tame-reference") {
       options.tame_reference = true;
     } else if (option == "--guidance-rescale") {
@@ -118,7 +118,11 @@ int run_evaluate_samplers(const std::vector<std::string>& args) {
   CancelOnInterrupt interrupt;
   const auto files = resolve_model_files(models, ConditioningMode::kText, false, &interrupt_flag());
   if (!files.notice.empty()) std::fprintf(stderr, "note: %s\n", files.notice.c_str());
-  options.settings.guidance_scale = guidance ? *guidance : files.recommended_guidance.value_or(15.0);
+  choose_guidance(options.settings, guidance, files.recommended_guidance, 15.0);
+  if (interval) {  // the user's interval replaces a recommended one; outside it, no guidance
+    std::tie(options.settings.guidance_sigma_low, options.settings.guidance_sigma_high) = *interval;
+    options.settings.guidance_scale_outside = 1.0;
+  }
   LatentGenerator generator(files.generator, models.device, models.resolved_precision());
   const auto evaluation = evaluate_samplers(
       generator, options, [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); },

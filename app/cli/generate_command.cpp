@@ -178,9 +178,10 @@ int run_generate(const std::vector<std::string>& args) {
   CancelOnInterrupt interrupt;
   const auto files = resolve_model_files(models, mode, false, &interrupt_flag());
   if (!files.notice.empty()) std::fprintf(stderr, "note: %s\n", files.notice.c_str());
-  settings.guidance_scale = guidance ? *guidance : files.recommended_guidance.value_or(prompt ? 15.0 : 3.0);
+  choose_guidance(settings, guidance, files.recommended_guidance, prompt ? 15.0 : 3.0);
   if (!guidance && files.recommended_guidance) {
-    std::fprintf(stderr, "note: guidance %g, as this model recommends (--guidance to change it)\n", settings.guidance_scale);
+    std::fprintf(stderr, "note: %s, as this model recommends (--guidance to change it)\n",
+                 files.recommended_guidance->describe().c_str());
   }
 
   const auto choice = sampler.choice();

@@ -430,7 +430,7 @@ int run_evaluate_primitives(const std::vector<std::string>& args) {
   const ModelFileSet files =
       encoder_run.empty() ? model_folder_files(model_dir, image ? ConditioningMode::kImage : ConditioningMode::kText)
                           : ModelFileSet{};
-  options.generation.guidance_scale = guidance ? *guidance : files.recommended_guidance.value_or(3.0);
+  choose_guidance(options.generation, guidance, files.recommended_guidance, 3.0);
   const auto choice = sampler.choice();
   options.generation.sampler = choice.sampler;
   options.generation.steps = choice.steps;

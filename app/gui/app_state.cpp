@@ -169,6 +169,7 @@ void remove_reference_image(AppState& state) {
   state.guidance = state.text_guidance.value_or(15.0f);
   state.text_guidance.reset();
   state.guidance_before_recommendation.reset();
+  state.guidance_late_note.clear();  // the image model's
   state.reference_changed = true;
 }
 
@@ -197,14 +198,14 @@ bool apply_event(AppState& state, const WorkerEvent& event) {
       std::string ready = event.message + ": ready";
       if (event.recommended_guidance && !state.guidance_chosen) {
         if (!state.guidance_before_recommendation) state.guidance_before_recommendation = state.guidance;
-        state.guidance = static_cast<float>(*event.recommended_guidance);
-        char note[64];
-        std::snprintf(note, sizeof note, "; guidance %.3g, as this model recommends", *event.recommended_guidance);
-        ready += note;
+        state.guidance = static_cast<float>(event.recommended_guidance->scale);
+        state.guidance_late_note = event.recommended_guidance->describe_late();
+        ready += "; " + event.recommended_guidance->describe() + ", as this model recommends";
       } else if (!event.recommended_guidance && state.guidance_before_recommendation && !state.guidance_chosen) {
         state.guidance = *state.guidance_before_recommendation;
         state.guidance_before_recommendation.reset();
       }
+      if (!event.recommended_guidance || state.guidance_chosen) state.guidance_late_note.clear();
       // A job's own loading message gives way to this; an error from before a job stays.
       if (state.generating || !state.status_is_error) state.set_status(ready);
       return false;

@@ -44,6 +44,9 @@ struct AppState {
   // The guidance a recommendation replaced: what is saved, and what returns with a model that
   // recommends nothing.
   std::optional<float> guidance_before_recommendation;
+  // While a recommendation with a late scale is in use: that part ("then none below sigma 3"), shown
+  // beside the guidance slider's value.
+  std::string guidance_late_note;
   // While an image is the condition (Shap-E's image guidance, 3, in use): the text guidance, saved
   // in its place and restored when the image is removed.
   std::optional<float> text_guidance;

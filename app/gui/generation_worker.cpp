@@ -45,7 +45,7 @@ struct GenerationWorker::Models {
     std::shared_ptr<LatentDecoder> decoder;
     std::filesystem::path decoder_weights;
     std::string notice;  // e.g. that the demo model stands in for missing weights
-    std::optional<double> recommended_guidance;
+    std::optional<GuidanceRecommendation> recommended_guidance;
     std::string label;  // ModelFileSet::label
   };
   std::map<ConditioningMode, Loaded> modes;
@@ -322,7 +322,9 @@ void GenerationWorker::run_generation(uint64_t job, const GenerationRequest& req
     };
     GenerationSettings settings = request.settings;
     const auto& recommended = models.modes[mode].recommended_guidance;
-    if (request.use_recommended_guidance && recommended) settings.guidance_scale = *recommended;
+    if (request.use_recommended_guidance && recommended) {
+      choose_guidance(settings, std::nullopt, recommended, settings.guidance_scale);
+    }
     GenerationResult result = generator.generate(request.conditions, settings, on_step, &cancel_);
     if (cancel_) throw GenerationCancelled();
 

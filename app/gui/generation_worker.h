@@ -92,7 +92,7 @@ struct WorkerEvent {
   std::vector<Latent> latents;
   size_t sample = 0;
   Mesh mesh;
-  std::optional<double> recommended_guidance;
+  std::optional<GuidanceRecommendation> recommended_guidance;
   std::string model_label;  // ModelsReady: ModelFileSet::label
 };
 

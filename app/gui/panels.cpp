@@ -165,9 +165,11 @@ void settings_section(AppState& state) {
   ImGui::InputInt("seed", &state.seed);
   sampler_controls(state);
   precision_control(state);
-  if (ImGui::SliderFloat("guidance", &state.guidance, 0.0f, 30.0f, "%.1f")) {
+  const std::string guidance_format = state.guidance_late_note.empty() ? "%.1f" : "%.1f, " + state.guidance_late_note;
+  if (ImGui::SliderFloat("guidance", &state.guidance, 0.0f, 30.0f, guidance_format.c_str())) {
     state.guidance_chosen = true;
     state.guidance_before_recommendation.reset();  // the user's value is the one to keep
+    state.guidance_late_note.clear();  // and it holds throughout
   }
   ImGui::SliderInt("mesh grid", &state.grid_size, 16, 256);
   ImGui::SliderInt("preview size", &state.preview_size, 32, 512);

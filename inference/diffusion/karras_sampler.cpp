@@ -23,6 +23,9 @@ void validate_guidance(const KarrasSamplerOptions& options) {
   if (!(options.guidance_sigma_low >= 0.0) || !(options.guidance_sigma_low <= options.guidance_sigma_high)) {
     throw std::invalid_argument("guidance interval needs 0 <= guidance_sigma_low <= guidance_sigma_high");
   }
+  if (!(options.guidance_scale_outside >= 0.0 && options.guidance_scale_outside <= 100.0)) {
+    throw std::invalid_argument("guidance_scale_outside must lie in 0..100");
+  }
   if (!(options.guidance_rescale >= 0.0 && options.guidance_rescale <= 1.0)) {
     throw std::invalid_argument("guidance_rescale must lie in 0..1");
   }
@@ -183,14 +186,17 @@ torch::Tensor karras_sigmas(int64_t steps, double sigma_min, double sigma_max, d
 Denoiser make_guided_denoiser(SplitVectorDiffusion model, const GaussianDiffusion& diffusion,
                               torch::Tensor condition, const KarrasSamplerOptions& options) {
   validate_guidance(options);
-  const bool guided = options.guidance_scale != 0.0 && options.guidance_scale != 1.0;
+  const auto guides = [](double scale) { return scale != 0.0 && scale != 1.0; };
+  const bool guided = guides(options.guidance_scale) || guides(options.guidance_scale_outside);
   // Guidance runs the conditional and the unconditional (zero-condition) halves as one batch.
   auto guided_condition = guided ? torch::cat({condition, torch::zeros_like(condition)}) : condition;
   const int64_t d_latent = model->config().d_latent;
-  return [model, diffusion, condition, guided_condition, options, guided, d_latent](const torch::Tensor& x,
+  return [model, diffusion, condition, guided_condition, options, guides, d_latent](const torch::Tensor& x,
                                                                                    float sigma) mutable {
     torch::NoGradGuard no_grad;
-    const bool guide = guided && options.guidance_sigma_low <= sigma && sigma <= options.guidance_sigma_high;
+    const bool inside = options.guidance_sigma_low <= sigma && sigma <= options.guidance_sigma_high;
+    const double scale = inside ? options.guidance_scale : options.guidance_scale_outside;
+    const bool guide = guides(scale);
     auto x_batch = guide ? torch::cat({x, x}) : x;
     const auto t = torch::full({x_batch.size(0)}, diffusion.sigma_to_timestep(sigma),
                                torch::TensorOptions().dtype(torch::kLong).device(x.device()));
@@ -202,7 +208,7 @@ Denoiser make_guided_denoiser(SplitVectorDiffusion model, const GaussianDiffusio
     if (options.clip_denoised) pred_xstart = pred_xstart.clamp(-1, 1);
     if (!guide) return pred_xstart;
     auto halves = pred_xstart.chunk(2, 0);
-    auto mixed = halves[1] + options.guidance_scale * (halves[0] - halves[1]);
+    auto mixed = halves[1] + scale * (halves[0] - halves[1]);
     if (options.guidance_rescale > 0.0) {
       const auto rescaled = mixed * (halves[0].std(1, true, true) / mixed.std(1, true, true));
       mixed = options.guidance_rescale * rescaled + (1.0 - options.guidance_rescale) * mixed;

@@ -34,9 +34,10 @@ struct KarrasSamplerOptions {
   bool clip_denoised = true;
   // Ways to tame high guidance (off by default; the official code has none of them):
   // guidance only while guidance_sigma_low <= sigma <= guidance_sigma_high (Kynkaanniemi et al. 2024),
-  // elsewhere the conditional prediction alone, at half the cost;
+  // elsewhere guidance_scale_outside: by default 1, the conditional prediction alone, at half the cost;
   double guidance_sigma_low = 0.0;
   double guidance_sigma_high = std::numeric_limits<double>::infinity();
+  double guidance_scale_outside = 1.0;  // 0 or 1: none
   // the guided prediction's per-sample standard deviation pulled this fraction of the way to the
   // conditional one's (Lin et al. 2024: 0.7);
   double guidance_rescale = 0.0;

@@ -137,6 +137,7 @@ GenerationResult LatentGenerator::generate(const std::vector<Condition>& conditi
   options.clip_denoised = settings.clip_denoised;
   options.guidance_sigma_low = settings.guidance_sigma_low;
   options.guidance_sigma_high = settings.guidance_sigma_high;
+  options.guidance_scale_outside = settings.guidance_scale_outside;
   options.guidance_rescale = settings.guidance_rescale;
   options.guidance_threshold = settings.guidance_threshold;
 

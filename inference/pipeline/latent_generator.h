@@ -42,6 +42,7 @@ struct GenerationSettings {
   // Off by default; see KarrasSamplerOptions.
   double guidance_sigma_low = 0.0;
   double guidance_sigma_high = std::numeric_limits<double>::infinity();
+  double guidance_scale_outside = 1.0;
   double guidance_rescale = 0.0;
   double guidance_threshold = 0.0;
 };

@@ -21,16 +21,39 @@ void check_guidance(double guidance, const std::string& key, const fs::path& pat
   }
 }
 
-std::optional<double> recommended_guidance(const fs::path& folder, ConditioningMode mode) {
+// "<prefix>guidance_scale" and, optionally, "<prefix>late_guidance_scale" with
+// "<prefix>late_guidance_below_sigma"; `fallback` stands in for keys not given.
+GuidanceRecommendation read_guidance(const StrictYamlMap& map, const std::string& prefix,
+                                     const GuidanceRecommendation& fallback, const fs::path& path) {
+  GuidanceRecommendation guidance = fallback;
+  const std::string scale_key = prefix + "guidance_scale";
+  const std::string late_key = prefix + "late_guidance_scale";
+  const std::string below_key = prefix + "late_guidance_below_sigma";
+  guidance.scale = prefix.empty() ? map.required<double>(scale_key) : map.optional<double>(scale_key, fallback.scale);
+  check_guidance(guidance.scale, scale_key, path);
+  if (map.has(late_key) != map.has(below_key)) {
+    throw ConfigError(path.string() + ": '" + late_key + "' and '" + below_key + "' go together; one is missing");
+  }
+  if (map.has(late_key)) {
+    guidance.late_scale = map.required<double>(late_key);
+    check_guidance(guidance.late_scale, late_key, path);
+    guidance.late_below_sigma = map.required<double>(below_key);
+    if (!(guidance.late_below_sigma > 0.0 && guidance.late_below_sigma <= 1000.0)) {
+      throw ConfigError(path.string() + ": '" + below_key + "' must be a noise level above 0 and at most 1000, got " +
+                        std::to_string(guidance.late_below_sigma));
+    }
+  }
+  return guidance;
+}
+
+std::optional<GuidanceRecommendation> recommended_guidance(const fs::path& folder, ConditioningMode mode) {
   const fs::path path = folder / kSamplingDefaultsFile;
   if (!fs::exists(path)) return std::nullopt;
   StrictYamlMap map(load_yaml_file(path.string()), path.string());
-  const auto guidance = map.required<double>("guidance_scale");
-  check_guidance(guidance, "guidance_scale", path);
-  const auto image_guidance = map.optional<double>("image_guidance_scale", guidance);
-  check_guidance(image_guidance, "image_guidance_scale", path);
+  const auto text = read_guidance(map, "", {}, path);
+  const auto image = read_guidance(map, "image_", text, path);
   map.reject_unknown_keys();
-  return mode == ConditioningMode::kText ? guidance : image_guidance;
+  return mode == ConditioningMode::kText ? text : image;
 }
 
 const char* mode_name(ConditioningMode mode) { return mode == ConditioningMode::kText ? "text" : "image"; }

@@ -11,7 +11,11 @@
 //   sampling.yaml (optional)                                  "guidance_scale: 4": the guidance the
 //                                                             model works best with (the CLI's and
 //                                                             GUI's default for it); for both models
-//                                                             unless "image_guidance_scale" is given
+//                                                             unless "image_guidance_scale" is given;
+//                                                             "late_guidance_scale: 1" with
+//                                                             "late_guidance_below_sigma: 3": another
+//                                                             scale for the last, low-noise steps
+//                                                             (GuidanceRecommendation; "image_" too)
 // Torch-free header.
 #pragma once
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "inference/pipeline/guidance_recommendation.h"
 #include "inference/pipeline/latent_generator.h"
 #include "inference/weights/downloader.h"
 #include "inference/weights/weights_catalog.h"
@@ -25,9 +26,9 @@ struct ModelFileSet {
   // A short name for the model in use, shown beside its results: "Shap-E text300M", "demo model
   // (not Shap-E)", "custom model: name.pt".
   std::string label;
-  // The guidance scale the model was made for (a model folder's sampling.yaml); empty: Shap-E's
+  // The guidance the model was made for (a model folder's sampling.yaml); empty: Shap-E's
   // defaults (15 for text, 3 for images) suit it.
-  std::optional<double> recommended_guidance;
+  std::optional<GuidanceRecommendation> recommended_guidance;
 };
 
 // The official weights a mode needs: its diffusion model, the transmitter and CLIP ViT-L/14.

@@ -61,6 +61,7 @@ SamplerEvaluation evaluate_samplers(LatentGenerator& generator, const SamplerEva
     const GenerationSettings official;
     reference_settings.guidance_sigma_low = official.guidance_sigma_low;
     reference_settings.guidance_sigma_high = official.guidance_sigma_high;
+    reference_settings.guidance_scale_outside = official.guidance_scale_outside;
     reference_settings.guidance_rescale = official.guidance_rescale;
     reference_settings.guidance_threshold = official.guidance_threshold;
   }

@@ -283,13 +283,13 @@ TEST(GenerationWorker, RecommendedGuidanceAppliesUnlessTheUserChoseOne) {
   };
   GenerationWorker recommending([](ConditioningMode) {
     ModelFileSet files = golden_text_files();
-    files.recommended_guidance = 3.0;
+    files.recommended_guidance = GuidanceRecommendation{3.0};
     return files;
   });
   recommending.load_models(ConditioningMode::kText);
   const auto ready = collect_until(recommending, WorkerEventKind::ModelsReady);
   ASSERT_FALSE(ready.empty());
-  EXPECT_EQ(ready.back().recommended_guidance, 3.0);
+  EXPECT_EQ(ready.back().recommended_guidance, GuidanceRecommendation{3.0});
 
   GenerationRequest unchosen = text_request("a chair", 2);
   unchosen.settings.guidance_scale = 15.0;

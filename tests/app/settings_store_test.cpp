@@ -243,17 +243,28 @@ TEST(SettingsStore, RecommendedGuidanceIsShownButTheUsersGuidanceIsKept) {
   WorkerEvent ready;
   ready.kind = WorkerEventKind::ModelsReady;
   ready.message = "text models loaded (the demo model)";
-  ready.recommended_guidance = 3.0;
+  ready.recommended_guidance = GuidanceRecommendation{3.0};
   apply_event(state, ready);
   EXPECT_EQ(state.guidance, 3.0f);
   EXPECT_NE(state.status.find("guidance 3, as this model recommends"), std::string::npos) << state.status;
   EXPECT_TRUE(make_request(state).use_recommended_guidance);
   EXPECT_EQ(settings_from_state(state).guidance, 15.0f);
+  EXPECT_TRUE(state.guidance_late_note.empty());
+
+  // A late scale is shown beside the slider's value while the recommendation is in use.
+  WorkerEvent late = ready;
+  late.recommended_guidance = GuidanceRecommendation{4.0, 3.0, 1.0};
+  apply_event(state, late);
+  EXPECT_EQ(state.guidance, 4.0f);
+  EXPECT_EQ(state.guidance_late_note, "then none below sigma 3");
+  EXPECT_NE(state.status.find("guidance 4, then none below sigma 3, as this model recommends"), std::string::npos)
+      << state.status;
 
   WorkerEvent official = ready;
   official.recommended_guidance.reset();
   apply_event(state, official);
   EXPECT_EQ(state.guidance, 15.0f);
+  EXPECT_TRUE(state.guidance_late_note.empty());
 
   AppState chosen;
   chosen.guidance = 7.0f;

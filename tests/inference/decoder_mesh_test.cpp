@@ -194,7 +194,7 @@ TEST(StfMesher, CoarseToFineMeshMatchesTheDenseOneOnTheDemoModel) {
   LatentGenerator generator(files.generator);
   GenerationSettings settings;
   settings.steps = 16;
-  settings.guidance_scale = files.recommended_guidance.value_or(2.0);
+  choose_guidance(settings, std::nullopt, files.recommended_guidance, 2.0);
   const auto latent = generator.generate({{"a red cube", {}}}, settings).latents.at(0);
   LatentDecoder decoder(files.decoder_config, files.decoder_weights);
   for (const int64_t grid : {64, 128}) {

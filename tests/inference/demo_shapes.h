@@ -21,7 +21,7 @@ inline DemoShape demo_shape(const std::string& prompt) {
   LatentGenerator generator(files.generator);
   GenerationSettings settings;
   settings.steps = 16;
-  settings.guidance_scale = files.recommended_guidance.value_or(2.0);
+  choose_guidance(settings, std::nullopt, files.recommended_guidance, 2.0);
   const auto latent = generator.generate({{prompt, {}}}, settings).latents.at(0);
   DemoShape shape{ShapeDecoder(load_decoder_config(files.decoder_config.string())),
                   torch::tensor(latent.values).unsqueeze(0)};

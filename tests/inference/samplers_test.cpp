@@ -234,6 +234,15 @@ TEST(Samplers, GuidanceTamingOptionsDoWhatTheySay) {
   EXPECT_TRUE(torch::equal(make_guided_denoiser(model, diffusion, condition, interval)(x, 10.0f), conditional));
   interval.guidance_sigma_low = 5.0;
   EXPECT_TRUE(torch::equal(make_guided_denoiser(model, diffusion, condition, interval)(x, 10.0f), guided));
+  // Outside it, guidance_scale_outside when that is set: here the same guided prediction, the scales
+  // swapped; and none at all where both scales are 1.
+  auto swapped = interval;
+  swapped.guidance_sigma_low = 20.0;
+  swapped.guidance_scale = 1.0;
+  swapped.guidance_scale_outside = 15.0;
+  EXPECT_TRUE(torch::equal(make_guided_denoiser(model, diffusion, condition, swapped)(x, 10.0f), guided));
+  swapped.guidance_scale_outside = 1.0;
+  EXPECT_TRUE(torch::equal(make_guided_denoiser(model, diffusion, condition, swapped)(x, 10.0f), conditional));
 
   // Full rescaling gives each sample the conditional prediction's spread, in the guided direction.
   auto rescale = options;
@@ -280,6 +289,9 @@ TEST(Samplers, RejectsBadOptions) {
   EXPECT_THROW(make_guided_denoiser(model, golden_diffusion(), condition, bad), std::invalid_argument);
   bad = KarrasSamplerOptions{};
   bad.guidance_threshold = 101.0;
+  EXPECT_THROW(make_guided_denoiser(model, golden_diffusion(), condition, bad), std::invalid_argument);
+  bad = KarrasSamplerOptions{};
+  bad.guidance_scale_outside = -1.0;
   EXPECT_THROW(make_guided_denoiser(model, golden_diffusion(), condition, bad), std::invalid_argument);
 }
 

@@ -52,7 +52,7 @@ TEST(TrainingModelAveraging, WritesTheMeanOfTheWeightsAndTheFirstFoldersOtherFil
   // The decoder may differ (a decoder-only fine-tune keeps the latents); the first one is kept.
   EXPECT_EQ(read_file(out / kTransmitterWeightsFile), read_file(a / kTransmitterWeightsFile));
   EXPECT_EQ(read_file(out / kTransformerConfigFile), read_file(a / kTransformerConfigFile));
-  EXPECT_EQ(model_folder_files(out).recommended_guidance, 2.0);
+  EXPECT_EQ(model_folder_files(out).recommended_guidance, GuidanceRecommendation{2.0});
 
   // Averaging a model with itself gives it back, bit for bit.
   average_model_folders({a, a}, dir.path() / "same");

@@ -251,11 +251,27 @@ TEST(TrainingDiffusionRun, ImageModelResumesExactlyAndGeneratesFromAPicture) {
 
   // sampling.yaml: image_guidance_scale for the image model, else the one guidance for both.
   std::ofstream(straight_dir.path() / kSamplingDefaultsFile) << "guidance_scale: 2\n";
-  EXPECT_EQ(model_folder_files(straight_dir.path(), ConditioningMode::kImage).recommended_guidance, 2.0);
+  EXPECT_EQ(model_folder_files(straight_dir.path(), ConditioningMode::kImage).recommended_guidance, GuidanceRecommendation{2.0});
   std::ofstream(straight_dir.path() / kSamplingDefaultsFile) << "guidance_scale: 2\nimage_guidance_scale: 3.5\n";
-  EXPECT_EQ(model_folder_files(straight_dir.path(), ConditioningMode::kImage).recommended_guidance, 3.5);
+  EXPECT_EQ(model_folder_files(straight_dir.path(), ConditioningMode::kImage).recommended_guidance, GuidanceRecommendation{3.5});
   std::ofstream(straight_dir.path() / kSamplingDefaultsFile) << "guidance_scale: 2\nimage_guidance_scale: -1\n";
   EXPECT_THROW(model_folder_files(straight_dir.path(), ConditioningMode::kImage), ConfigError);
+  // A late guidance for the image model's last, low-noise steps.
+  std::ofstream(straight_dir.path() / kSamplingDefaultsFile)
+      << "guidance_scale: 2\nimage_guidance_scale: 4\nimage_late_guidance_scale: 1\n"
+         "image_late_guidance_below_sigma: 3\n";
+  EXPECT_EQ(model_folder_files(straight_dir.path(), ConditioningMode::kImage).recommended_guidance,
+            (GuidanceRecommendation{4.0, 3.0, 1.0}));
+  for (const char* bad : {"image_late_guidance_scale: 1\n", "image_late_guidance_below_sigma: 3\n",
+                          "late_guidance_scale: 1\nlate_guidance_below_sigma: 0\n"}) {
+    std::ofstream(straight_dir.path() / kSamplingDefaultsFile) << "guidance_scale: 2\n" << bad;
+    try {
+      model_folder_files(straight_dir.path(), ConditioningMode::kImage);
+      ADD_FAILURE() << "accepted " << bad;
+    } catch (const ConfigError& error) {
+      EXPECT_NE(std::string(error.what()).find("late_guidance"), std::string::npos) << error.what();
+    }
+  }
   std::filesystem::remove(straight_dir.path() / kSamplingDefaultsFile);
 
   const ModelFileSet files = model_folder_files(straight_dir.path(), ConditioningMode::kImage);
