@@ -201,11 +201,13 @@ bool apply_event(AppState& state, const WorkerEvent& event) {
         state.guidance = static_cast<float>(event.recommended_guidance->scale);
         state.guidance_late_note = event.recommended_guidance->describe_late();
         ready += "; " + event.recommended_guidance->describe() + ", as this model recommends";
-      } else if (!event.recommended_guidance && state.guidance_before_recommendation && !state.guidance_chosen) {
-        state.guidance = *state.guidance_before_recommendation;
-        state.guidance_before_recommendation.reset();
+      } else {
+        state.guidance_late_note.clear();
+        if (!event.recommended_guidance && state.guidance_before_recommendation && !state.guidance_chosen) {
+          state.guidance = *state.guidance_before_recommendation;
+          state.guidance_before_recommendation.reset();
+        }
       }
-      if (!event.recommended_guidance || state.guidance_chosen) state.guidance_late_note.clear();
       // A job's own loading message gives way to this; an error from before a job stays.
       if (state.generating || !state.status_is_error) state.set_status(ready);
       return false;
