@@ -183,6 +183,10 @@ int run_generate(const std::vector<std::string>& args) {
     std::fprintf(stderr, "note: %s, as this model recommends (--guidance to change it)\n",
                  files.recommended_guidance->describe().c_str());
   }
+  if (files.generator.average_picture_views) {
+    std::fprintf(stderr, "note: conditioned on three views of the picture (it, its mirror image, its middle 90%%), "
+                         "as this model recommends (--single-view for the picture alone)\n");
+  }
 
   const auto choice = sampler.choice();
   settings.sampler = choice.sampler;

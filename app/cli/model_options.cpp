@@ -58,6 +58,9 @@ const char* const kModelOptionsUsage = R"(  model options:
       --clip-weights FILE [--clip-config JSON]       a custom CLIP
       --model-dir DIR          a model folder (a train-diffusion run, or assets/demo-model)
       --no-demo                fail rather than use the built-in demo model when official files are missing
+      --single-view            image models: condition on the picture alone, not on the mean of three
+                               views of it (the picture, its mirror image, its middle 90%) that a
+                               model folder's sampling.yaml may ask for
 )";
 
 bool ModelOptions::parse(const std::string& option, ArgumentReader& reader) {
@@ -67,6 +70,10 @@ bool ModelOptions::parse(const std::string& option, ArgumentReader& reader) {
   }
   if (option == "--no-demo") {
     no_demo = true;
+    return true;
+  }
+  if (option == "--single-view") {
+    single_view = true;
     return true;
   }
   const std::pair<const char*, std::filesystem::path*> paths[] = {
@@ -160,12 +167,14 @@ ModelFileSet resolve_model_files(const ModelOptions& options, ConditioningMode m
     files.label = "custom model: " + options.transformer_weights.filename().string();
     files.generator.transformer_config = options.transformer_config;
     files.generator.transformer_weights = options.transformer_weights;
-    files.recommended_guidance.reset();  // it was the replaced model's
+    files.recommended_guidance.reset();  // it was the replaced model's, as is:
+    files.generator.average_picture_views = false;
   }
   if (!options.diffusion_config.empty()) files.generator.diffusion_config = options.diffusion_config;
   if (files.generator.diffusion_config.empty()) files.generator.diffusion_config = shipped_config("diffusion.yaml");
   if (!options.clip_weights.empty()) files.generator.clip_weights = options.clip_weights;
   if (!options.clip_config.empty()) files.generator.clip_config = options.clip_config;
+  if (options.single_view) files.generator.average_picture_views = false;
   if (!parts.decoder) {
     files.decoder_config = options.decoder_config;
     files.decoder_weights = options.decoder_weights;

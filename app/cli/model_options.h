@@ -28,6 +28,8 @@ struct ModelOptions {
   std::filesystem::path model_dir;
   // Without official weights the built-in demo model stands in, unless this is set.
   bool no_demo = false;
+  // Condition an image model on the picture alone, though its sampling.yaml asks for three views.
+  bool single_view = false;
 
   // Consumes `option` (and its value) if it is one of these; false otherwise.
   bool parse(const std::string& option, ArgumentReader& reader);

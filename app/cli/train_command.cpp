@@ -121,6 +121,8 @@ its shape class and colour with the geometric classifier; prints one line per sa
   --first-seed N    the samples' seeds start at N (default 0): other pictures and noise, a second
                     opinion on choices made while looking at seeds from 0
   --guidance X      classifier-free guidance scale (default: the model folder's sampling.yaml, else 3)
+  --single-view     with --image: condition on each picture alone, though the folder's sampling.yaml
+                    asks for the mean of three views of it
   --grid N          STF grid for the meshes (default 48)
   --precision auto|fp32|bf16   arithmetic (default auto, as generate)
   --save DIR        also write each sample's mesh (GLB) and a NeRF view (PNG) into DIR
@@ -371,6 +373,7 @@ int run_evaluate_primitives(const std::vector<std::string>& args) {
   std::filesystem::path encoder_run;
   bool image = false;
   bool all = false;
+  bool single_view = false;
   int64_t every = 1;
   training::PrimitiveEvaluationOptions options;
   std::optional<double> guidance;
@@ -408,6 +411,8 @@ int run_evaluate_primitives(const std::vector<std::string>& args) {
       options.grid_size = parse_count(option, reader.value_of(option));
     } else if (option == "--save") {
       options.save_dir = reader.value_of(option);
+    } else if (option == "--single-view") {
+      single_view = true;
     } else if (option == "--help" || option == "-h") {
       std::cout << kEvaluateUsage << sampler_options_usage();
       return 0;
@@ -427,9 +432,12 @@ int run_evaluate_primitives(const std::vector<std::string>& args) {
   if (image && !encoder_run.empty()) {
     throw UsageError{"evaluate-primitives: --image judges a model folder, not --encoder-run"};
   }
-  const ModelFileSet files =
+  if (single_view && !image) throw UsageError{"evaluate-primitives: --single-view goes with --image"};
+  ModelFileSet files =
       encoder_run.empty() ? model_folder_files(model_dir, image ? ConditioningMode::kImage : ConditioningMode::kText)
                           : ModelFileSet{};
+  if (single_view) files.generator.average_picture_views = false;
+  if (files.generator.average_picture_views) std::fprintf(stderr, "conditioned on three views of each picture\n");
   choose_guidance(options.generation, guidance, files.recommended_guidance, 3.0);
   const auto choice = sampler.choice();
   options.generation.sampler = choice.sampler;

@@ -33,4 +33,8 @@ struct ImageU8 {
 // buffer has exactly the size they imply.
 void check_image(const ImageU8& image, const std::string& what = "image");
 
+// The middle `share` (0..1] of each side: width and height rounded, at least 1 pixel; where the
+// margin is odd, its extra pixel is on the right (bottom). Throws ImageError for a share outside.
+ImageU8 centre_crop(const ImageU8& image, double share);
+
 }  // namespace shape

@@ -10,6 +10,7 @@
 #include "inference/clip/clip_config.h"
 #include "inference/clip/clip_model.h"
 #include "inference/clip/clip_weights.h"
+#include "inference/clip/picture_views.h"
 #include "inference/config/model_config.h"
 #include "inference/diffusion/gaussian_diffusion.h"
 #include "inference/diffusion/karras_sampler.h"
@@ -38,6 +39,7 @@ bool is_blank(const std::string& text) { return text.find_first_not_of(" \t\r\n\
 struct LatentGenerator::Impl {
   torch::Device device{torch::kCPU};
   ConditioningMode mode = ConditioningMode::kText;
+  bool average_picture_views = false;
   ClipModel clip{nullptr};
   std::unique_ptr<ClipTokenizer> tokenizer;  // text models only
   SplitVectorDiffusion model{nullptr};
@@ -69,6 +71,7 @@ struct LatentGenerator::Impl {
       }
       images.push_back(*condition.image);
     }
+    if (average_picture_views) return embed_image_grid_over_views(clip, images).to(device);
     return clip->embed_image_grid(clip_image_batch(images, clip->config().image_resolution)).to(device);
   }
 };
@@ -80,6 +83,12 @@ LatentGenerator::LatentGenerator(const GeneratorFiles& files, const std::string&
   auto transformer_config = load_diffusion_transformer_config(files.transformer_config.string());
   impl_->mode = transformer_config.conditioning == ConditioningKind::kClipEmbedding ? ConditioningMode::kText
                                                                                      : ConditioningMode::kImage;
+
+  if (files.average_picture_views && impl_->mode == ConditioningMode::kText) {
+    throw std::invalid_argument("averaging a picture's views is for image models; " +
+                                files.transformer_config.string() + " is a text model");
+  }
+  impl_->average_picture_views = files.average_picture_views;
 
   ClipLoadOptions clip_options;
   clip_options.towers = impl_->mode == ConditioningMode::kText ? ClipTowers::kText : ClipTowers::kVision;

@@ -27,6 +27,9 @@ struct GeneratorFiles {
   std::filesystem::path diffusion_config;     // diffusion_config.yaml
   std::filesystem::path clip_weights;         // ViT-L-14.pt (TorchScript) or a CLIP state dict
   std::filesystem::path clip_config;          // optional JSON of clip.model.CLIP's arguments; else inferred
+  // Image models: condition on the patch grid averaged over three views of the picture
+  // (clip/picture_views.h), as a model folder's sampling.yaml may ask ("image_average_views: true").
+  bool average_picture_views = false;
 };
 
 struct GenerationSettings {

@@ -46,14 +46,17 @@ GuidanceRecommendation read_guidance(const StrictYamlMap& map, const std::string
   return guidance;
 }
 
-std::optional<GuidanceRecommendation> recommended_guidance(const fs::path& folder, ConditioningMode mode) {
+// What sampling.yaml recommends for `mode`; the files unchanged where the folder has none.
+void read_sampling_defaults(const fs::path& folder, ConditioningMode mode, ModelFileSet& files) {
   const fs::path path = folder / kSamplingDefaultsFile;
-  if (!fs::exists(path)) return std::nullopt;
+  if (!fs::exists(path)) return;
   StrictYamlMap map(load_yaml_file(path.string()), path.string());
   const auto text = read_guidance(map, "", {}, path);
   const auto image = read_guidance(map, "image_", text, path);
+  const bool average_views = map.optional<bool>("image_average_views", false);
   map.reject_unknown_keys();
-  return mode == ConditioningMode::kText ? text : image;
+  files.recommended_guidance = mode == ConditioningMode::kText ? text : image;
+  files.generator.average_picture_views = mode == ConditioningMode::kImage && average_views;
 }
 
 const char* mode_name(ConditioningMode mode) { return mode == ConditioningMode::kText ? "text" : "image"; }
@@ -94,7 +97,7 @@ ModelFileSet model_folder_files(const fs::path& folder, ConditioningMode mode, c
                                  : " is not a complete " + std::string(mode_name(mode)) + " model folder; missing:";
     throw std::runtime_error(folder.string() + what + missing);
   }
-  files.recommended_guidance = recommended_guidance(folder, mode);
+  read_sampling_defaults(folder, mode, files);
   return files;
 }
 

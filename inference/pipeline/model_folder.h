@@ -15,7 +15,10 @@
 //                                                             "late_guidance_scale: 1" with
 //                                                             "late_guidance_below_sigma: 3": another
 //                                                             scale for the last, low-noise steps
-//                                                             (GuidanceRecommendation; "image_" too)
+//                                                             (GuidanceRecommendation; "image_" too);
+//                                                             "image_average_views: true": condition
+//                                                             the image model on three views of the
+//                                                             picture (clip/picture_views.h)
 // Torch-free header.
 #pragma once
 

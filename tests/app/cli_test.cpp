@@ -342,9 +342,24 @@ TEST_F(Cli, WithoutOfficialWeightsTheDemoImageModelTurnsAPictureIntoThatPrimitiv
   EXPECT_NE(result.output.find("the built-in demo model stands in"), std::string::npos) << result.output;
   EXPECT_NE(result.output.find("guidance 4, then none below sigma 3, as this model recommends"), std::string::npos)
       << result.output;
+  EXPECT_NE(result.output.find("conditioned on three views of the picture"), std::string::npos) << result.output;
   const auto judged = training::classify_primitive(read_gltf(path("cube.glb")));
   EXPECT_EQ(training::primitive_name(judged.kind), "cube");
   EXPECT_EQ(training::primitive_colours()[static_cast<size_t>(judged.colour)].name, "red");
+}
+
+// --single-view conditions the demo image model on the picture alone (no note of three views), and
+// is refused where there is no picture to view.
+TEST_F(Cli, SingleViewConditionsOnThePictureAlone) {
+  testing::write_photo_like_red_cube(path("red_cube.png"));
+  const auto result = run_shell("SHAPE_STUDIO_CACHE=" + shell_quoted(path("cache")) + " " + cli() + " generate --image " +
+                                path("red_cube.png") + " --single-view --grid 32 -o " + path("cube.glb"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(result.output.find("three views"), std::string::npos) << result.output;
+  EXPECT_TRUE(fs::exists(path("cube.glb")));
+  const auto refused = run_shell(cli() + " evaluate-primitives --single-view --seeds 1");
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  EXPECT_NE(refused.output.find("--single-view goes with --image"), std::string::npos) << refused.output;
 }
 
 // An official file that is present but fails its checksum is named, with what to do about it, not

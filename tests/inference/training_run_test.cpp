@@ -272,9 +272,14 @@ TEST(TrainingDiffusionRun, ImageModelResumesExactlyAndGeneratesFromAPicture) {
       EXPECT_NE(std::string(error.what()).find("late_guidance"), std::string::npos) << error.what();
     }
   }
+  // Conditioned on three views of the picture (clip/picture_views.h) where the file asks.
+  std::ofstream(straight_dir.path() / kSamplingDefaultsFile) << "guidance_scale: 2\nimage_average_views: true\n";
+  const ModelFileSet averaging = model_folder_files(straight_dir.path(), ConditioningMode::kImage);
+  EXPECT_TRUE(averaging.generator.average_picture_views);
   std::filesystem::remove(straight_dir.path() / kSamplingDefaultsFile);
 
   const ModelFileSet files = model_folder_files(straight_dir.path(), ConditioningMode::kImage);
+  EXPECT_FALSE(files.generator.average_picture_views);
   LatentGenerator generator(files.generator);
   EXPECT_EQ(generator.mode(), ConditioningMode::kImage);
   GenerationSettings settings;
@@ -285,6 +290,10 @@ TEST(TrainingDiffusionRun, ImageModelResumesExactlyAndGeneratesFromAPicture) {
   const auto result = generator.generate({condition}, settings);
   ASSERT_EQ(result.latents.size(), 1u);
   EXPECT_EQ(result.latents[0].values.size(), 512u);
+  // The same seed from the averaged views draws another latent: the setting reaches the model.
+  const auto averaged = LatentGenerator(averaging.generator).generate({condition}, settings);
+  ASSERT_EQ(averaged.latents.size(), 1u);
+  EXPECT_NE(averaged.latents[0].values, result.latents[0].values);
 
   EXPECT_FALSE(model_folder_has(straight_dir.path(), ConditioningMode::kText));
   try {
