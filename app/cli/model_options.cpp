@@ -167,7 +167,8 @@ ModelFileSet resolve_model_files(const ModelOptions& options, ConditioningMode m
     files.label = "custom model: " + options.transformer_weights.filename().string();
     files.generator.transformer_config = options.transformer_config;
     files.generator.transformer_weights = options.transformer_weights;
-    files.recommended_guidance.reset();  // it was the replaced model's, as is:
+    // Both were the replaced model's.
+    files.recommended_guidance.reset();
     files.generator.average_picture_views = false;
   }
   if (!options.diffusion_config.empty()) files.generator.diffusion_config = options.diffusion_config;

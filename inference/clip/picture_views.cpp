@@ -13,8 +13,8 @@ torch::Tensor embed_image_grid_over_views(ClipModel& clip, const std::vector<Ima
 
   const auto pictures = clip_image_batch(images, resolution);  // [N, 3, R, R]
   const auto grid = clip->embed_image_grid(pictures);
-  // The mirror image of the preprocessed picture is that of the picture, so patch (row, column)
-  // of one is patch (row, side - 1 - column) of the other.
+  // Mirrored after preprocessing: the same as before it where CLIP's centre crop cuts evenly, a
+  // pixel's shift where not. Patch (row, column) of one is patch (row, side - 1 - column) of the other.
   const auto mirrored = clip->embed_image_grid(pictures.flip({3}));
   const auto unmirrored = mirrored.view({mirrored.size(0), mirrored.size(1), side, side}).flip({3}).reshape_as(grid);
   const auto zoomed = clip->embed_image_grid(clip_image_batch(crops, resolution));
