@@ -65,7 +65,10 @@ text tower DIR/clip_text.{json,safetensors} (DIR is then a model folder: generat
                            with the same --shapes, --seed, --kind-weights and --views share one
   --views N                pictures of each shape, from random viewpoints (default 4)
   --init-from-text DIR     --image: start the diffusion transformer from a text model folder of the
-                           same size (e.g. assets/demo-model), all but its condition embedding
+                           same width (e.g. assets/demo-model), all but its condition embedding
+  --tower-from DIR         --image: start the vision tower from an image model folder's (e.g.
+                           assets/demo-model), while the transformer starts afresh or from
+                           --init-from-text; not with --init-from, which brings its own tower
   --teacher DIR            --image: also learn what a text model folder of the same latents (e.g.
                            assets/demo-model) predicts for each picture's caption
   --teacher-weight X       that term's weight (default 1)
@@ -81,7 +84,9 @@ text tower DIR/clip_text.{json,safetensors} (DIR is then a model folder: generat
   --lr X                   (default 5e-4)
   --init-from DIR          start from a finished train-diffusion run's weights (fine-tuning); --image
                            with a --clip-config at k times its tower's resolution and patch size (the
-                           same grid) widens the tower: each patch kernel spread over k x k pixels
+                           same grid) widens the tower: each patch kernel spread over k x k pixels.
+                           With either, a --config of more layers than the starting model's deepens
+                           it: the added layers start as the identity (their output projections 0)
   --text-warmup N          train the text tower to match captions (--image: the vision tower to match
                            pictures) to their shapes' latents for N steps before stage 2 (CLIP-style;
                            default 0)
@@ -304,6 +309,8 @@ int run_train_diffusion(const std::vector<std::string>& args) {
       options.image_cache = reader.value_of(option);
     } else if (option == "--init-from-text") {
       options.initial_text_model = reader.value_of(option);
+    } else if (option == "--tower-from") {
+      options.initial_tower_model = reader.value_of(option);
     } else if (option == "--teacher") {
       options.teacher_text_model = reader.value_of(option);
     } else if (option == "--teacher-weight") {

@@ -24,6 +24,7 @@
 #include "inference/training/picture_jitter.h"
 #include "inference/training/primitive_image_set.h"
 #include "inference/training/text_teacher.h"
+#include "inference/training/model_deepening.h"
 #include "inference/training/tower_widening.h"
 
 namespace shape::training {
@@ -118,7 +119,7 @@ void validate(const DiffusionTrainingOptions& options) {
 // See DiffusionTrainingOptions::initial_text_model.
 void bind_text_backbone(SplitVectorDiffusion& model, const fs::path& text_model) {
   const fs::path path = text_model / kTransformerWeightsFile;
-  const StateDict text = load_checkpoint(path);
+  const StateDict text = deepen_transformer(load_checkpoint(path), *model);
   const std::string condition_embedding = "wrapped.clip_embed.";
   StateDict merged;
   for (const auto& [name, tensor] : module_tensors(*model)) {
@@ -135,8 +136,8 @@ void bind_text_backbone(SplitVectorDiffusion& model, const fs::path& text_model)
   }
 }
 
-// --init-from's tower. An image model's may be at a lower resolution than --clip-config's
-// (tower_widening.h).
+// The tower of --init-from or --tower-from. An image model's may be at a lower resolution than
+// --clip-config's (tower_widening.h).
 void bind_initial_tower(ClipModel& clip, const fs::path& path, bool image_model) {
   if (!image_model) {
     bind_weights(*clip, load_checkpoint(path));
@@ -162,6 +163,13 @@ void validate_image_model(const DiffusionTrainingOptions& options) {
   }
   if (!options.initial_text_model.empty() && !options.initial_model.empty()) {
     throw TrainingError("start from a text model's backbone or from a finished image run, not both");
+  }
+  if (!options.initial_tower_model.empty() && !options.initial_model.empty()) {
+    throw TrainingError("a finished image run brings its own vision tower: start the tower from another folder "
+                        "only without it");
+  }
+  if (!options.initial_tower_model.empty() && !options.clip_weights.empty()) {
+    throw TrainingError("a starting tower is for a tower trained with the model, not frozen CLIP weights");
   }
   if (!(options.teacher_weight >= 0.0)) throw TrainingError("the teacher's weight must not be negative");
   if (!(options.colour_blind_weight >= 0.0)) throw TrainingError("the colour-blind words' weight must not be negative");
@@ -202,6 +210,8 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
     throw TrainingError("picture jitter is for image models: a text model trains on captions");
   } else if (options.colour_blind_weight > 0.0) {
     throw TrainingError("colour-blind words are for image models: a text model trains on captions");
+  } else if (!options.initial_tower_model.empty()) {
+    throw TrainingError("a starting vision tower is for image models: a text model reads captions");
   }
   const ModelFolderNames& names =
       model_folder_names(image_model ? ConditioningMode::kImage : ConditioningMode::kText);
@@ -234,10 +244,13 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
   // A resumed run already holds what it started from. Starting weights are bound before the
   // encoding too, so one that does not fit is named at once.
   if (!checkpoint && !options.initial_model.empty()) {
-    bind_weights(*model, load_checkpoint(options.initial_model / names.transformer_weights));
+    bind_weights(*model, deepen_transformer(load_checkpoint(options.initial_model / names.transformer_weights), *model));
     if (joint_tower) bind_initial_tower(clip, options.initial_model / names.clip_weights, image_model);
   } else if (!checkpoint && !options.initial_text_model.empty()) {
     bind_text_backbone(model, options.initial_text_model);
+  }
+  if (!checkpoint && !options.initial_tower_model.empty()) {
+    bind_initial_tower(clip, options.initial_tower_model / names.clip_weights, image_model);
   }
   const CaptionedLatents data = encode_dataset(options, clip, image_model, on_progress);
   if (data.latents.size(1) != config.d_latent) {

@@ -44,13 +44,20 @@ struct DiffusionTrainingOptions {
   bool resume = false;
   // A model folder (a finished train-diffusion run) whose transformer and CLIP tower weights to
   // start from (fine-tuning), instead of a random init. An image model's tower may be widened on
-  // the way: clip_config at k times its resolution and patch size (tower_widening.h).
+  // the way: clip_config at k times its resolution and patch size (tower_widening.h). Either
+  // starting model may have fewer transformer layers than transformer_config: the added layers
+  // start as the identity (model_deepening.h).
   std::filesystem::path initial_model;
   // Image models: a text model folder of the same size (the demo text model) whose diffusion
   // transformer starts this one's, all but the condition embedding (a vector's Linear there, the
   // grid's LayerNorm + Linear here): the backbone then already knows the latents, and stage 2 need
   // only teach it to read pictures. Not with initial_model.
   std::filesystem::path initial_text_model;
+  // Image models trained with their tower: an image model folder whose vision tower starts this
+  // one's (its patch kernels widened as for initial_model), while the transformer starts from
+  // initial_text_model or a random init; e.g. a deeper stage 2 trained afresh on a tower that
+  // already reads the pictures. Not with initial_model, which brings its own tower.
+  std::filesystem::path initial_tower_model;
   // Caption matching for a jointly trained CLIP tower (caption_matching.h; an image model matches
   // its pictures to the shapes' latents the same way): steps of it alone
   // before stage 2 (a fresh run only: a resumed one has had them), and its weight as a term of the

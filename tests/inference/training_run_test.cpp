@@ -364,6 +364,86 @@ TEST(TrainingDiffusionRun, ImageModelWidensTheTowerItStartsFrom) {
   expect_training_error([&] { train_diffusion(options); }, "a wider tower keeps the patch grid");
 }
 
+// An image model of more layers than the run it starts from, or than the text model whose backbone
+// it takes, deepens that model (model_deepening.h): at a vanishing learning rate its first block is
+// the starting one and its added block's output projections are zero. A shallower config is refused.
+TEST(TrainingDiffusionRun, ImageModelDeepensTheModelItStartsFrom) {
+  TempDir encoder_dir, image_dir, text_dir, deep_dir;
+  train_encoder(tiny_encoder_options(encoder_dir.path(), 1));
+  train_diffusion(tiny_image_options(encoder_dir.path(), image_dir.path(), 1));
+  train_diffusion(tiny_diffusion_options(encoder_dir.path(), text_dir.path(), 1));
+  const auto two_layers = deep_dir.path() / "two_layers.yaml";
+  std::ofstream(two_layers) << std::regex_replace(read_file(fixture("tiny_image_cond.yaml")),
+                                                  std::regex("layers: 1"), "layers: 2");
+  for (const bool from_text : {false, true}) {
+    auto options = tiny_image_options(encoder_dir.path(), deep_dir.path() / (from_text ? "text" : "image"), 1);
+    options.transformer_config = two_layers;
+    options.learning_rate = 1e-12;
+    if (from_text) {
+      options.initial_text_model = text_dir.path();
+    } else {
+      options.initial_model = image_dir.path();
+    }
+    train_diffusion(options);
+    const StateDict start = load_checkpoint(from_text ? text_dir.path() / kTransformerWeightsFile
+                                                      : image_dir.path() / kImageTransformerWeightsFile);
+    const StateDict deep = load_checkpoint(options.run_dir / kImageTransformerWeightsFile);
+    size_t kept = 0, silenced = 0;
+    for (const auto& key : deep.keys()) {
+      if (key.find(".resblocks.1.") != std::string::npos) {
+        EXPECT_FALSE(start.contains(key)) << key;
+        if (key.find("c_proj.") == std::string::npos) continue;
+        EXPECT_LT(deep.at(key).abs().max().item<float>(), 1e-8) << key;
+        ++silenced;
+      } else if (start.contains(key)) {
+        EXPECT_TRUE(torch::allclose(deep.at(key), start.at(key), 0.0, 1e-8)) << key;
+        ++kept;
+      } else {
+        EXPECT_TRUE(from_text && key.rfind("wrapped.clip_embed.", 0) == 0) << key;
+      }
+    }
+    EXPECT_EQ(silenced, 4u) << (from_text ? "from the text model" : "from the image run");
+    EXPECT_GT(kept, 10u) << (from_text ? "from the text model" : "from the image run");
+  }
+
+  auto shallower = tiny_image_options(encoder_dir.path(), deep_dir.path() / "shallower", 1);
+  shallower.initial_model = deep_dir.path() / "image";
+  expect_training_error([&] { train_diffusion(shallower); },
+                        "the starting model has 2 transformer layers, more than the config's 1");
+}
+
+// An image model can take its vision tower from one image model folder and its transformer's
+// backbone from a text model: at a vanishing learning rate each is what it started from. The tower
+// cannot come from a second place alongside a finished image run, nor start a text model.
+TEST(TrainingDiffusionRun, ImageModelTakesItsTowerFromAnotherModelFolder) {
+  TempDir encoder_dir, image_dir, text_dir, run_dir;
+  train_encoder(tiny_encoder_options(encoder_dir.path(), 1));
+  train_diffusion(tiny_image_options(encoder_dir.path(), image_dir.path(), 1));
+  train_diffusion(tiny_diffusion_options(encoder_dir.path(), text_dir.path(), 1));
+  auto options = tiny_image_options(encoder_dir.path(), run_dir.path() / "run", 1);
+  options.initial_text_model = text_dir.path();
+  options.initial_tower_model = image_dir.path();
+  options.learning_rate = 1e-12;
+  train_diffusion(options);
+  const StateDict start_tower = load_checkpoint(image_dir.path() / kVisionWeightsFile);
+  const StateDict tower = load_checkpoint(options.run_dir / kVisionWeightsFile);
+  ASSERT_EQ(tower.keys(), start_tower.keys());
+  for (const auto& key : tower.keys()) {
+    EXPECT_TRUE(torch::allclose(tower.at(key), start_tower.at(key), 0.0, 1e-8)) << key;
+  }
+  const StateDict text = load_checkpoint(text_dir.path() / kTransformerWeightsFile);
+  const StateDict model = load_checkpoint(options.run_dir / kImageTransformerWeightsFile);
+  EXPECT_TRUE(torch::allclose(model.at("wrapped.ln_post.weight"), text.at("wrapped.ln_post.weight"), 0.0, 1e-8));
+
+  auto both = tiny_image_options(encoder_dir.path(), run_dir.path() / "both", 1);
+  both.initial_model = image_dir.path();
+  both.initial_tower_model = image_dir.path();
+  expect_training_error([&] { train_diffusion(both); }, "a finished image run brings its own vision tower");
+  auto text_run = tiny_diffusion_options(encoder_dir.path(), run_dir.path() / "text", 1);
+  text_run.initial_tower_model = image_dir.path();
+  expect_training_error([&] { train_diffusion(text_run); }, "a starting vision tower is for image models");
+}
+
 // A text model can teach an image model: the image model's prediction is pulled towards the text
 // model's for each picture's caption, and the gap (the loss.csv's teacher column) closes. A folder
 // without a text model, or a text model as the student, is refused.
