@@ -21,10 +21,10 @@
 #include "inference/pipeline/model_folder.h"
 #include "inference/training/caption_matching.h"
 #include "inference/training/encoder_trainer.h"
+#include "inference/training/model_deepening.h"
 #include "inference/training/picture_jitter.h"
 #include "inference/training/primitive_image_set.h"
 #include "inference/training/text_teacher.h"
-#include "inference/training/model_deepening.h"
 #include "inference/training/tower_widening.h"
 
 namespace shape::training {
@@ -244,7 +244,8 @@ DiffusionTrainingResult train_diffusion(const DiffusionTrainingOptions& options,
   // A resumed run already holds what it started from. Starting weights are bound before the
   // encoding too, so one that does not fit is named at once.
   if (!checkpoint && !options.initial_model.empty()) {
-    bind_weights(*model, deepen_transformer(load_checkpoint(options.initial_model / names.transformer_weights), *model));
+    const StateDict start = load_checkpoint(options.initial_model / names.transformer_weights);
+    bind_weights(*model, deepen_transformer(start, *model));
     if (joint_tower) bind_initial_tower(clip, options.initial_model / names.clip_weights, image_model);
   } else if (!checkpoint && !options.initial_text_model.empty()) {
     bind_text_backbone(model, options.initial_text_model);

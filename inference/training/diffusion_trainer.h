@@ -48,7 +48,7 @@ struct DiffusionTrainingOptions {
   // starting model may have fewer transformer layers than transformer_config: the added layers
   // start as the identity (model_deepening.h).
   std::filesystem::path initial_model;
-  // Image models: a text model folder of the same size (the demo text model) whose diffusion
+  // Image models: a text model folder of the same width (the demo text model) whose diffusion
   // transformer starts this one's, all but the condition embedding (a vector's Linear there, the
   // grid's LayerNorm + Linear here): the backbone then already knows the latents, and stage 2 need
   // only teach it to read pictures. Not with initial_model.
