@@ -1,7 +1,7 @@
 #include "inference/training/model_deepening.h"
 
+#include <algorithm>
 #include <regex>
-#include <set>
 #include <string>
 
 #include <torch/torch.h>
@@ -19,29 +19,16 @@ int64_t block_of(const std::string& name) {
   return std::regex_search(name, match, block) ? std::stoll(match[2].str()) : -1;
 }
 
-int64_t block_count(const std::vector<std::string>& names, const std::string& what) {
-  std::set<int64_t> blocks;
-  for (const auto& name : names) {
-    if (const int64_t index = block_of(name); index >= 0) blocks.insert(index);
-  }
-  if (!blocks.empty() && *blocks.rbegin() + 1 != static_cast<int64_t>(blocks.size())) {
-    throw TrainingError(what + "'s residual blocks are not numbered 0 to " + std::to_string(blocks.size() - 1));
-  }
-  return static_cast<int64_t>(blocks.size());
-}
-
 bool is_output_projection(const std::string& name) {
   return name.find(".attn.c_proj.") != std::string::npos || name.find(".mlp.c_proj.") != std::string::npos;
 }
 
 }  // namespace
 
-StateDict deepen_transformer(const StateDict& start, const torch::nn::Module& model) {
-  const NamedTensors own = module_tensors(model);
-  std::vector<std::string> own_names;
-  for (const auto& [name, tensor] : own) own_names.push_back(name);
-  const int64_t starting_blocks = block_count(start.keys(), "the starting model");
-  const int64_t blocks = block_count(own_names, "the model");
+StateDict deepen_transformer(const StateDict& start, const SplitVectorDiffusionImpl& model) {
+  int64_t starting_blocks = 0;
+  for (const auto& name : start.keys()) starting_blocks = std::max(starting_blocks, block_of(name) + 1);
+  const int64_t blocks = model.config().layers;
   if (starting_blocks == blocks) return start;
   if (starting_blocks > blocks) {
     throw TrainingError("the starting model has " + std::to_string(starting_blocks) +
@@ -50,7 +37,7 @@ StateDict deepen_transformer(const StateDict& start, const torch::nn::Module& mo
   }
   StateDict deepened;
   for (const auto& name : start.keys()) deepened.insert(name, start.at(name));
-  for (const auto& [name, tensor] : own) {
+  for (const auto& [name, tensor] : module_tensors(model)) {
     if (block_of(name) < starting_blocks) continue;
     torch::NoGradGuard no_grad;
     deepened.insert(name, is_output_projection(name) ? torch::zeros_like(tensor) : tensor.detach().clone());

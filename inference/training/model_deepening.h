@@ -4,9 +4,8 @@
 // what the starting one did and training decides what the new blocks add.
 #pragma once
 
-#include <torch/nn/module.h>
-
 #include "inference/checkpoint/state_dict.h"
+#include "inference/models/diffusion_transformer.h"
 
 namespace shape::training {
 
@@ -15,7 +14,7 @@ namespace shape::training {
 // tensors, but with its output projections (attn.c_proj and mlp.c_proj, weight and bias) zero, so
 // it adds nothing to the residual stream. Every other tensor is `start`'s, shared, not copied;
 // binding the result checks their shapes. A `start` with more blocks than `model` throws a
-// TrainingError, as does one whose blocks do not come in order from 0.
-StateDict deepen_transformer(const StateDict& start, const torch::nn::Module& model);
+// TrainingError.
+StateDict deepen_transformer(const StateDict& start, const SplitVectorDiffusionImpl& model);
 
 }  // namespace shape::training
