@@ -84,7 +84,9 @@ text tower DIR/clip_text.{json,safetensors} (DIR is then a model folder: generat
   --lr X                   (default 5e-4)
   --init-from DIR          start from a finished train-diffusion run's weights (fine-tuning); --image
                            with a --clip-config at k times its tower's resolution and patch size (the
-                           same grid) widens the tower: each patch kernel spread over k x k pixels.
+                           same grid) widens the tower: each patch kernel spread over k x k pixels;
+                           at k times its resolution with the same patch size, the grid k times finer:
+                           the patch positions' embedding resampled (bicubic) to the finer grid.
                            With either, a --config of more layers than the starting model's deepens
                            it: the added layers start as the identity (their output projections 0)
   --text-warmup N          train the text tower to match captions (--image: the vision tower to match

@@ -144,10 +144,12 @@ void bind_initial_tower(ClipModel& clip, const fs::path& path, bool image_model)
     return;
   }
   try {
-    bind_weights(*clip, widen_patch_kernels(load_checkpoint(path), clip->config().vision_patch_size));
+    const auto& config = clip->config();
+    bind_weights(*clip, resample_patch_grid(widen_patch_kernels(load_checkpoint(path), config.vision_patch_size),
+                                            config.grid_size()));
   } catch (const WeightBindingError& error) {
-    throw TrainingError(path.string() + " does not fit the CLIP config (a wider tower keeps the patch grid: its "
-                        "resolution and patch size are both a whole multiple of the starting tower's): " +
+    throw TrainingError(path.string() + " does not fit the CLIP config (a tower at a higher resolution has a patch "
+                        "size that is a whole multiple of the starting tower's, and the same width and depth): " +
                         error.what());
   }
 }

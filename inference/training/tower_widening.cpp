@@ -1,5 +1,6 @@
 #include "inference/training/tower_widening.h"
 
+#include <cmath>
 #include <string>
 
 #include <torch/torch.h>
@@ -23,6 +24,33 @@ StateDict widen_patch_kernels(const StateDict& tower, int64_t patch_size) {
       kernel.repeat_interleave(factor, 2).repeat_interleave(factor, 3) / static_cast<double>(factor * factor);
   StateDict result;
   for (const auto& name : tower.keys()) result.insert(name, name == kernel_name ? widened : tower.at(name));
+  return result;
+}
+
+StateDict resample_patch_grid(const StateDict& tower, int64_t grid_side) {
+  const std::string embedding_name = "visual.positional_embedding";
+  const torch::Tensor& embedding = tower.at(embedding_name);
+  const int64_t old_side = static_cast<int64_t>(std::lround(std::sqrt(static_cast<double>(embedding.size(0) - 1))));
+  if (old_side * old_side + 1 != embedding.size(0)) {
+    throw TrainingError("the starting vision tower's positional embedding has " + std::to_string(embedding.size(0)) +
+                        " rows, not a class token and a square grid");
+  }
+  if (grid_side < 1) throw TrainingError("a patch grid needs at least 1 x 1 patches");
+  if (old_side == grid_side) return tower;
+  const int64_t width = embedding.size(1);
+  // [side², width] -> [1, width, side, side], the layout interpolate reads.
+  const auto grid = embedding.slice(0, 1).to(torch::kFloat32).t().reshape({1, width, old_side, old_side});
+  const auto resampled = torch::nn::functional::interpolate(
+      grid, torch::nn::functional::InterpolateFuncOptions()
+                .size(std::vector<int64_t>{grid_side, grid_side})
+                .mode(torch::kBicubic)
+                .align_corners(false));
+  const auto rows = resampled.reshape({width, grid_side * grid_side}).t().to(embedding.scalar_type());
+  StateDict result;
+  for (const auto& name : tower.keys()) {
+    result.insert(name, name == embedding_name ? torch::cat({embedding.slice(0, 0, 1), rows}).contiguous()
+                                               : tower.at(name));
+  }
   return result;
 }
 

@@ -337,7 +337,9 @@ TEST(TrainingDiffusionRun, ImageModelStartsFromATextModelsBackbone) {
 
 // An image model started from a finished run with a tower config at twice the resolution and patch
 // size widens the run's tower (tower_widening.h): at a vanishing learning rate the new tower is the
-// old one with its patch kernel spread 2 x 2. A config that changes the patch grid is refused.
+// old one with its patch kernel spread 2 x 2. At twice the resolution with the same patch size the
+// grid is twice as fine: the patch positions' embedding resampled, stage 2 the run's own. A patch
+// size that is not a whole multiple of the run's is refused.
 TEST(TrainingDiffusionRun, ImageModelWidensTheTowerItStartsFrom) {
   TempDir encoder_dir, narrow_dir, wide_dir;
   train_encoder(tiny_encoder_options(encoder_dir.path(), 1));
@@ -361,7 +363,26 @@ TEST(TrainingDiffusionRun, ImageModelWidensTheTowerItStartsFrom) {
                                                   "\"vision_patch_size\": 8");
   options.run_dir = wide_dir.path() / "finer";
   options.clip_config = finer_grid;
-  expect_training_error([&] { train_diffusion(options); }, "a wider tower keeps the patch grid");
+  train_diffusion(options);
+  const StateDict finer_expected = resample_patch_grid(load_checkpoint(narrow_dir.path() / kVisionWeightsFile), 8);
+  const StateDict finer = load_checkpoint(options.run_dir / kVisionWeightsFile);
+  ASSERT_EQ(finer.keys(), finer_expected.keys());
+  EXPECT_EQ(finer.sizes("visual.positional_embedding")[0], 1 + 64);
+  for (const auto& key : finer.keys()) {
+    EXPECT_TRUE(torch::allclose(finer.at(key), finer_expected.at(key), 0.0, 1e-8)) << key;
+  }
+  const StateDict narrow_model = load_checkpoint(narrow_dir.path() / kImageTransformerWeightsFile);
+  const StateDict finer_model = load_checkpoint(options.run_dir / kImageTransformerWeightsFile);
+  for (const auto& key : narrow_model.keys()) {
+    EXPECT_TRUE(torch::allclose(finer_model.at(key), narrow_model.at(key), 0.0, 1e-8)) << key;
+  }
+
+  const auto uneven = wide_dir.path() / "uneven.json";
+  std::ofstream(uneven) << std::regex_replace(read_file(fixture("tiny_clip_vision_wide.json")),
+                                              std::regex("\"vision_patch_size\": 16"), "\"vision_patch_size\": 4");
+  options.run_dir = wide_dir.path() / "uneven";
+  options.clip_config = uneven;
+  expect_training_error([&] { train_diffusion(options); }, "a whole multiple of its patch size");
 }
 
 // An image model of more layers than the run it starts from, or than the text model whose backbone

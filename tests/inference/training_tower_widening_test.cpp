@@ -59,5 +59,44 @@ TEST(TowerWidening, KeepsATowerOfTheSamePatchSizeAndRefusesAPatchSizeItCannotSpr
   }
 }
 
+// A tower at twice the resolution with the same patch size: a 8 x 8 grid from a 4 x 4 one. The
+// class token's position is kept, a grid that is the same everywhere stays so, and the tower built
+// for the finer grid takes the result and reads 64 patch tokens.
+TEST(TowerWidening, ResamplesThePatchPositionsToAFinerGrid) {
+  torch::manual_seed(4);
+  ClipModel coarse(tiny_tower(32, 8), ClipTowers::kVision);
+  StateDict weights = weights_of(*coarse);
+  const auto& embedding = weights.at("visual.positional_embedding");
+  ASSERT_EQ(embedding.size(0), 1 + 16);
+  const StateDict fine = resample_patch_grid(weights, 8);
+  const auto& resampled = fine.at("visual.positional_embedding");
+  ASSERT_EQ(resampled.sizes(), (std::vector<int64_t>{1 + 64, embedding.size(1)}));
+  EXPECT_TRUE(torch::equal(resampled[0], embedding[0]));
+  EXPECT_TRUE(fine.at("visual.conv1.weight").is_same(weights.at("visual.conv1.weight")));
+  // The fine grid's values lie within the coarse one's range, give or take bicubic overshoot.
+  const auto coarse_grid = embedding.slice(0, 1), fine_grid = resampled.slice(0, 1);
+  EXPECT_LE(fine_grid.max().item<float>(), coarse_grid.max().item<float>() * 1.3f);
+  EXPECT_NEAR(fine_grid.mean().item<float>(), coarse_grid.mean().item<float>(), 0.05 * coarse_grid.abs().mean().item<float>());
+
+  StateDict flat;
+  for (const auto& name : weights.keys()) {
+    flat.insert(name, name == "visual.positional_embedding"
+                          ? torch::cat({embedding.slice(0, 0, 1), torch::full({16, embedding.size(1)}, 0.25f)})
+                          : weights.at(name));
+  }
+  EXPECT_TRUE(torch::allclose(resample_patch_grid(flat, 8).at("visual.positional_embedding").slice(0, 1),
+                              torch::full({64, embedding.size(1)}, 0.25f), 1e-6, 1e-6));
+
+  ClipModel finer(tiny_tower(64, 8), ClipTowers::kVision);
+  bind_weights(*finer, fine);
+  torch::NoGradGuard no_grad;
+  EXPECT_EQ(finer->embed_image_grid(torch::randn({2, 3, 64, 64})).sizes(),
+            (std::vector<int64_t>{2, embedding.size(1), 64}));
+
+  const StateDict same = resample_patch_grid(weights, 4);
+  for (const auto& key : weights.keys()) EXPECT_TRUE(same.at(key).is_same(weights.at(key))) << key;
+  EXPECT_THROW(resample_patch_grid(weights, 0), TrainingError);
+}
+
 }  // namespace
 }  // namespace shape::training
