@@ -31,7 +31,7 @@ StateDict resample_patch_grid(const StateDict& tower, int64_t grid_side) {
   const std::string embedding_name = "visual.positional_embedding";
   const torch::Tensor& embedding = tower.at(embedding_name);
   const int64_t old_side = static_cast<int64_t>(std::lround(std::sqrt(static_cast<double>(embedding.size(0) - 1))));
-  if (old_side * old_side + 1 != embedding.size(0)) {
+  if (old_side < 1 || old_side * old_side + 1 != embedding.size(0)) {
     throw TrainingError("the starting vision tower's positional embedding has " + std::to_string(embedding.size(0)) +
                         " rows, not a class token and a square grid");
   }

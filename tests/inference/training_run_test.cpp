@@ -338,8 +338,8 @@ TEST(TrainingDiffusionRun, ImageModelStartsFromATextModelsBackbone) {
 // An image model started from a finished run with a tower config at twice the resolution and patch
 // size widens the run's tower (tower_widening.h): at a vanishing learning rate the new tower is the
 // old one with its patch kernel spread 2 x 2. At twice the resolution with the same patch size the
-// grid is twice as fine: the patch positions' embedding resampled, stage 2 the run's own. A patch
-// size that is not a whole multiple of the run's is refused.
+// grid is twice as fine: the patch positions' embedding resampled, stage 2 the run's own. Patches
+// smaller than the run's are refused.
 TEST(TrainingDiffusionRun, ImageModelWidensTheTowerItStartsFrom) {
   TempDir encoder_dir, narrow_dir, wide_dir;
   train_encoder(tiny_encoder_options(encoder_dir.path(), 1));
@@ -377,11 +377,11 @@ TEST(TrainingDiffusionRun, ImageModelWidensTheTowerItStartsFrom) {
     EXPECT_TRUE(torch::allclose(finer_model.at(key), narrow_model.at(key), 0.0, 1e-8)) << key;
   }
 
-  const auto uneven = wide_dir.path() / "uneven.json";
-  std::ofstream(uneven) << std::regex_replace(read_file(fixture("tiny_clip_vision_wide.json")),
+  const auto smaller_patches = wide_dir.path() / "smaller_patches.json";
+  std::ofstream(smaller_patches) << std::regex_replace(read_file(fixture("tiny_clip_vision_wide.json")),
                                               std::regex("\"vision_patch_size\": 16"), "\"vision_patch_size\": 4");
-  options.run_dir = wide_dir.path() / "uneven";
-  options.clip_config = uneven;
+  options.run_dir = wide_dir.path() / "smaller_patches";
+  options.clip_config = smaller_patches;
   expect_training_error([&] { train_diffusion(options); }, "a whole multiple of its patch size");
 }
 
