@@ -8,6 +8,16 @@
 #include "inference/training/training_run.h"
 
 namespace shape::training {
+namespace {
+
+// `tower` with `name` replaced by `tensor`; the other tensors shared, in the same order.
+StateDict with_tensor(const StateDict& tower, const std::string& name, const torch::Tensor& tensor) {
+  StateDict result;
+  for (const auto& key : tower.keys()) result.insert(key, key == name ? tensor : tower.at(key));
+  return result;
+}
+
+}  // namespace
 
 StateDict widen_patch_kernels(const StateDict& tower, int64_t patch_size) {
   const std::string kernel_name = "visual.conv1.weight";
@@ -22,9 +32,7 @@ StateDict widen_patch_kernels(const StateDict& tower, int64_t patch_size) {
   const int64_t factor = patch_size / old_patch;
   const torch::Tensor widened =
       kernel.repeat_interleave(factor, 2).repeat_interleave(factor, 3) / static_cast<double>(factor * factor);
-  StateDict result;
-  for (const auto& name : tower.keys()) result.insert(name, name == kernel_name ? widened : tower.at(name));
-  return result;
+  return with_tensor(tower, kernel_name, widened);
 }
 
 StateDict resample_patch_grid(const StateDict& tower, int64_t grid_side) {
@@ -46,12 +54,7 @@ StateDict resample_patch_grid(const StateDict& tower, int64_t grid_side) {
                 .mode(torch::kBicubic)
                 .align_corners(false));
   const auto rows = resampled.reshape({width, grid_side * grid_side}).t().to(embedding.scalar_type());
-  StateDict result;
-  for (const auto& name : tower.keys()) {
-    result.insert(name, name == embedding_name ? torch::cat({embedding.slice(0, 0, 1), rows}).contiguous()
-                                               : tower.at(name));
-  }
-  return result;
+  return with_tensor(tower, embedding_name, torch::cat({embedding.slice(0, 0, 1), rows}));
 }
 
 }  // namespace shape::training

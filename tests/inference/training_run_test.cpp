@@ -379,7 +379,8 @@ TEST(TrainingDiffusionRun, ImageModelWidensTheTowerItStartsFrom) {
 
   const auto smaller_patches = wide_dir.path() / "smaller_patches.json";
   std::ofstream(smaller_patches) << std::regex_replace(read_file(fixture("tiny_clip_vision_wide.json")),
-                                              std::regex("\"vision_patch_size\": 16"), "\"vision_patch_size\": 4");
+                                                       std::regex("\"vision_patch_size\": 16"),
+                                                       "\"vision_patch_size\": 4");
   options.run_dir = wide_dir.path() / "smaller_patches";
   options.clip_config = smaller_patches;
   expect_training_error([&] { train_diffusion(options); }, "a whole multiple of its patch size");
