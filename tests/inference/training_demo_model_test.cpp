@@ -120,24 +120,23 @@ TEST(TrainingDemoModel, HeldOutCaptionsAreNoWorseAtTheFastPreset) {
 }
 
 // Held-out pictures: a picture of a fresh primitive of each held-out combination (never in
-// training), from a view no training run draws, in the training pictures' style, two seeds each at
+// training), from a view no training run draws, in the training pictures' style, four seeds each at
 // the image model's recommended sampling (guidance 4, none below sigma 3, three views of each
-// picture), in float32. The goal is the text model's, 90%; these two seeds reach it (95.5%, colour
-// 95.5%) but the model is short of it over more (32 seeds in bf16: 86.6%, colour 94.9%; see
-// assets/demo-model/README.md). The bounds sit two samples below what it reaches here.
+// picture), in float32. Here it draws 95.5% right (colour 100%); over 32 seeds in bf16, 92.9%
+// (assets/demo-model/README.md). The bounds are the goal, 90%, two samples below what it reaches here.
 TEST(TrainingDemoModel, HeldOutPicturesComeOutRightAsOftenAsMeasured) {
   const ModelFileSet files = model_folder_files(demo_model_folder(), ConditioningMode::kImage);
   ASSERT_TRUE(files.recommended_guidance.has_value());
   PrimitiveEvaluationOptions options;
-  options.seeds_per_caption = 2;
+  options.seeds_per_caption = 4;
   options.grid_size = 48;
   choose_guidance(options.generation, std::nullopt, files.recommended_guidance, 3.0);
   options.image_style = PrimitiveImageStyle::kTraining;
   const auto evaluation = evaluate_primitive_generation(files, held_out_primitive_combinations(), options);
   std::printf("%s", evaluation.table().c_str());
   EXPECT_GE(evaluation.judgements.size(), 20u);
-  EXPECT_GE(evaluation.accuracy(), 0.86) << evaluation.table();
-  EXPECT_GE(evaluation.colour_accuracy(), 0.86) << evaluation.table();
+  EXPECT_GE(evaluation.accuracy(), 0.9) << evaluation.table();
+  EXPECT_GE(evaluation.colour_accuracy(), 0.9) << evaluation.table();
 }
 
 }  // namespace
