@@ -1,9 +1,10 @@
 // Starting a vision tower at a higher resolution from one trained at a lower one (the demo tower
-// was trained at 64 px on an 8 x 8 patch grid, then widened to 128 px on 16 x 16). A tower at k times the resolution with k times the
-// patch size keeps the grid (so the image model's condition tokens keep their shape) and sees k x k
-// times the pixels of each patch; one with the same patch size has a k times finer grid, so a small
-// object spans k x k times the patches (and stage 2, whose weights do not depend on the grid's
-// size, reads k² times the condition tokens). Either way without starting its training over.
+// was trained at 64 px on an 8 x 8 patch grid, then widened to 128 px on 16 x 16). A tower at k
+// times the resolution with k times the patch size keeps the grid (so the image model's condition
+// tokens keep their shape) and sees k x k times the pixels of each patch; one with the same patch
+// size has a k times finer grid, so a small object spans k x k times the patches (and stage 2,
+// whose weights do not depend on the grid's size, reads k² times the condition tokens). Either way
+// without starting its training over.
 #pragma once
 
 #include <cstdint>
